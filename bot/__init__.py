@@ -1,0 +1,1 @@
+"""Telegram bot for Machine Learning / Data Science interview drills."""

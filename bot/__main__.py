@@ -1,0 +1,34 @@
+"""``python -m bot``: settings, logging, then the bot until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from bot.app import run
+from bot.config import SettingsError, load_settings
+from bot.content.files import ContentError
+from bot.logs import configure_logging
+
+EXIT_BAD_SETTINGS = 2
+EXIT_BAD_CONTENT = 3
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    configure_logging(settings.log_level, secrets=[settings.bot_token.get_secret_value()])
+    try:
+        asyncio.run(run(settings))
+    except ContentError as error:
+        logging.getLogger("bot").error("content refused, nothing loaded:\n%s", error)
+        return EXIT_BAD_CONTENT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

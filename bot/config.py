@@ -1,0 +1,82 @@
+"""Settings, from the environment and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+_TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_url: AnyHttpUrl | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    default_language: Literal["ru", "en"] = "ru"
+    default_timezone: str = "Europe/Moscow"
+    signature: str = Field(default="", max_length=64)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    content_dir: Path = Path("content")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, token: SecretStr) -> SecretStr:
+        # The message must not quote the value: it is a secret.
+        if not _TOKEN_PATTERN.fullmatch(token.get_secret_value()):
+            raise ValueError("must look like 123456789:AA… (the token @BotFather gave you)")
+        return token
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(re.fullmatch(r"-?\d+", part) for part in parts):
+                raise ValueError("must be Telegram user ids separated by commas, like 1234,5678")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r}; use an IANA name like Europe/Moscow"
+            ) from None
+        return name
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return url
+
+
+class SettingsError(Exception):
+    """Settings that stop the bot; the message is one line naming each bad setting."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors(include_url=False, include_input=False):
+            name = str(detail["loc"][0]).upper() if detail["loc"] else "settings"
+            message = "is required" if detail["type"] == "missing" else detail["msg"]
+            problems.append(f"{name}: {message.removeprefix('Value error, ')}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""Content: the file format, its loading and its synchronisation into the database."""

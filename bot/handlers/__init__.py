@@ -1,0 +1,1 @@
+"""Routers, one per module, each built by a ``create_router()`` factory."""

@@ -1,0 +1,63 @@
+"""Quiz answers (poll_answer updates)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.types import PollAnswer
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.content.schema import Kind
+from bot.rendering.posts import answer_post
+from bot.services import answers
+from bot.services.answer_recorder import AnswerRecorder
+from bot.services.catalog import load_card
+from bot.services.users import UserProfile
+from bot.telegram.i18n import post_style
+from bot.telegram.keyboards import next_keyboard
+from bot.telegram.sending import send_post
+from bot.telegram.serving import verdict
+
+logger = logging.getLogger(__name__)
+
+
+def create_router() -> Router:
+    router = Router(name="answers")
+
+    @router.poll_answer()
+    async def poll_answered(
+        poll_answer: PollAnswer, bot: Bot, session: AsyncSession, answer_recorder: AnswerRecorder,
+        clock: Clock, i18n: I18n, signature: str,
+    ) -> None:
+        user = poll_answer.user
+        if user is None:
+            logger.info("ignored an answer to poll %s given on behalf of a chat",
+                        poll_answer.poll_id)
+            return
+        outcome = await answer_recorder.record(
+            answers.PollAnswer(
+                poll_id=poll_answer.poll_id,
+                user=UserProfile(user.id, user.first_name, user.username, user.language_code),
+                option_ids=tuple(poll_answer.option_ids),
+                answered_at=clock(),
+            )
+        )
+        if outcome is None:
+            logger.info("ignored an answer to poll %s: not a quiz this bot sent, or a retraction",
+                        poll_answer.poll_id)
+            return
+        if not outcome.explain_privately:
+            return
+        card = await load_card(session, outcome.item_id)
+        if card is None:
+            return
+        await send_post(
+            bot, outcome.chat_id,
+            answer_post(card, post_style(i18n, card, signature), lead=verdict(outcome, card)),
+            next_keyboard(Kind.QUIZ),
+        )
+
+    return router

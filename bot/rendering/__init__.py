@@ -1,0 +1,1 @@
+"""Turning content into Telegram text with entities."""

@@ -1,0 +1,106 @@
+"""Quiz answers: the hot path, so it takes a batch and costs a fixed number of statements.
+
+A batch of any size is one SELECT of the polls, one upsert of the users and one INSERT … ON
+CONFLICT DO NOTHING … RETURNING of the attempts; the unique (poll, user) key makes a redelivered
+update count once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Attempt, SentPoll
+from bot.db.upsert import insert_for
+from bot.services.users import UserProfile, remember_users
+
+
+@dataclass(frozen=True)
+class PollAnswer:
+    poll_id: str
+    user: UserProfile
+    option_ids: tuple[int, ...]
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """What happened to one answer. ``is_new`` is False for a redelivered update."""
+
+    poll_id: str
+    user_id: int
+    item_id: int
+    chat_id: int
+    is_correct: bool
+    is_new: bool
+    correct_option_ids: tuple[int, ...]
+
+    @property
+    def explain_privately(self) -> bool:
+        """A first answer in the learner's own chat gets the explanation at once; answers in
+        groups wait for the reveal."""
+        return self.is_new and self.chat_id == self.user_id
+
+
+def is_correct_choice(chosen: Sequence[int], correct: Sequence[int]) -> bool:
+    return sorted(chosen) == sorted(correct)
+
+
+async def record_answers(
+    session: AsyncSession, answers: Sequence[PollAnswer]
+) -> list[AnswerOutcome | None]:
+    """One outcome per answer, in order; ``None`` for an unknown poll or a retracted vote."""
+    countable = [answer for answer in answers if answer.option_ids]
+    polls = {
+        poll.poll_id: poll
+        for poll in await session.scalars(
+            select(SentPoll).where(SentPoll.poll_id.in_({a.poll_id for a in countable}))
+        )
+    } if countable else {}
+    # The first answer per (poll, user) in the batch is the one that can count.
+    firsts = {(a.poll_id, a.user.id): a for a in reversed(countable) if a.poll_id in polls}
+    inserted: set[tuple[str, int]] = set()
+    if firsts:
+        await remember_users(session, (a.user for a in firsts.values()), answers[-1].answered_at)
+        statement = (
+            insert_for(session, Attempt)
+            .values([
+                {
+                    "user_id": answer.user.id,
+                    "item_id": polls[answer.poll_id].item_id,
+                    "poll_id": answer.poll_id,
+                    "chosen_option_ids": list(answer.option_ids),
+                    "is_correct": is_correct_choice(
+                        answer.option_ids, polls[answer.poll_id].correct_option_ids
+                    ),
+                    "answered_at": answer.answered_at,
+                }
+                for answer in firsts.values()
+            ])
+            .on_conflict_do_nothing(index_elements=[Attempt.poll_id, Attempt.user_id])
+            .returning(Attempt.poll_id, Attempt.user_id)
+        )
+        inserted = {(row.poll_id, row.user_id) for row in await session.execute(statement)}
+    outcomes: list[AnswerOutcome | None] = []
+    for answer in answers:
+        poll = polls.get(answer.poll_id)
+        if poll is None or not answer.option_ids:
+            outcomes.append(None)
+            continue
+        key = (answer.poll_id, answer.user.id)
+        outcomes.append(
+            AnswerOutcome(
+                poll_id=answer.poll_id,
+                user_id=answer.user.id,
+                item_id=poll.item_id,
+                chat_id=poll.chat_id,
+                is_correct=is_correct_choice(answer.option_ids, poll.correct_option_ids),
+                is_new=firsts.get(key) is answer and key in inserted,
+                correct_option_ids=tuple(poll.correct_option_ids),
+            )
+        )
+    return outcomes

@@ -1,0 +1,37 @@
+"""Reading items back as validated content, ready to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.schema import Item as ContentItem
+from bot.db.models import Item, Topic
+
+_item_adapter: TypeAdapter[ContentItem] = TypeAdapter(ContentItem)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One item as the learner will see it."""
+
+    id: int
+    content: ContentItem
+    topic_hashtag: str
+
+
+async def load_card(session: AsyncSession, item_id: int) -> Card | None:
+    """The item, archived or not: a button pressed on an old post still shows its answer."""
+    row = (
+        await session.execute(
+            select(Item, Topic.hashtag).join(Topic, Item.topic_id == Topic.id)
+            .where(Item.id == item_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    item, hashtag = row
+    return Card(item.id, _item_adapter.validate_python(item.document), hashtag)

@@ -1,0 +1,56 @@
+"""Who talks to the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import User
+from bot.db.upsert import insert_for
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = None
+
+
+async def remember_users(
+    session: AsyncSession, profiles: Iterable[UserProfile], now: datetime
+) -> None:
+    """Insert or refresh users; one statement per batch, however many updates it covers."""
+    rows = {
+        profile.id: {
+            "id": profile.id,
+            "first_name": profile.first_name[:256],
+            "username": profile.username,
+            "language_code": profile.language_code,
+            "last_seen_at": now,
+            "created_at": now,
+        }
+        for profile in profiles
+    }
+    if not rows:
+        return
+    statement = insert_for(session, User).values(list(rows.values()))
+    statement = statement.on_conflict_do_update(
+        index_elements=[User.id],
+        set_={
+            "first_name": statement.excluded.first_name,
+            "username": statement.excluded.username,
+            "language_code": statement.excluded.language_code,
+            "last_seen_at": statement.excluded.last_seen_at,
+        },
+    )
+    await session.execute(statement)
+
+
+async def mark_blocked(session: AsyncSession, user_id: int, blocked_at: datetime | None) -> None:
+    """The user blocked the bot (``blocked_at`` set) or came back (``None``)."""
+    await session.execute(update(User).where(User.id == user_id).values(blocked_at=blocked_at))

@@ -1,0 +1,1 @@
+"""The Telegram side: callback data, keyboards, middlewares, sending."""

@@ -1,0 +1,94 @@
+"""Middlewares: one DB transaction per update, and tracking of updates still in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """Gives the handler ``session``; commits when it returns, rolls back when it fails.
+
+    A Telegram error is the exception: what the learner did (an answer, a grade) was already
+    recorded, and Telegram refusing the reply must not undo it.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.session_factory() as session:
+            data["session"] = session
+            try:
+                result = await handler(event, data)
+            except TelegramAPIError:
+                await session.commit()
+                raise
+            await session.commit()
+            return result
+
+
+class InFlightUpdates(BaseMiddleware):
+    """Counts updates being handled, so shutdown can wait for them to finish."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        self._count += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    async def wait_idle(self, seconds: float) -> bool:
+        """True when every update finished within ``seconds``."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+
+class KnownButtonsOnly(BaseMiddleware):
+    """Refuses callback data that is not on the pressed message's keyboard.
+
+    Clients send only the data of buttons they show, so anything else is forged or belongs to a
+    keyboard the bot has since replaced: either way it must not act.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, CallbackQuery) and not _is_on_keyboard(event):
+            logger.info("refused callback data %r from user %s: not on the message's keyboard",
+                        event.data, event.from_user.id)
+            await event.answer(_("button-outdated"), show_alert=True)
+            return None
+        return await handler(event, data)
+
+
+def _is_on_keyboard(callback: CallbackQuery) -> bool:
+    message = callback.message
+    if not isinstance(message, Message):
+        return True  # too old for Telegram to include: nothing to check against
+    markup = message.reply_markup
+    if markup is None:
+        return False
+    return any(button.callback_data == callback.data
+               for row in markup.inline_keyboard for button in row)

@@ -1,0 +1,55 @@
+"""Putting rendered posts and quizzes into a chat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup, InputPollOption, Message, MessageEntity
+
+from bot.rendering.markdown import Rendered
+from bot.rendering.posts import QuizPoll
+
+
+def to_entities(rendered: Rendered) -> list[MessageEntity] | None:
+    return [
+        MessageEntity(type=e.type, offset=e.offset, length=e.length, url=e.url,
+                      language=e.language)
+        for e in rendered.entities
+    ] or None
+
+
+async def send_post(
+    bot: Bot,
+    chat_id: int,
+    chunks: Sequence[Rendered],
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> Message:
+    """Send the chunks in order; the keyboard goes under the last one."""
+    message: Message | None = None
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        message = await bot.send_message(
+            chat_id, chunk.text, entities=to_entities(chunk),
+            reply_markup=reply_markup if last else None,
+        )
+    if message is None:
+        raise ValueError("a post needs at least one chunk")
+    return message
+
+
+async def send_quiz(
+    bot: Bot, chat_id: int, poll: QuizPoll, *, is_anonymous: bool
+) -> Message:
+    return await bot.send_poll(
+        chat_id,
+        question=poll.question,
+        options=[InputPollOption(text=option) for option in poll.options],
+        type="quiz",
+        correct_option_ids=poll.correct_option_ids,
+        allows_multiple_answers=len(poll.correct_option_ids) > 1,
+        explanation=poll.explanation,
+        description=poll.description.text if poll.description else None,
+        description_entities=to_entities(poll.description) if poll.description else None,
+        is_anonymous=is_anonymous,
+    )

@@ -1,0 +1,66 @@
+"""Showing items to a learner: the Telegram half of a drill step."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from random import Random
+
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.schema import Kind, QuizItem, ResourceItem
+from bot.rendering.markdown import Rendered, plain
+from bot.rendering.posts import answer_post, question_post, quiz_poll
+from bot.services.answers import AnswerOutcome
+from bot.services.catalog import Card
+from bot.services.drill import next_card, record_sent_poll, record_view
+from bot.telegram.i18n import post_style
+from bot.telegram.keyboards import next_keyboard, reveal_keyboard
+from bot.telegram.sending import send_post, send_quiz
+
+
+async def serve_next_card(
+    bot: Bot,
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    user_id: int,
+    kinds: Collection[Kind],
+    rng: Random,
+    now: datetime,
+    i18n: I18n,
+    signature: str,
+) -> None:
+    card = await next_card(session, user_id, kinds, rng)
+    if card is None:
+        await bot.send_message(chat_id, _("bank-empty"))
+        return
+    item = card.content
+    if isinstance(item, QuizItem):
+        message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False)
+        if message.poll is None:
+            raise RuntimeError("sendPoll returned a message without a poll")
+        await record_sent_poll(
+            session, poll_id=message.poll.id, item_id=card.id, chat_id=chat_id,
+            message_id=message.message_id, correct_option_ids=list(item.correct_option_ids),
+            now=now,
+        )
+    elif isinstance(item, ResourceItem):
+        await send_post(bot, chat_id, answer_post(card, post_style(i18n, card, signature)),
+                        next_keyboard(item.kind))
+    else:
+        await send_post(bot, chat_id, question_post(card), reveal_keyboard(card.id))
+    await record_view(session, user_id, card.id, now)
+
+
+def verdict(outcome: AnswerOutcome, card: Card) -> Rendered:
+    if outcome.is_correct:
+        return plain(_("verdict-correct"))
+    item = card.content
+    options = item.options if isinstance(item, QuizItem) else []
+    answer = "; ".join(options[index] for index in outcome.correct_option_ids
+                       if index < len(options))
+    return plain(_("verdict-wrong").format(answer=answer))

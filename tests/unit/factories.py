@@ -1,0 +1,37 @@
+"""Small builders of content for service tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from bot.content.files import SourcedItem
+from bot.content.schema import Item, Topic
+
+TOPICS = [
+    Topic.model_validate({"id": "metrics", "hashtag": "метрики",
+                          "title": {"ru": "Метрики", "en": "Metrics"}}),
+    Topic.model_validate({"id": "sql", "hashtag": "sql", "title": {"ru": "SQL", "en": "SQL"}}),
+]
+_adapter: TypeAdapter[Item] = TypeAdapter(Item)
+
+
+def quiz(item_id: str, **overrides: Any) -> SourcedItem:
+    data: dict[str, Any] = {
+        "id": item_id, "kind": "quiz", "topic": "metrics",
+        "question": f"Вопрос {item_id}?", "options": ["да", "нет", "не знаю"],
+        "correct_option_ids": [1], "poll_explanation": "Потому что.",
+        "explanation": "Подробный **разбор**.",
+    }
+    data.update(overrides)
+    return SourcedItem(_adapter.validate_python(data), "content/items/test.yaml")
+
+
+def question(item_id: str, **overrides: Any) -> SourcedItem:
+    data: dict[str, Any] = {
+        "id": item_id, "kind": "question", "topic": "metrics",
+        "question": f"Открытый вопрос {item_id}?", "answer": "Ответ.",
+    }
+    data.update(overrides)
+    return SourcedItem(_adapter.validate_python(data), "content/items/test.yaml")

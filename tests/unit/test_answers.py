@@ -1,0 +1,92 @@
+"""Recording quiz answers: once per user and poll, whatever Telegram redelivers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from random import Random
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.schema import Kind
+from bot.db.models import Attempt, SelfGrade
+from bot.services.answers import PollAnswer, record_answers
+from bot.services.content_sync import sync_content
+from bot.services.drill import next_card, record_sent_poll, record_view
+from bot.services.grades import Grade, record_self_grade
+from bot.services.users import UserProfile
+from tests.unit.factories import TOPICS, question, quiz
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+ALICE = UserProfile(1001, "Alice")
+BOB = UserProfile(1002, "Bob")
+
+
+async def sent_quiz(session: AsyncSession, poll_id: str = "poll-1", chat_id: int = 1001) -> int:
+    await sync_content(session, TOPICS, [quiz("a")], NOW)
+    card = await next_card(session, chat_id, {Kind.QUIZ}, Random(0))
+    assert card is not None
+    await record_sent_poll(session, poll_id=poll_id, item_id=card.id, chat_id=chat_id,
+                           message_id=10, correct_option_ids=[1], now=NOW)
+    return card.id
+
+
+def answer(user: UserProfile, options: tuple[int, ...], poll_id: str = "poll-1") -> PollAnswer:
+    return PollAnswer(poll_id=poll_id, user=user, option_ids=options, answered_at=NOW)
+
+
+async def test_an_answer_becomes_one_attempt_with_its_verdict(session: AsyncSession) -> None:
+    item_id = await sent_quiz(session)
+    (outcome,) = await record_answers(session, [answer(ALICE, (1,))])
+    assert outcome is not None
+    assert (outcome.is_correct, outcome.is_new, outcome.item_id) == (True, True, item_id)
+    assert outcome.explain_privately
+    attempt = await session.scalar(select(Attempt))
+    assert attempt is not None
+    assert (attempt.user_id, attempt.chosen_option_ids, attempt.is_correct) == (1001, [1], True)
+
+
+async def test_a_redelivered_answer_counts_once(session: AsyncSession) -> None:
+    await sent_quiz(session)
+    first, again = await record_answers(session, [answer(ALICE, (0,)), answer(ALICE, (0,))])
+    assert first is not None and again is not None
+    assert (first.is_new, again.is_new, first.is_correct) == (True, False, False)
+    (later,) = await record_answers(session, [answer(ALICE, (0,))])
+    assert later is not None and not later.is_new and not later.explain_privately
+    assert len((await session.scalars(select(Attempt))).all()) == 1
+
+
+async def test_a_batch_mixes_known_unknown_and_retracted_answers(session: AsyncSession) -> None:
+    await sent_quiz(session, chat_id=-100)
+    outcomes = await record_answers(session, [
+        answer(ALICE, (1,)), answer(BOB, (2,)), answer(BOB, (1,), poll_id="stranger"),
+        answer(ALICE, ()),
+    ])
+    assert [o.is_correct if o else None for o in outcomes] == [True, False, None, None]
+    assert not any(o.explain_privately for o in outcomes if o)  # a group poll: reveal later
+    assert len((await session.scalars(select(Attempt))).all()) == 2
+
+
+async def test_unseen_items_come_first(session: AsyncSession) -> None:
+    await sync_content(session, TOPICS, [quiz("a"), quiz("b"), question("c")], NOW)
+    first = await next_card(session, 7, {Kind.QUIZ}, Random(1))
+    assert first is not None
+    await record_view(session, 7, first.id, NOW)
+    second = await next_card(session, 7, {Kind.QUIZ}, Random(1))
+    assert second is not None and second.id != first.id
+    assert second.content.kind is Kind.QUIZ
+    await record_view(session, 7, second.id, NOW)
+    # All seen: still serves something rather than nothing.
+    assert await next_card(session, 7, {Kind.QUIZ}, Random(1)) is not None
+    assert await next_card(session, 7, {Kind.TASK}, Random(1)) is None
+
+
+async def test_a_self_grade_is_stored_once_per_answer_message(session: AsyncSession) -> None:
+    await sync_content(session, TOPICS, [question("c")], NOW)
+    card = await next_card(session, 7, {Kind.QUESTION}, Random(0))
+    assert card is not None
+    grade = {"user_id": 7, "item_id": card.id, "chat_id": 7, "message_id": 42, "now": NOW}
+    assert await record_self_grade(session, grade=Grade.GOOD, **grade) is True
+    assert await record_self_grade(session, grade=Grade.EASY, **grade) is False
+    stored = (await session.scalars(select(SelfGrade.grade))).all()
+    assert stored == ["good"]

@@ -1,0 +1,125 @@
+"""Content validation: every Telegram limit, located errors, all-or-nothing files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.content.files import ContentError, parse_item_documents
+from bot.content.schema import Topic
+
+TOPICS = [Topic.model_validate({"id": "metrics", "hashtag": "метрики",
+                                "title": {"ru": "Метрики", "en": "Metrics"}})]
+
+
+def quiz(**overrides: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": "metrics-f1",
+        "kind": "quiz",
+        "topic": "metrics",
+        "question": "Как считается F1?",
+        "options": ["2PR/(P+R)", "(P+R)/2", "P·R"],
+        "correct_option_ids": [0],
+        "poll_explanation": "F1 — гармоническое среднее точности и полноты.",
+        "explanation": "**F1** = `2·P·R / (P + R)`.",
+    }
+    item.update(overrides)
+    return item
+
+
+def load(*items: dict[str, Any], name: str = "items/a.yaml") -> list[str]:
+    document = yaml.safe_dump({"items": list(items)}, allow_unicode=True).encode()
+    return [sourced.item.id for sourced in parse_item_documents([(name, document)], TOPICS)]
+
+
+def problems(*items: dict[str, Any]) -> list[str]:
+    with pytest.raises(ContentError) as error:
+        load(*items)
+    return [str(problem) for problem in error.value.problems]
+
+
+def test_a_valid_quiz_loads() -> None:
+    assert load(quiz()) == ["metrics-f1"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"question": "?" * 301}, "question", "Telegram allows 1–300"),
+        ({"question": "😀" * 151}, "question", "302 UTF-16"),
+        ({"options": ["a"]}, "options", "at least 2"),
+        ({"options": [f"o{i}" for i in range(13)]}, "options", "at most 12"),
+        ({"options": ["a", "x" * 101]}, "options.1", "Telegram allows 1–100"),
+        ({"options": ["a", "A", "b"]}, None, "options repeat"),
+        ({"correct_option_ids": []}, "correct_option_ids", "at least 1"),
+        ({"correct_option_ids": [3]}, None, "within 0–2"),
+        ({"correct_option_ids": [1, 0]}, None, "ascending"),
+        ({"correct_option_ids": [0, 1, 2]}, None, "at least one must be wrong"),
+        ({"poll_explanation": "x" * 201}, "poll_explanation", "Telegram allows 1–200"),
+        ({"poll_explanation": "a\nb\nc\nd"}, "poll_explanation", "3 line feeds"),
+        ({"explanation": "x" * 12_001}, "explanation", "limit is 12000"),
+        ({"details": "y" * 1025}, "details", "limit is 1024"),
+        ({"id": "Bad Id"}, "id", "should match pattern"),
+        ({"tags": ["Заглавные"]}, "tags.0", "should match pattern"),
+        ({"surprise": 1}, "surprise", "Extra inputs are not permitted"),
+    ],
+)
+def test_each_limit_is_enforced_and_located(
+    overrides: dict[str, Any], field: str | None, message: str
+) -> None:
+    (problem,) = problems(quiz(**overrides))
+    assert "items/a.yaml" in problem
+    assert "item 'metrics-f1'" in problem or overrides.get("id")
+    if field:
+        assert f"field {field!r}" in problem
+    assert message in problem
+
+
+def test_unknown_topic_and_duplicate_ids_are_reported_together() -> None:
+    found = problems(quiz(), quiz(topic="astrology"))
+    assert any("unknown topic 'astrology'" in problem for problem in found)
+    assert any("duplicate id" in problem for problem in found)
+
+
+def test_other_kinds_need_their_own_fields() -> None:
+    (problem,) = problems({"id": "t", "kind": "task", "topic": "metrics", "question": "q",
+                           "answer": "a"})
+    assert "field 'solution'" in problem
+    assert "Field required" in problem
+
+
+def test_problem_lines_point_into_the_yaml_file() -> None:
+    text = (
+        "items:\n"
+        "  - id: metrics-ok\n    kind: question\n    topic: metrics\n"
+        "    question: Что такое AUC?\n    answer: Площадь под ROC-кривой.\n"
+        "  - id: metrics-bad\n    kind: question\n    topic: metrics\n"
+        "    question: ''\n    answer: ok\n"
+    )
+    with pytest.raises(ContentError) as error:
+        parse_item_documents([("items/b.yaml", text.encode())], TOPICS)
+    (problem,) = error.value.problems
+    assert (problem.item_id, problem.field, problem.line) == ("metrics-bad", "question", 10)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"items: [\n  - id: x\n", "broken YAML"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not a UTF-8 text file"),
+        (b"items:\n  - \x00\n", "NUL bytes"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(raw: bytes, message: str) -> None:
+    with pytest.raises(ContentError) as error:
+        parse_item_documents([("items/c.yaml", raw)], TOPICS)
+    assert message in str(error.value)
+
+
+def test_broken_json_reports_its_line() -> None:
+    with pytest.raises(ContentError) as error:
+        parse_item_documents([("items/d.json", b'{"items": [\n  {"id": }\n]}')], TOPICS)
+    assert error.value.problems[0].line == 2
