@@ -49,10 +49,13 @@ async def test_an_answer_becomes_one_attempt_with_its_verdict(session: AsyncSess
 async def test_a_redelivered_answer_counts_once(session: AsyncSession) -> None:
     await sent_quiz(session)
     first, again = await record_answers(session, [answer(ALICE, (0,)), answer(ALICE, (0,))])
-    assert first is not None and again is not None
+    assert first is not None
+    assert again is not None
     assert (first.is_new, again.is_new, first.is_correct) == (True, False, False)
     (later,) = await record_answers(session, [answer(ALICE, (0,))])
-    assert later is not None and not later.is_new and not later.explain_privately
+    assert later is not None
+    assert not later.is_new
+    assert not later.explain_privately
     assert len((await session.scalars(select(Attempt))).all()) == 1
 
 
@@ -73,7 +76,8 @@ async def test_unseen_items_come_first(session: AsyncSession) -> None:
     assert first is not None
     await record_view(session, 7, first.id, NOW)
     second = await next_card(session, 7, {Kind.QUIZ}, Random(1))
-    assert second is not None and second.id != first.id
+    assert second is not None
+    assert second.id != first.id
     assert second.content.kind is Kind.QUIZ
     await record_view(session, 7, second.id, NOW)
     # All seen: still serves something rather than nothing.
@@ -85,8 +89,9 @@ async def test_a_self_grade_is_stored_once_per_answer_message(session: AsyncSess
     await sync_content(session, TOPICS, [question("c")], NOW)
     card = await next_card(session, 7, {Kind.QUESTION}, Random(0))
     assert card is not None
-    grade = {"user_id": 7, "item_id": card.id, "chat_id": 7, "message_id": 42, "now": NOW}
-    assert await record_self_grade(session, grade=Grade.GOOD, **grade) is True
-    assert await record_self_grade(session, grade=Grade.EASY, **grade) is False
+    for grade, stored_anew in ((Grade.GOOD, True), (Grade.EASY, False)):
+        assert await record_self_grade(
+            session, user_id=7, item_id=card.id, chat_id=7, message_id=42, grade=grade, now=NOW
+        ) is stored_anew
     stored = (await session.scalars(select(SelfGrade.grade))).all()
     assert stored == ["good"]

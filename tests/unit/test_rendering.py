@@ -93,7 +93,7 @@ def test_task_reveal_has_answer_and_solution_sections() -> None:
 def test_a_long_answer_becomes_several_messages_with_the_footer_last() -> None:
     item = QuestionItem.model_validate({
         "id": "long", "kind": "question", "topic": "metrics", "question": "Расскажите всё",
-        "answer": "\n\n".join("Абзац номер %d. " % i * 8 for i in range(80)),
+        "answer": "\n\n".join(f"Абзац номер {i}. " * 8 for i in range(80)),
     })
     chunks = answer_post(Card(id=3, content=item, topic_hashtag="метрики"), STYLE)
     assert len(chunks) >= 3

@@ -17,6 +17,9 @@ from bot.telegram.retry import RetryMiddleware
 METHOD = SendMessage(chat_id=1, text="hi")
 
 
+SENT: Any = object()
+
+
 class Script:
     """make_request that fails with the given errors, then succeeds."""
 
@@ -24,11 +27,11 @@ class Script:
         self.errors = list(errors)
         self.calls = 0
 
-    async def __call__(self, bot: Any, method: Any) -> str:
+    async def __call__(self, bot: Any, method: Any) -> Any:
         self.calls += 1
         if self.errors:
             raise self.errors.pop(0)
-        return "sent"
+        return SENT
 
 
 def middleware(delays: list[float], attempts: int = 5) -> RetryMiddleware:
@@ -41,14 +44,14 @@ def middleware(delays: list[float], attempts: int = 5) -> RetryMiddleware:
 async def test_flood_control_waits_exactly_retry_after() -> None:
     delays: list[float] = []
     script = Script(TelegramRetryAfter(METHOD, "Too Many Requests", retry_after=7))
-    assert await middleware(delays)(script, None, METHOD) == "sent"  # type: ignore[arg-type]
+    assert await middleware(delays)(script, None, METHOD) is SENT  # type: ignore[arg-type]
     assert delays == [7.0]
 
 
 async def test_server_errors_back_off_exponentially() -> None:
     delays: list[float] = []
     script = Script(*(TelegramServerError(METHOD, "Bad Gateway") for _ in range(3)))
-    assert await middleware(delays)(script, None, METHOD) == "sent"  # type: ignore[arg-type]
+    assert await middleware(delays)(script, None, METHOD) is SENT  # type: ignore[arg-type]
     assert delays == [0.5, 1.0, 2.0]
 
 
