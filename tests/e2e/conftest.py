@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakebot import BotProcess
+from tests.fakebot import BotProcess, Call, FakeBotAPI
 
 E2E_CONTENT = Path(__file__).resolve().parent / "content"
 
@@ -34,3 +34,53 @@ def query(database_file: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """Read the bot's database as an outsider would: no ORM, no shared session."""
     with sqlite3.connect(database_file) as connection:
         return connection.execute(sql, args).fetchall()
+
+
+def to(chat_id: int) -> Callable[[Call], bool]:
+    return lambda call: call.params.get("chat_id") == chat_id
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    markup = call.params.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+class Learner:
+    """A user in a private chat with the bot; every step waits for the bot's reply."""
+
+    def __init__(self, api: FakeBotAPI, user: dict[str, Any]) -> None:
+        self.api = api
+        self.user = user
+        self.id = int(user["id"])
+        self.last_answer: dict[str, Any] = {}
+
+    async def reply(self, method: str = "sendMessage") -> Call:
+        """The bot's next call of ``method`` concerning this chat (or not chat-bound)."""
+        return await self.api.wait_for_call(
+            method, lambda call: call.params.get("chat_id", self.id) == self.id
+        )
+
+    async def says(self, text: str, expect: str = "sendMessage") -> Call:
+        self.api.send_text(self.user, text)
+        return await self.reply(expect)
+
+    async def presses(self, post: Call, label: str, expect: str = "sendMessage") -> Call:
+        """Presses a button; the bot must answer the callback, then do ``expect``."""
+        update = self.api.click(self.user, post.result, button_data(post, label))
+        query_id = update["callback_query"]["id"]
+        ack = await self.api.wait_for_call(
+            "answerCallbackQuery", lambda call: call.params["callback_query_id"] == query_id
+        )
+        return ack if expect == "answerCallbackQuery" else await self.reply(expect)
+
+    async def answers(self, quiz: Call, option_ids: list[int]) -> Call:
+        """Votes in a quiz the bot sent; returns the bot's next message to this learner."""
+        self.last_answer = self.api.answer_poll(self.user, quiz.result["poll"]["id"], option_ids)
+        return await self.reply()
+
+
+def button_data(call: Call, label: str) -> str:
+    for candidate in buttons(call):
+        if candidate["text"] == label:
+            return str(candidate["callback_data"])
+    raise AssertionError(f"no button {label!r} in {buttons(call)}")

@@ -1,8 +1,7 @@
 """pytest fixtures for the fake Bot API.
 
-Use them from a conftest.py: ``from fakebot.fixtures import fake_api, ...  # noqa: F401``
-(or ``pytest_plugins = ["fakebot.fixtures"]`` in the root conftest), with ``tests/`` on
-``sys.path`` (pytest's default rootdir-relative import does that for this package).
+Registered for the whole suite by ``pytest_plugins = ["tests.fakebot.fixtures"]`` in
+tests/conftest.py.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ def test_every_key_is_translated_in_both_languages_with_the_same_placeholders() 
     russian, english = catalog("ru"), catalog("en")
     assert russian.keys() == english.keys()
     for key in russian:
-        assert russian[key] and english[key], f"{key} is empty"
+        assert russian[key], f"{key} is empty in Russian"
+        assert english[key], f"{key} is empty in English"
         placeholders = (set(re.findall(r"{\w+}", russian[key])),
                         set(re.findall(r"{\w+}", english[key])))
         assert placeholders[0] == placeholders[1], key
