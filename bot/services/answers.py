@@ -62,7 +62,11 @@ async def record_answers(
         )
     } if countable else {}
     # The first answer per (poll, user) in the batch is the one that can count.
-    firsts = {(a.poll_id, a.user.id): a for a in reversed(countable) if a.poll_id in polls}
+    first_index: dict[tuple[str, int], int] = {}
+    for index, answer in enumerate(answers):
+        if answer.option_ids and answer.poll_id in polls:
+            first_index.setdefault((answer.poll_id, answer.user.id), index)
+    firsts = {key: answers[index] for key, index in first_index.items()}
     inserted: set[tuple[str, int]] = set()
     if firsts:
         await remember_users(session, (a.user for a in firsts.values()), answers[-1].answered_at)
@@ -86,7 +90,7 @@ async def record_answers(
         )
         inserted = {(row.poll_id, row.user_id) for row in await session.execute(statement)}
     outcomes: list[AnswerOutcome | None] = []
-    for answer in answers:
+    for index, answer in enumerate(answers):
         poll = polls.get(answer.poll_id)
         if poll is None or not answer.option_ids:
             outcomes.append(None)
@@ -99,7 +103,7 @@ async def record_answers(
                 item_id=poll.item_id,
                 chat_id=poll.chat_id,
                 is_correct=is_correct_choice(answer.option_ids, poll.correct_option_ids),
-                is_new=firsts.get(key) is answer and key in inserted,
+                is_new=first_index[key] == index and key in inserted,
                 correct_option_ids=tuple(poll.correct_option_ids),
             )
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Learner, StartBot, button_data, buttons, query
-from tests.fakebot import Call, FakeBotAPI, make_user, too_many_requests
+from tests.fakebot import Call, FakeBotAPI, delay, forbidden, make_user, too_many_requests
 from tests.fakebot.fixtures import TEST_TOKEN
 
 ALICE_ID = 1001
@@ -199,3 +199,34 @@ async def test_restart_on_the_same_database_loses_nothing_and_loads_nothing_twic
     assert query(database_file, "SELECT count(*) FROM item_versions") == [(4,)]
     assert query(database_file, "SELECT count(*) FROM attempts") == [(1,)]
     assert not [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith("✅")][1:]
+
+
+async def test_stopping_finishes_the_reply_in_flight(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    database_file: Path, alice: Learner,
+) -> None:
+    bot = await bot_process(bot_settings)
+    quiz = await alice.says("/quiz", expect="sendPoll")
+    fake_api.fail_next("sendMessage", delay(2.0))
+    answer = fake_api.answer_poll(alice.user, quiz.result["poll"]["id"],
+                                  quiz.params["correct_option_ids"])
+    in_flight = await fake_api.wait_for_call("sendMessage", finished=False)
+    assert await bot.stop() == 0  # SIGTERM while the explanation is still being sent
+    assert in_flight.params["text"].startswith("✅ Верно!")
+    after_signal = bot.log.split("Received SIGTERM", 1)[1]
+    assert f"Update id={answer['update_id']} is handled" in after_signal
+    assert query(database_file, "SELECT count(*) FROM attempts") == [(1,)]
+
+
+async def test_a_refused_reply_does_not_lose_the_answer(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    database_file: Path, alice: Learner,
+) -> None:
+    await bot_process(bot_settings)
+    quiz = await alice.says("/quiz", expect="sendPoll")
+    fake_api.fail_next("sendMessage", forbidden("bot was blocked by the user"))
+    refused = await alice.answers(quiz, quiz.params["correct_option_ids"])
+    assert refused.status == 403
+    assert query(database_file, "SELECT is_correct FROM attempts") == [(1,)]
+    # The bot carries on: the next command is served as usual.
+    assert (await alice.says("/question")).ok

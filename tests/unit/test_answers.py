@@ -48,7 +48,8 @@ async def test_an_answer_becomes_one_attempt_with_its_verdict(session: AsyncSess
 
 async def test_a_redelivered_answer_counts_once(session: AsyncSession) -> None:
     await sent_quiz(session)
-    first, again = await record_answers(session, [answer(ALICE, (0,)), answer(ALICE, (0,))])
+    same_twice = answer(ALICE, (0,))
+    first, again = await record_answers(session, [same_twice, same_twice])
     assert first is not None
     assert again is not None
     assert (first.is_new, again.is_new, first.is_correct) == (True, False, False)
