@@ -6,6 +6,8 @@ import asyncio
 import logging
 import sys
 
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
 from bot.app import run
 from bot.config import SettingsError, load_settings
 from bot.content.files import ContentError
@@ -13,6 +15,7 @@ from bot.logs import configure_logging
 
 EXIT_BAD_SETTINGS = 2
 EXIT_BAD_CONTENT = 3
+EXIT_NO_BOT_API = 4
 
 
 def main() -> int:
@@ -27,6 +30,12 @@ def main() -> int:
     except ContentError as error:
         logging.getLogger("bot").error("content refused, nothing loaded:\n%s", error)
         return EXIT_BAD_CONTENT
+    except TelegramUnauthorizedError:
+        logging.getLogger("bot").error("BOT_TOKEN was rejected by the Bot API (401 Unauthorized)")
+        return EXIT_BAD_SETTINGS
+    except TelegramNetworkError as error:
+        logging.getLogger("bot").error("cannot reach the Bot API: %s", error)
+        return EXIT_NO_BOT_API
     return 0
 
 

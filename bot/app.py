@@ -88,14 +88,14 @@ async def load_content(
 async def run(settings: Settings) -> None:
     """Migrate, load content, then poll until SIGTERM/SIGINT; in-flight updates finish first."""
     bundle = read_content_dir(settings.content_dir)  # a bad file stops us before any DB write
+    bot = create_bot(settings)
     engine = create_engine(settings.database_url)
     try:
+        me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
         await upgrade_to_head(engine)
         session_factory = create_session_factory(engine)
         await load_content(session_factory, bundle, utc_now)
-        bot = create_bot(settings)
         i18n = create_i18n(settings.default_language)
-        me = await bot.get_me()
         in_flight = InFlightUpdates()
         dispatcher = create_dispatcher(
             session_factory=session_factory,
@@ -118,6 +118,7 @@ async def run(settings: Settings) -> None:
             bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=True
         )
     finally:
+        await bot.session.close()
         await engine.dispose()
         logger.info("stopped")
 

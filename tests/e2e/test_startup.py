@@ -43,10 +43,24 @@ async def test_a_bad_content_file_stops_the_bot_and_leaves_the_database_as_it_wa
     shutil.copytree(E2E_CONTENT, content)
     (content / "items" / "broken.yaml").write_text(BROKEN_ITEM, encoding="utf-8")
     (content / "items" / "drill.yaml").unlink()  # would archive everything if it were loaded
+    calls_before = len(fake_api.calls)
     second = await bot_process({**bot_settings, "CONTENT_DIR": str(content)}, wait=False)
     assert await second.wait_exit() == 3
     assert "items/broken.yaml:6, item 'broken-quiz', field 'options'" in second.log
     assert "at least 2" in second.log
     assert query(database_file,
                  "SELECT slug, version, archived_at FROM items ORDER BY slug") == before
-    assert not fake_api.calls_of("getUpdates")[len(fake_api.calls_of("getUpdates")):]
+    assert fake_api.calls[calls_before:] == []  # refused before talking to Telegram
+
+
+async def test_a_token_the_bot_api_rejects_is_reported_without_echoing_it(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    database_file: Path,
+) -> None:
+    wrong_token = "987654321:AAwrong-token-wrong-token-wrong-tok"
+    bot = await bot_process({**bot_settings, "BOT_TOKEN": wrong_token}, wait=False)
+    assert await bot.wait_exit() == 2
+    assert "BOT_TOKEN was rejected by the Bot API (401 Unauthorized)" in bot.log
+    assert wrong_token.partition(":")[2] not in bot.log
+    assert "Traceback" not in bot.log
+    assert not database_file.exists()  # noqa: ASYNC240  (checked before any migration)
