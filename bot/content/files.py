@@ -114,12 +114,6 @@ def parse_item_documents(
     return items
 
 
-def dump_items(items: Iterable[Item]) -> str:
-    """Items as a content YAML document, in the same schema the loader reads."""
-    payload = {"items": [item.model_dump(mode="json", exclude_defaults=True) for item in items]}
-    return yaml.safe_dump(payload, allow_unicode=True, sort_keys=False, width=100)
-
-
 def read_topics(path: Path) -> list[Topic]:
     name = path.as_posix()
     if not path.is_file():
