@@ -24,7 +24,7 @@ async def test_quiz_command_uses_the_injected_clock_and_random_source(
     fake_api: FakeBotAPI, aiogram_bot: Bot, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     await load_content(session_factory, read_content_dir(E2E_CONTENT), lambda: FROZEN)
-    questions = []
+    questions: list[str] = []
     for seed in (0, 0, 1):
         dispatcher = create_dispatcher(
             session_factory=session_factory, i18n=create_i18n("ru"), signature="@test",
