@@ -8,7 +8,7 @@ update count once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -54,57 +54,53 @@ async def record_answers(
     session: AsyncSession, answers: Sequence[PollAnswer]
 ) -> list[AnswerOutcome | None]:
     """One outcome per answer, in order; ``None`` for an unknown poll or a retracted vote."""
-    countable = [answer for answer in answers if answer.option_ids]
+    poll_ids = {answer.poll_id for answer in answers if answer.option_ids}
     polls = {
         poll.poll_id: poll
-        for poll in await session.scalars(
-            select(SentPoll).where(SentPoll.poll_id.in_({a.poll_id for a in countable}))
-        )
-    } if countable else {}
+        for poll in await session.scalars(select(SentPoll).where(SentPoll.poll_id.in_(poll_ids)))
+    } if poll_ids else {}
+    outcomes = [_judge(answer, polls.get(answer.poll_id)) for answer in answers]
     # The first answer per (poll, user) in the batch is the one that can count.
-    first_index: dict[tuple[str, int], int] = {}
-    for index, answer in enumerate(answers):
-        if answer.option_ids and answer.poll_id in polls:
-            first_index.setdefault((answer.poll_id, answer.user.id), index)
-    firsts = {key: answers[index] for key, index in first_index.items()}
-    inserted: set[tuple[str, int]] = set()
-    if firsts:
-        await remember_users(session, (a.user for a in firsts.values()), answers[-1].answered_at)
-        statement = (
-            insert_for(session, Attempt)
-            .values([
-                {
-                    "user_id": answer.user.id,
-                    "item_id": polls[answer.poll_id].item_id,
-                    "poll_id": answer.poll_id,
-                    "chosen_option_ids": list(answer.option_ids),
-                    "is_correct": is_correct_choice(
-                        answer.option_ids, polls[answer.poll_id].correct_option_ids
-                    ),
-                    "answered_at": answer.answered_at,
-                }
-                for answer in firsts.values()
-            ])
-            .on_conflict_do_nothing(index_elements=[Attempt.poll_id, Attempt.user_id])
-            .returning(Attempt.poll_id, Attempt.user_id)
-        )
-        inserted = {(row.poll_id, row.user_id) for row in await session.execute(statement)}
-    outcomes: list[AnswerOutcome | None] = []
-    for index, answer in enumerate(answers):
-        poll = polls.get(answer.poll_id)
-        if poll is None or not answer.option_ids:
-            outcomes.append(None)
-            continue
-        key = (answer.poll_id, answer.user.id)
-        outcomes.append(
-            AnswerOutcome(
-                poll_id=answer.poll_id,
-                user_id=answer.user.id,
-                item_id=poll.item_id,
-                chat_id=poll.chat_id,
-                is_correct=is_correct_choice(answer.option_ids, poll.correct_option_ids),
-                is_new=first_index[key] == index and key in inserted,
-                correct_option_ids=tuple(poll.correct_option_ids),
-            )
-        )
+    firsts: dict[tuple[str, int], tuple[int, PollAnswer, AnswerOutcome]] = {}
+    for index, (answer, outcome) in enumerate(zip(answers, outcomes, strict=True)):
+        if outcome is not None:
+            firsts.setdefault((outcome.poll_id, outcome.user_id), (index, answer, outcome))
+    if not firsts:
+        return outcomes
+    await remember_users(session, (answer.user for _, answer, _ in firsts.values()),
+                         answers[-1].answered_at)
+    statement = (
+        insert_for(session, Attempt)
+        .values([
+            {
+                "user_id": outcome.user_id,
+                "item_id": outcome.item_id,
+                "poll_id": outcome.poll_id,
+                "chosen_option_ids": list(answer.option_ids),
+                "is_correct": outcome.is_correct,
+                "answered_at": answer.answered_at,
+            }
+            for _, answer, outcome in firsts.values()
+        ])
+        .on_conflict_do_nothing(index_elements=[Attempt.poll_id, Attempt.user_id])
+        .returning(Attempt.poll_id, Attempt.user_id)
+    )
+    for row in await session.execute(statement):
+        index, _, outcome = firsts[(row.poll_id, row.user_id)]
+        outcomes[index] = replace(outcome, is_new=True)
     return outcomes
+
+
+def _judge(answer: PollAnswer, poll: SentPoll | None) -> AnswerOutcome | None:
+    """The verdict on one answer, not yet known to be new."""
+    if poll is None or not answer.option_ids:
+        return None
+    return AnswerOutcome(
+        poll_id=answer.poll_id,
+        user_id=answer.user.id,
+        item_id=poll.item_id,
+        chat_id=poll.chat_id,
+        is_correct=is_correct_choice(answer.option_ids, poll.correct_option_ids),
+        is_new=False,
+        correct_option_ids=tuple(poll.correct_option_ids),
+    )
