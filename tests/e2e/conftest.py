@@ -84,3 +84,9 @@ def button_data(call: Call, label: str) -> str:
         if candidate["text"] == label:
             return str(candidate["callback_data"])
     raise AssertionError(f"no button {label!r} in {buttons(call)}")
+
+
+@pytest.fixture
+async def running_bot(bot_process: StartBot, bot_settings: dict[str, str]) -> BotProcess:
+    """The bot, started on the test's own database and polling the fake Bot API."""
+    return await bot_process(bot_settings)

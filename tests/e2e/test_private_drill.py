@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Learner, StartBot, button_data, buttons, query
-from tests.fakebot import Call, FakeBotAPI, delay, forbidden, make_user, too_many_requests
+from tests.fakebot import (
+    BotProcess,
+    Call,
+    FakeBotAPI,
+    delay,
+    forbidden,
+    make_user,
+    too_many_requests,
+)
 from tests.fakebot.fixtures import TEST_TOKEN
 
 ALICE_ID = 1001
@@ -57,19 +65,17 @@ async def test_start_greets_in_the_channels_voice_and_registers_the_menu(
 
 
 async def test_english_speakers_get_the_english_interface(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str]
+    fake_api: FakeBotAPI, running_bot: BotProcess
 ) -> None:
-    await bot_process(bot_settings)
     bob = Learner(fake_api, make_user(1002, "Bob", language_code="en"))
     greeting = await bob.says("/start")
     assert greeting.params["text"].startswith("Hi, Bob! 👋")
 
 
 async def test_quiz_answer_is_recorded_once_and_explained(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    fake_api: FakeBotAPI, running_bot: BotProcess,
     database_file: Path, alice: Learner,
 ) -> None:
-    bot = await bot_process(bot_settings)
     quiz = await alice.says("/quiz", expect="sendPoll")
     assert quiz.params["type"] == "quiz"
     assert quiz.params["is_anonymous"] is False
@@ -92,7 +98,7 @@ async def test_quiz_answer_is_recorded_once_and_explained(
     praise = await alice.answers(second, second.params["correct_option_ids"])
     assert praise.params["text"].startswith("✅ Верно!")
 
-    assert await bot.stop() == 0
+    assert await running_bot.stop() == 0
     attempts = query(database_file,
                      "SELECT user_id, is_correct FROM attempts ORDER BY answered_at")
     assert attempts == [(ALICE_ID, 0), (ALICE_ID, 1)]
@@ -101,24 +107,22 @@ async def test_quiz_answer_is_recorded_once_and_explained(
 
 
 async def test_an_answer_to_an_unknown_poll_is_ignored_with_a_log_line(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    fake_api: FakeBotAPI, running_bot: BotProcess,
     database_file: Path, alice: Learner,
 ) -> None:
-    bot = await bot_process(bot_settings)
     quiz = await alice.says("/quiz", expect="sendPoll")
     await alice.answers(quiz, [0])
     stranger = {**alice.last_answer["poll_answer"], "poll_id": "999999999999"}
     await fake_api.wait_delivered(fake_api.push_update("poll_answer", stranger))
-    assert await bot.stop() == 0
-    assert "ignored an answer to poll 999999999999" in bot.log
+    assert await running_bot.stop() == 0
+    assert "ignored an answer to poll 999999999999" in running_bot.log
     assert query(database_file, "SELECT count(*) FROM attempts") == [(1,)]
 
 
 async def test_open_question_reveal_and_self_grade(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    fake_api: FakeBotAPI, running_bot: BotProcess,
     database_file: Path, alice: Learner,
 ) -> None:
-    bot = await bot_process(bot_settings)
     question = await alice.says("/question")
     assert question.params["text"] == "🧠 Как работает ROC-кривая?"
     assert labels(question) == ["Показать ответ"]
@@ -143,15 +147,14 @@ async def test_open_question_reveal_and_self_grade(
     # The grade buttons are gone now: pressing one from a stale screen changes nothing.
     stale = await alice.presses(answer, "Трудно", expect="answerCallbackQuery")
     assert stale.params["text"] == "Эта кнопка устарела."
-    assert await bot.stop() == 0
+    assert await running_bot.stop() == 0
     (grade,) = query(database_file, "SELECT user_id, grade FROM self_grades")
     assert grade in {(ALICE_ID, "good"), (ALICE_ID, "easy")}
 
 
 async def test_task_reveals_answer_and_solution(
-    bot_process: StartBot, bot_settings: dict[str, str], alice: Learner
+    running_bot: BotProcess, alice: Learner
 ) -> None:
-    await bot_process(bot_settings)
     task = await alice.says("/task")
     assert task.params["text"].startswith("📌 Задача про метрики\n\nF1 логистической")
     revealed = await alice.presses(task, "Показать ответ")
@@ -160,10 +163,9 @@ async def test_task_reveals_answer_and_solution(
 
 
 async def test_forged_and_stale_buttons_change_nothing(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    fake_api: FakeBotAPI, running_bot: BotProcess,
     database_file: Path, alice: Learner,
 ) -> None:
-    bot = await bot_process(bot_settings)
     question = await alice.says("/question")
     for forged in ("grade:1:good", "reveal:999", "garbage", "next:astrology"):
         fake_api.click(alice.user, question.result, forged)
@@ -171,7 +173,7 @@ async def test_forged_and_stale_buttons_change_nothing(
         assert (refusal.params["text"], refusal.params["show_alert"]) == (
             "Эта кнопка устарела.", True
         )
-    assert await bot.stop() == 0
+    assert await running_bot.stop() == 0
     assert query(database_file, "SELECT count(*) FROM self_grades") == [(0,)]
     assert labels(question) == ["Показать ответ"]
     assert button_data(question, "Показать ответ").startswith("reveal:")
@@ -202,27 +204,25 @@ async def test_restart_on_the_same_database_loses_nothing_and_loads_nothing_twic
 
 
 async def test_stopping_finishes_the_reply_in_flight(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    fake_api: FakeBotAPI, running_bot: BotProcess,
     database_file: Path, alice: Learner,
 ) -> None:
-    bot = await bot_process(bot_settings)
     quiz = await alice.says("/quiz", expect="sendPoll")
     fake_api.fail_next("sendMessage", delay(2.0))
     answer = fake_api.answer_poll(alice.user, quiz.result["poll"]["id"],
                                   quiz.params["correct_option_ids"])
     in_flight = await fake_api.wait_for_call("sendMessage", finished=False)
-    assert await bot.stop() == 0  # SIGTERM while the explanation is still being sent
+    assert await running_bot.stop() == 0  # SIGTERM while the explanation is still being sent
     assert in_flight.params["text"].startswith("✅ Верно!")
-    after_signal = bot.log.split("Received SIGTERM", 1)[1]
+    after_signal = running_bot.log.split("Received SIGTERM", 1)[1]
     assert f"Update id={answer['update_id']} is handled" in after_signal
     assert query(database_file, "SELECT count(*) FROM attempts") == [(1,)]
 
 
 async def test_a_refused_reply_does_not_lose_the_answer(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    fake_api: FakeBotAPI, running_bot: BotProcess,
     database_file: Path, alice: Learner,
 ) -> None:
-    await bot_process(bot_settings)
     quiz = await alice.says("/quiz", expect="sendPoll")
     fake_api.fail_next("sendMessage", forbidden("bot was blocked by the user"))
     refused = await alice.answers(quiz, quiz.params["correct_option_ids"])
