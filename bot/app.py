@@ -36,6 +36,7 @@ def create_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     i18n: I18n,
     signature: str,
+    owner_ids: frozenset[int] = frozenset(),
     clock: Clock = utc_now,
     rng: Random | None = None,
     answer_recorder: AnswerRecorder | None = None,
@@ -44,6 +45,7 @@ def create_dispatcher(
     dispatcher = Dispatcher(
         i18n=i18n,
         signature=signature,
+        owner_ids=owner_ids,
         clock=clock,
         rng=rng or Random(),
         answer_recorder=answer_recorder or AnswerRecorder(session_factory),
@@ -101,6 +103,7 @@ async def run(settings: Settings) -> None:
             session_factory=session_factory,
             i18n=i18n,
             signature=settings.signature or f"@{me.username}",
+            owner_ids=settings.admin_ids,
             in_flight=in_flight,
         )
 
