@@ -1,0 +1,1 @@
+"""Time rules for anything that recurs at a chat's or a learner's local time."""
