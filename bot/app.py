@@ -9,19 +9,34 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, utc_now
-from bot.config import Settings
+from bot.config import DEFAULT_IMPORT_MAX_BYTES, Settings
 from bot.content.files import ContentBundle, read_content_dir
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
-from bot.handlers import answers, drill, fallback, membership, start
+from bot.handlers import (
+    admin_add,
+    admin_bank,
+    admin_edit,
+    admin_quiz_import,
+    admin_roles,
+    answers,
+    drill,
+    fallback,
+    membership,
+    start,
+)
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.content_sync import sync_content
-from bot.telegram.commands import set_bot_commands
+from bot.services.roles import Role, editor_ids
+from bot.telegram.commands import set_admin_commands, set_bot_commands
+from bot.telegram.fsm_storage import DatabaseStorage
 from bot.telegram.i18n import create_i18n
 from bot.telegram.middlewares import DbSessionMiddleware, InFlightUpdates, KnownButtonsOnly
 from bot.telegram.retry import RetryMiddleware
@@ -41,21 +56,42 @@ def create_dispatcher(
     rng: Random | None = None,
     answer_recorder: AnswerRecorder | None = None,
     in_flight: InFlightUpdates | None = None,
+    import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES,
+    fsm_storage: BaseStorage | None = None,
 ) -> Dispatcher:
+    """The whole app, wired.
+
+    Dialog state (aiogram FSM) lives in the database, so a half-written item survives a
+    restart, unless ``fsm_storage`` is given: ``run`` passes aiogram's RedisStorage there once
+    a Redis URL is configured. Updates of one user in one chat are handled one at a time, so
+    the messages of a long text sent in a burst all land in the draft.
+    """
     dispatcher = Dispatcher(
+        storage=fsm_storage or DatabaseStorage(session_factory),
+        events_isolation=SimpleEventIsolation(),
+        disable_fsm=True,  # registered below, after InFlightUpdates
         i18n=i18n,
         signature=signature,
         owner_ids=owner_ids,
         clock=clock,
         rng=rng or Random(),
         answer_recorder=answer_recorder or AnswerRecorder(session_factory),
+        import_max_bytes=import_max_bytes,
     )
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
+    # The dialog state is read from the database before the handler runs: an update waiting
+    # for it already counts as in flight, so a shutdown does not cut it off.
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     SimpleI18nMiddleware(i18n).setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.include_routers(
         start.create_router(),
+        admin_roles.create_router(),  # first of the admin routers: it refuses non-admins
+        admin_bank.create_router(),
+        admin_quiz_import.create_router(),
+        admin_edit.create_router(),
+        admin_add.create_router(),
         drill.create_router(),
         answers.create_router(),
         membership.create_router(),
@@ -105,10 +141,12 @@ async def run(settings: Settings) -> None:
             signature=settings.signature or f"@{me.username}",
             owner_ids=settings.admin_ids,
             in_flight=in_flight,
+            import_max_bytes=settings.import_max_bytes,
         )
 
         async def on_startup(bot: Bot) -> None:
             await set_bot_commands(bot, i18n)
+            await set_admin_menus(bot, i18n, session_factory, settings.admin_ids)
 
         async def on_shutdown() -> None:
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
@@ -124,6 +162,19 @@ async def run(settings: Settings) -> None:
         await bot.session.close()
         await engine.dispose()
         logger.info("stopped")
+
+
+async def set_admin_menus(
+    bot: Bot, i18n: I18n, session_factory: async_sessionmaker[AsyncSession],
+    owner_ids: frozenset[int],
+) -> None:
+    """The admin menu in every owner's and editor's private chat."""
+    async with session_factory() as session:
+        editors = await editor_ids(session)
+    for user_id in sorted(owner_ids):
+        await set_admin_commands(bot, i18n, user_id, Role.OWNER)
+    for user_id in editors:
+        await set_admin_commands(bot, i18n, user_id, Role.EDITOR)
 
 
 async def _log_error(event: ErrorEvent) -> None:

@@ -11,6 +11,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_valida
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+DEFAULT_IMPORT_MAX_BYTES = 1_000_000
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
 
 
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     signature: str = Field(default="", max_length=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = Path("content")
+    # /import refuses bigger files before downloading them; a zip also may not unpack to more.
+    import_max_bytes: int = Field(default=DEFAULT_IMPORT_MAX_BYTES, gt=0, le=20_000_000)
 
     @field_validator("bot_token")
     @classmethod

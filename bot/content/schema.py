@@ -1,7 +1,8 @@
 """The content format: one pydantic model per kind of post, checked against Telegram's limits.
 
 Content files (``content/items/**/*.yaml``) and admin edits both go through these models, so
-whatever passes here can be sent to Telegram as it is.
+whatever passes here can be sent to Telegram as it is. Errors are typed, with their numbers in
+the context (``PydanticCustomError``), so the admin dialog can say them in the admin's language.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from bot.rendering.markdown import render_markdown, utf16_len
 
@@ -52,8 +54,10 @@ def _utf16_between(low: int, high: int) -> AfterValidator:
     def check(text: str) -> str:
         length = utf16_len(text)
         if not low <= length <= high:
-            raise ValueError(
-                f"length is {length} UTF-16 code units; Telegram allows {low}–{high}"
+            raise PydanticCustomError(
+                "text_length",
+                "length is {length} UTF-16 code units; Telegram allows {low}–{high}",
+                {"length": length, "low": low, "high": high},
             )
         return text
 
@@ -66,10 +70,14 @@ def _renders_within(high: int) -> AfterValidator:
     def check(markdown: str) -> str:
         rendered = render_markdown(markdown)
         if not rendered.text.strip():
-            raise ValueError("renders to empty text")
+            raise PydanticCustomError("rendered_empty", "renders to empty text")
         length = utf16_len(rendered.text)
         if length > high:
-            raise ValueError(f"renders to {length} UTF-16 code units; the limit is {high}")
+            raise PydanticCustomError(
+                "rendered_length",
+                "renders to {length} UTF-16 code units; the limit is {high}",
+                {"length": length, "high": high},
+            )
         return markdown
 
     return AfterValidator(check)
@@ -78,7 +86,11 @@ def _renders_within(high: int) -> AfterValidator:
 def _at_most_line_feeds(count: int) -> AfterValidator:
     def check(text: str) -> str:
         if text.count("\n") > count:
-            raise ValueError(f"has {text.count(chr(10))} line feeds; Telegram allows {count}")
+            raise PydanticCustomError(
+                "line_feeds",
+                "has {count} line feeds; Telegram allows {high}",
+                {"count": text.count("\n"), "high": count},
+            )
         return text
 
     return AfterValidator(check)
@@ -123,7 +135,7 @@ class _ItemBase(BaseModel):
     @model_validator(mode="after")
     def _tags_unique(self) -> _ItemBase:
         if len(set(self.tags)) != len(self.tags):
-            raise ValueError("tags repeat")
+            raise PydanticCustomError("tags_repeat", "tags repeat")
         return self
 
 
@@ -152,14 +164,22 @@ class QuizItem(_ItemBase):
     @model_validator(mode="after")
     def _options_consistent(self) -> QuizItem:
         if len({option.casefold() for option in self.options}) != len(self.options):
-            raise ValueError("options repeat")
+            raise PydanticCustomError("options_repeat", "options repeat")
         ids = self.correct_option_ids
         if ids != sorted(set(ids)):
-            raise ValueError("correct_option_ids must be ascending and unique")
+            raise PydanticCustomError(
+                "correct_ids_order", "correct_option_ids must be ascending and unique"
+            )
         if ids[0] < 0 or ids[-1] >= len(self.options):
-            raise ValueError(f"correct_option_ids must be within 0–{len(self.options) - 1}")
+            raise PydanticCustomError(
+                "correct_ids_range",
+                "correct_option_ids must be within 0–{last}",
+                {"last": len(self.options) - 1},
+            )
         if len(ids) == len(self.options):
-            raise ValueError("every option is correct: at least one must be wrong")
+            raise PydanticCustomError(
+                "all_correct", "every option is correct: at least one must be wrong"
+            )
         return self
 
 

@@ -105,6 +105,9 @@ class Item(Base):
     source: Mapped[str] = mapped_column(String(16), default="file")
     source_file: Mapped[str | None] = mapped_column(String(255))
     archived_at: Mapped[datetime | None]
+    # Who archived it; None when the content sync did (the item left content/), so only
+    # those come back by themselves when the file returns.
+    archived_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
@@ -181,3 +184,46 @@ class ItemView(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     shown_at: Mapped[datetime]
+
+
+class AdminRole(Base):
+    """An editor, granted by an owner. Owners are ``ADMIN_IDS`` and are never stored."""
+
+    __tablename__ = "admin_roles"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[int] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime]
+
+
+class AdminAction(Base):
+    """Who changed what, when: role grants and revocations, archiving, imports."""
+
+    __tablename__ = "admin_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class DialogState(Base):
+    """Where a user is in a dialog (aiogram FSM), so a half-written item survives a restart.
+
+    Keyed like aiogram's ``StorageKey``; a primary key cannot hold NULL, so a missing thread is
+    stored as 0 and a missing business connection as "".
+    """
+
+    __tablename__ = "dialog_states"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    business_connection_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    destiny: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -27,11 +27,12 @@ class SyncReport:
     unchanged: int = 0
     archived: int = 0
     restored: int = 0
+    kept: int = 0  # in the files, but edited or imported in the bot since: the bot's copy wins
 
     def __str__(self) -> str:
         return (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.archived} archived, {self.restored} restored"
+            f"{self.archived} archived, {self.restored} restored, {self.kept} kept"
         )
 
 
@@ -61,53 +62,77 @@ async def sync_content(
     items: Sequence[SourcedItem],
     now: datetime,
 ) -> SyncReport:
-    """Make the file-sourced items match ``items``; items no longer in the files are archived."""
+    """Make the file-sourced items match ``items``; items no longer in the files are archived.
+
+    Items an admin created, edited or imported are the bot's own from then on: the files neither
+    overwrite nor archive them. Nor does a file bring back an item an admin archived.
+    """
     await sync_topics(session, topics)
     existing = {item.slug: item for item in await session.scalars(select(Item))}
-    created = updated = unchanged = restored = 0
+    created = updated = unchanged = restored = kept = 0
     for sourced in items:
         document = item_document(sourced.item)
         digest = document_hash(document)
         row = existing.pop(sourced.item.id, None)
-        if row is None:
-            row = Item(slug=sourced.item.id, version=0, created_at=now)
-            created += 1
-        elif row.content_hash == digest:
-            if row.archived_at is not None:
+        if row is not None and row.source != FILE_SOURCE:
+            kept += 1
+            continue
+        if row is not None and row.content_hash == digest:
+            if row.archived_at is not None and row.archived_by is None:
                 row.archived_at = None
                 restored += 1
             else:
                 unchanged += 1
             continue
+        if row is None:
+            created += 1
         else:
             updated += 1
-        _apply(row, sourced.item, document, digest, now)
-        row.source = FILE_SOURCE
-        row.source_file = sourced.file
-        row.archived_at = None
-        session.add(row)
-        await session.flush()
-        session.add(
-            ItemVersion(item_id=row.id, version=row.version, document=document,
-                        content_hash=digest, created_at=now)
-        )
+        await write_item(session, row, sourced.item, source=FILE_SOURCE,
+                         source_file=sourced.file, changed_by=None, now=now)
     archived = 0
     for row in existing.values():
         if row.source == FILE_SOURCE and row.archived_at is None:
             row.archived_at = now
             archived += 1
     await session.flush()
-    return SyncReport(created, updated, unchanged, archived, restored)
+    return SyncReport(created, updated, unchanged, archived, restored, kept)
 
 
-def _apply(
-    row: Item, item: ContentItem, document: dict[str, Any], digest: str, now: datetime
-) -> None:
+async def write_item(
+    session: AsyncSession,
+    row: Item | None,
+    item: ContentItem,
+    *,
+    source: str,
+    source_file: str | None,
+    changed_by: int | None,
+    now: datetime,
+) -> Item:
+    """Save ``item`` as the next version of ``row`` (a new item when None); old versions stay.
+
+    The one write path for content, whoever changes it: files, imports, the bot's editors.
+    """
+    document = item_document(item)
+    if row is None:
+        row = Item(slug=item.id, version=0, created_at=now)
     row.kind = item.kind.value
     row.topic_id = item.topic
     row.difficulty = item.difficulty.value
     row.language = item.language.value
     row.document = document
-    row.content_hash = digest
+    row.content_hash = document_hash(document)
     row.version += 1
     row.updated_at = now
+    row.source = source
+    row.source_file = source_file
+    if row.archived_by is None:  # an admin's archiving stands until an admin restores
+        row.archived_at = None
+    session.add(row)
+    await session.flush()
+    session.add(
+        ItemVersion(item_id=row.id, version=row.version, document=document,
+                    content_hash=row.content_hash, changed_by=changed_by, created_at=now)
+    )
+    await session.flush()
+    return row

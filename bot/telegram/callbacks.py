@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 from bot.content.schema import Kind
@@ -19,3 +21,51 @@ class RevealAnswer(CallbackData, prefix="reveal"):
 class GradeAnswer(CallbackData, prefix="grade"):
     item_id: int
     grade: Grade
+
+
+class ItemAction(StrEnum):
+    ARCHIVE = "archive"
+    RESTORE = "restore"
+
+
+class ManageItem(CallbackData, prefix="item"):
+    """An admin's button under /show; the item's slug (≤ 48 characters) fits the 64 bytes."""
+
+    action: ItemAction
+    slug: str
+
+
+class DraftAction(StrEnum):
+    KIND = "kind"
+    TOGGLE = "toggle"  # an option marked correct or not
+    CHOSEN = "chosen"  # the correct options are marked
+    DONE = "done"  # the long text is complete
+    TOPIC = "topic"
+    DIFFICULTY = "difficulty"
+    SAVE = "save"
+    EDIT = "edit"
+    FIELD = "field"
+    PREVIEW = "preview"
+    DISCARD = "discard"
+
+
+class DraftButton(CallbackData, prefix="draft"):
+    """A button of the /add, /edit or quiz import dialog.
+
+    ``dialog`` names the dialog it belongs to: a button left over from an earlier dialog
+    (its keyboard still on screen) is refused rather than acting on the current one.
+    """
+
+    dialog: str
+    action: DraftAction
+    value: str = ""
+
+
+# Buttons only admins may press: anyone else pressing one (a replayed or forged button) is told
+# so (bot/handlers/admin_roles.py), and the admin routers check the role again themselves.
+ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, DraftButton)
+
+
+def is_admin_button(data: str | None) -> bool:
+    prefix = (data or "").split(":", 1)[0]
+    return any(prefix == button.__prefix__ for button in ADMIN_BUTTONS)

@@ -2,19 +2,70 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
 
+from bot.services.roles import Role
+
+logger = logging.getLogger(__name__)
+
 PRIVATE_COMMANDS = ("start", "quiz", "question", "task", "help")
+# Shown, on top of PRIVATE_COMMANDS, only in the private chats of admins; the bot refuses them
+# to everyone else (bot/handlers/admin_roles.py).
+ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank")
+OWNER_COMMANDS = ("admins",)
 
 
 async def set_bot_commands(bot: Bot, i18n: I18n) -> None:
     for locale in i18n.available_locales:
-        commands = [
-            BotCommand(command=name, description=i18n.gettext(f"command-{name}", locale=locale))
-            for name in PRIVATE_COMMANDS
-        ]
-        language = None if locale == i18n.default_locale else locale
-        await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(),
-                                  language_code=language)
+        await bot.set_my_commands(_menu(i18n, PRIVATE_COMMANDS, locale),
+                                  scope=BotCommandScopeAllPrivateChats(),
+                                  language_code=_language(i18n, locale))
+
+
+def admin_menu(role: Role) -> tuple[str, ...]:
+    owner_only = OWNER_COMMANDS if role is Role.OWNER else ()
+    return (*PRIVATE_COMMANDS, *ADMIN_COMMANDS, *owner_only)
+
+
+async def set_admin_commands(bot: Bot, i18n: I18n, user_id: int, role: Role) -> bool:
+    """The admin menu in the admin's private chat; False when Telegram refused it.
+
+    Telegram refuses a chat the user never opened with the bot ("chat not found"): the role
+    stands, and the menu follows at the next start of the bot.
+    """
+    try:
+        for locale in i18n.available_locales:
+            await bot.set_my_commands(_menu(i18n, admin_menu(role), locale),
+                                      scope=BotCommandScopeChat(chat_id=user_id),
+                                      language_code=_language(i18n, locale))
+    except (TelegramBadRequest, TelegramForbiddenError) as error:
+        logger.warning("admin menu not set for user %s: %s", user_id, error.message)
+        return False
+    return True
+
+
+async def delete_admin_commands(bot: Bot, i18n: I18n, user_id: int) -> None:
+    """Back to the learners' menu in that chat."""
+    try:
+        for locale in i18n.available_locales:
+            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=user_id),
+                                         language_code=_language(i18n, locale))
+    except (TelegramBadRequest, TelegramForbiddenError) as error:
+        logger.warning("admin menu not removed for user %s: %s", user_id, error.message)
+
+
+def _menu(i18n: I18n, names: Sequence[str], locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=i18n.gettext(f"command-{name}", locale=locale))
+        for name in names
+    ]
+
+
+def _language(i18n: I18n, locale: str) -> str | None:
+    return None if locale == i18n.default_locale else locale

@@ -7,8 +7,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.content.schema import Kind
+from bot.services.bank import ItemSummary
 from bot.services.grades import Grade
-from bot.telegram.callbacks import GradeAnswer, NextCard, RevealAnswer
+from bot.telegram.callbacks import GradeAnswer, ItemAction, ManageItem, NextCard, RevealAnswer
 
 
 def next_keyboard(kind: Kind) -> InlineKeyboardMarkup:
@@ -34,3 +35,12 @@ def grade_keyboard(item_id: int) -> InlineKeyboardMarkup:
 
 def grade_label(grade: Grade) -> str:
     return _("button-grade-" + grade.value)
+
+
+def manage_item_keyboard(item: ItemSummary) -> InlineKeyboardMarkup:
+    """Under /show: archive an active item, restore an archived one."""
+    action = ItemAction.RESTORE if item.archived else ItemAction.ARCHIVE
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-" + action.value),
+                   callback_data=ManageItem(action=action, slug=item.slug))
+    return builder.as_markup()

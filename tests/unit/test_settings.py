@@ -15,7 +15,7 @@ TOKEN = "123456789:AAH-fake-token-for-tests-only-xxxxxxxxx"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     for name in ("BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL", "ADMIN_IDS", "LOG_LEVEL",
-                 "DEFAULT_LANGUAGE", "DEFAULT_TIMEZONE", "SIGNATURE"):
+                 "DEFAULT_LANGUAGE", "DEFAULT_TIMEZONE", "SIGNATURE", "IMPORT_MAX_BYTES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(str(tmp_path))  # no stray .env
 
@@ -26,6 +26,7 @@ def test_only_the_token_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.database_url == "sqlite+aiosqlite:///data/bot.db"
     assert settings.telegram_api_url is None
     assert settings.admin_ids == frozenset()
+    assert settings.import_max_bytes == 1_000_000
     assert TOKEN not in repr(settings)
 
 
@@ -43,6 +44,8 @@ def test_a_missing_token_is_named() -> None:
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL: Input should be"),
         ("TELEGRAM_API_URL", "nope", "TELEGRAM_API_URL: Input should be a valid URL"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: must start with"),
+        ("IMPORT_MAX_BYTES", "0", "IMPORT_MAX_BYTES: Input should be greater than 0"),
+        ("IMPORT_MAX_BYTES", "50000000", "IMPORT_MAX_BYTES: Input should be less than or equal"),
     ],
 )
 def test_a_malformed_setting_is_named_on_one_line(

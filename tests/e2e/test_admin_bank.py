@@ -1,0 +1,318 @@
+"""Admins manage the bank from Telegram: the real bot process against the fake Bot API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import Learner, StartBot, button_data, buttons, query
+from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
+
+OWNER_ID, EDITOR_ID, STRANGER_ID = 501, 502, 503
+IMPORT_MAX_BYTES = 20_000
+REFUSAL = "⛔ Эта команда только для администраторов бота."
+ADMIN_MENU = ["start", "quiz", "question", "task", "help", "add", "edit", "import", "export",
+              "find", "show", "archive", "restore", "bank"]
+
+
+@pytest.fixture
+def owner(fake_api: FakeBotAPI) -> Learner:
+    return Learner(fake_api, make_user(OWNER_ID, "Ольга"))
+
+
+@pytest.fixture
+def editor(fake_api: FakeBotAPI) -> Learner:
+    return Learner(fake_api, make_user(EDITOR_ID, "Егор"))
+
+
+@pytest.fixture
+def stranger(fake_api: FakeBotAPI) -> Learner:
+    return Learner(fake_api, make_user(STRANGER_ID, "Степан"))
+
+
+@pytest.fixture
+async def admin_bot(bot_process: StartBot, bot_settings: dict[str, str]) -> BotProcess:
+    return await bot_process({**bot_settings, "ADMIN_IDS": str(OWNER_ID),
+                              "IMPORT_MAX_BYTES": str(IMPORT_MAX_BYTES)})
+
+
+def quiz(item_id: str, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": item_id, "kind": "quiz", "topic": "metrics",
+        "question": f"Что такое {item_id}?", "options": ["Доля TP среди предсказанных", "Другое"],
+        "correct_option_ids": [0], "poll_explanation": "По определению.",
+        "explanation": "Precision = **TP / (TP + FP)**.",
+    }
+    data.update(overrides)
+    return data
+
+
+def content_file(*items: dict[str, Any]) -> bytes:
+    return yaml.safe_dump({"items": list(items)}, allow_unicode=True, sort_keys=False).encode()
+
+
+async def uploads(person: Learner, name: str, content: bytes, caption: str | None = None
+                  ) -> Call:
+    """Sends a document; returns the bot's next message to this person."""
+    file_id = person.api.add_file(content, name, "application/x-yaml")
+    person.api.send_document(person.user, file_id, caption)
+    return await person.reply()
+
+
+def bank_state(database_file: Path) -> list[tuple[Any, ...]]:
+    return [
+        *query(database_file, "SELECT slug, version, content_hash, source, archived_at "
+                              "FROM items ORDER BY slug"),
+        *query(database_file, "SELECT count(*) FROM item_versions"),
+        *query(database_file, "SELECT * FROM admin_roles"),
+        *query(database_file, "SELECT count(*) FROM admin_actions"),
+    ]
+
+
+def chat_menu(api: FakeBotAPI, user_id: int, language: str = "") -> list[str] | None:
+    commands = api.commands({"type": "chat", "chat_id": user_id}, language)
+    return None if commands is None else [command["command"] for command in commands]
+
+
+async def test_a_valid_file_sent_with_the_caption_import_is_written_and_reported(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+) -> None:
+    changed_roc = {"id": "e2e-roc", "kind": "question", "topic": "metrics",
+                   "question": "Как строится ROC-кривая?", "answer": "Перебором порогов."}
+    report = await uploads(owner, "new.yaml", content_file(quiz("precision"), changed_roc),
+                           caption="/import")
+    assert report.params["text"] == (
+        "✅ new.yaml загружен.\nсоздано: 1, обновлено: 1, без изменений: 0\n"
+        "новые: precision\nизменённые: e2e-roc"
+    )
+    shown = await owner.says("/show precision", expect="sendPoll")
+    assert shown.params["question"] == "Что такое precision?"
+    assert await admin_bot.stop() == 0
+    assert query(database_file, "SELECT i.slug, i.source, v.version, v.changed_by "
+                                "FROM items i JOIN item_versions v ON v.item_id = i.id "
+                                "WHERE v.changed_by IS NOT NULL ORDER BY i.slug") == [
+        ("e2e-roc", "import", 2, OWNER_ID), ("precision", "import", 1, OWNER_ID)]
+
+
+async def test_a_broken_file_is_reported_with_its_places_and_changes_nothing(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+) -> None:
+    before = bank_state(database_file)
+    broken = content_file(quiz("fine"), quiz("bad", options=["одна"], topic="astrology"))
+    report = await uploads(owner, "bad.yaml", broken, caption="/import")
+    assert report.params["text"] == (
+        "❌ bad.yaml: ничего не записано, проблем: 1.\n"
+        "• bad.yaml:17, item 'bad', field 'options': "
+        "List should have at least 2 items after validation, not 1"
+    )
+    not_yaml = await uploads(owner, "picture.yaml", b"\x89PNG\r\n\x1a\n\x00\x00", "/import")
+    assert not_yaml.params["text"].endswith("• picture.yaml: not a UTF-8 text file")
+    assert await admin_bot.stop() == 0
+    assert bank_state(database_file) == before
+
+
+async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+) -> None:
+    before = bank_state(database_file)
+    prompt = await owner.says("/import dry")
+    assert prompt.params["text"].startswith("Жду файл .yaml, .json или .zip")
+    dry = await uploads(owner, "new.yaml", content_file(quiz("precision")))
+    assert dry.params["text"] == (
+        "🔎 Проверка new.yaml: файл в порядке, ничего не записано.\n"
+        "создано: 1, обновлено: 0, без изменений: 0\nновые: precision"
+    )
+    dry_state = bank_state(database_file)
+
+    await owner.says("/import")
+    done = await uploads(owner, "new.yaml", content_file(quiz("precision")))
+    assert done.params["text"].startswith("✅ new.yaml загружен.")
+    # The wait is over: a file sent now is not taken for an import.
+    file_id = fake_api.add_file(content_file(quiz("recall")), "more.yaml")
+    fake_api.send_document(owner.user, file_id)
+    assert (await owner.reply()).params["text"].startswith("Я понимаю команды.")
+    assert await admin_bot.stop() == 0
+    assert dry_state == before
+    assert query(database_file, "SELECT slug FROM items WHERE source = 'import'") == [
+        ("precision",)]
+
+
+async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+) -> None:
+    before = bank_state(database_file)
+    huge = b"# padding\n" * (IMPORT_MAX_BYTES // 10) + content_file(quiz("precision"))
+    report = await uploads(owner, "huge.yaml", huge, caption="/import")
+    assert report.params["text"] == (
+        "❌ huge.yaml: ничего не записано, проблем: 1.\n"
+        f"• huge.yaml: the file has {len(huge)} bytes; the limit is {IMPORT_MAX_BYTES}"
+    )
+    assert fake_api.calls_of("getFile") == []
+    assert await admin_bot.stop() == 0
+    assert bank_state(database_file) == before
+
+
+async def test_export_then_import_of_the_same_file_changes_nothing(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+) -> None:
+    before = bank_state(database_file)
+    export = await owner.says("/export", expect="sendDocument")
+    assert export.params["caption"].startswith("Вопросов: 4.")
+    document = export.result["document"]
+    assert document["file_name"].startswith("bank-all-")
+    stored = fake_api.file(document["file_id"])
+    assert stored is not None
+    exported = yaml.safe_load(stored.content)
+    assert [item["id"] for item in exported["items"]] == [
+        "e2e-f1-task", "e2e-l1", "e2e-l2", "e2e-roc"]
+
+    fake_api.send_document(owner.user, document["file_id"], "/import")
+    report = await owner.reply()
+    assert report.params["text"].splitlines()[1] == (
+        "создано: 0, обновлено: 0, без изменений: 4")
+    assert fake_api.calls_of("getFile")  # downloaded from the (fake) Bot API, like any upload
+
+    quizzes = await owner.says("/export quiz", expect="sendDocument")
+    assert quizzes.params["caption"].startswith("Вопросов: 2.")
+    unknown = await owner.says("/export astrology")
+    assert unknown.params["text"].startswith("Не знаю такого фильтра.")
+    assert await admin_bot.stop() == 0
+    assert bank_state(database_file)[:5] == before[:5]  # the items and their versions as they were
+
+
+async def test_find_show_archive_restore_and_the_bank_counts(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+) -> None:
+    found = await owner.says("/find roc")
+    assert found.params["text"] == (
+        "Нашлось: 1. /show <id> — посмотреть.\n"
+        "• e2e-roc — question, metrics: Как работает ROC-кривая?"
+    )
+    poll = await owner.says("/show e2e-l2", expect="sendPoll")
+    assert (poll.params["question"], poll.params["is_anonymous"]) == (
+        "Какой эффект даёт L2-регуляризация?", True)
+    explanation = await owner.reply()
+    assert "#регуляризация #тест" in explanation.params["text"]
+    status = await owner.reply()
+    assert status.params["text"].endswith("✅ активен")
+    assert [button["text"] for button in buttons(status)] == ["🗄 В архив"]
+
+    pressed = await owner.presses(status, "🗄 В архив", expect="answerCallbackQuery")
+    assert pressed.params["text"].startswith("🗄 e2e-l2 в архиве")
+    restored = await owner.says("/restore e2e-l2")
+    assert restored.params["text"] == "♻️ e2e-l2 снова в выдаче."
+    archived = await owner.says("/archive e2e-roc")
+    assert archived.params["text"].startswith("🗄 e2e-roc в архиве")
+    missing = await owner.says("/archive nope")
+    assert missing.params["text"] == "Вопроса с id «nope» нет."
+
+    counts = await owner.says("/bank")
+    assert counts.params["text"].splitlines() == [
+        "Банк вопросов: активных 3, в архиве 1.",
+        "По темам (вид и число; 🗄 — в архиве):",
+        "• metrics: question 0 (+1 🗄), task 1",
+        "• regularization: quiz 2",
+    ]
+    assert await admin_bot.stop() == 0
+    assert query(database_file, "SELECT slug, archived_by FROM items WHERE archived_at IS NOT "
+                                "NULL") == [("e2e-roc", OWNER_ID)]
+    assert query(database_file, "SELECT action, target, actor_id FROM admin_actions "
+                                "ORDER BY id") == [
+        ("archive", "e2e-l2", OWNER_ID), ("restore", "e2e-l2", OWNER_ID),
+        ("archive", "e2e-roc", OWNER_ID)]
+
+
+async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revoke(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path,
+    owner: Learner, editor: Learner,
+) -> None:
+    await fake_api.wait_for_call("setMyCommands", lambda call: call.params.get(
+        "scope", {}).get("chat_id") == OWNER_ID and call.params.get("language_code") == "en")
+    assert chat_menu(fake_api, OWNER_ID) == [*ADMIN_MENU, "admins"]
+    assert chat_menu(fake_api, OWNER_ID, "en") == [*ADMIN_MENU, "admins"]
+    assert (await editor.says("/bank")).params["text"] == REFUSAL
+
+    granted = await owner.says(f"/admins add {EDITOR_ID}")
+    assert granted.params["text"] == (
+        f"✅ {EDITOR_ID} теперь редактор: ему доступны команды администратора.")
+    assert chat_menu(fake_api, EDITOR_ID) == ADMIN_MENU
+    assert chat_menu(fake_api, EDITOR_ID, "en") == ADMIN_MENU
+    assert (await editor.says("/bank")).params["text"].startswith("Банк вопросов: активных 4")
+    assert (await editor.says("/admins")).params["text"] == (
+        "⛔ Назначать и снимать редакторов могут только владельцы бота.")
+    listing = await owner.says("/admins")
+    assert f"• {EDITOR_ID} (назначил {OWNER_ID}," in listing.params["text"]
+
+    revoked = await owner.says(f"/admins remove {EDITOR_ID}")
+    assert revoked.params["text"] == f"✅ {EDITOR_ID} больше не редактор."
+    assert chat_menu(fake_api, EDITOR_ID) is None
+    assert chat_menu(fake_api, EDITOR_ID, "en") is None
+    assert (await editor.says("/bank")).params["text"] == REFUSAL
+    assert await admin_bot.stop() == 0
+    assert query(database_file, "SELECT * FROM admin_roles") == []
+    assert query(database_file, "SELECT action, target, actor_id FROM admin_actions "
+                                "ORDER BY id") == [
+        ("grant-editor", str(EDITOR_ID), OWNER_ID), ("revoke-editor", str(EDITOR_ID), OWNER_ID)]
+
+
+async def test_an_owner_grants_by_replying_to_a_persons_message_in_a_group(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path,
+    owner: Learner, editor: Learner,
+) -> None:
+    group = fake_api.add_chat(-100_777, "supergroup", "ML chat")
+    said = fake_api.send_text(editor.user, "Хочу помогать с вопросами", group)
+    fake_api.send_text(owner.user, "/admins add", group, reply_to=said.get("message", said))
+    granted = await fake_api.wait_for_call("sendMessage",
+                                           lambda call: call.params["chat_id"] == group["id"])
+    assert granted.params["text"].startswith(f"✅ {EDITOR_ID} теперь редактор")
+    assert await admin_bot.stop() == 0
+    assert query(database_file, "SELECT user_id, granted_by FROM admin_roles") == [
+        (EDITOR_ID, OWNER_ID)]
+
+
+ADMIN_COMMANDS = ["/add", "/edit", "/import", "/import dry", "/export", "/export quiz",
+                  "/find roc", "/show e2e-l2", "/archive e2e-l2", "/restore e2e-l2", "/bank",
+                  "/admins", f"/admins add {STRANGER_ID}"]
+
+
+@pytest.mark.parametrize("command", ADMIN_COMMANDS)
+async def test_a_non_admin_is_refused_every_admin_command(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, stranger: Learner,
+    command: str,
+) -> None:
+    before = bank_state(database_file)
+    assert (await stranger.says(command)).params["text"] == REFUSAL
+    assert fake_api.calls_of("sendDocument") == fake_api.calls_of("sendPoll") == []
+    assert await admin_bot.stop() == 0
+    assert bank_state(database_file) == before
+
+
+async def test_a_non_admins_file_with_the_caption_import_is_refused_undownloaded(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, stranger: Learner,
+) -> None:
+    before = bank_state(database_file)
+    refusal = await uploads(stranger, "new.yaml", content_file(quiz("precision")), "/import")
+    assert refusal.params["text"] == REFUSAL
+    assert fake_api.calls_of("getFile") == []
+    assert await admin_bot.stop() == 0
+    assert bank_state(database_file) == before
+
+
+async def test_a_non_admin_replaying_an_admins_button_changes_nothing(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path,
+    owner: Learner, stranger: Learner,
+) -> None:
+    await owner.says("/show e2e-roc")  # the question, then the answer, then the status
+    await owner.reply()
+    status = await owner.reply()
+    before = bank_state(database_file)
+    replayed = fake_api.click(stranger.user, status.result, button_data(status, "🗄 В архив"))
+    refusal = await fake_api.wait_for_call(
+        "answerCallbackQuery",
+        lambda call: call.params["callback_query_id"] == replayed["callback_query"]["id"])
+    assert (refusal.params["text"], refusal.params["show_alert"]) == (REFUSAL, True)
+    assert await admin_bot.stop() == 0
+    assert bank_state(database_file) == before
