@@ -6,7 +6,8 @@ from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.utils.i18n import I18n
 
-PRIVATE_COMMANDS = ("start", "quiz", "question", "task", "help")
+PRIVATE_COMMANDS = ("start", "drill", "quiz", "question", "task", "topics", "newcards",
+                    "language", "interview", "stats", "remind", "help")
 
 
 async def set_bot_commands(bot: Bot, i18n: I18n) -> None:
