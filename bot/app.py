@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
 from random import Random
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -12,11 +15,17 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import ErrorEvent
-from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
+from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, utc_now
-from bot.config import DEFAULT_IMPORT_MAX_BYTES, Settings
+from bot.config import (
+    DEFAULT_IMPORT_MAX_BYTES,
+    DEFAULT_INTERVIEW_QUESTION_SECONDS,
+    DEFAULT_INTERVIEW_QUIZ_SECONDS,
+    DEFAULT_TIMEZONE,
+    Settings,
+)
 from bot.content.files import ContentBundle, read_content_dir
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
@@ -29,15 +38,24 @@ from bot.handlers import (
     answers,
     drill,
     fallback,
+    interview,
+    language,
+    links,
     membership,
+    reminders,
     start,
+    stats,
+    topics,
 )
+from bot.rendering.chart import ChartRenderer
+from bot.scheduling.reminders import ReminderLoop
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.content_sync import sync_content
+from bot.services.interview import TimeLimits
 from bot.services.roles import Role, editor_ids
 from bot.telegram.commands import set_admin_commands, set_bot_commands
 from bot.telegram.fsm_storage import DatabaseStorage
-from bot.telegram.i18n import create_i18n
+from bot.telegram.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
 from bot.telegram.middlewares import DbSessionMiddleware, InFlightUpdates, KnownButtonsOnly
 from bot.telegram.retry import RetryMiddleware
 
@@ -58,14 +76,21 @@ def create_dispatcher(
     in_flight: InFlightUpdates | None = None,
     import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES,
     fsm_storage: BaseStorage | None = None,
+    default_zone: ZoneInfo | None = None,
+    language_overrides: LanguageOverrides | None = None,
+    bot_username: str = "",
+    interview_limits: TimeLimits | None = None,
+    chart_renderer: ChartRenderer | None = None,
 ) -> Dispatcher:
     """The whole app, wired.
 
     Dialog state (aiogram FSM) lives in the database, so a half-written item survives a
     restart, unless ``fsm_storage`` is given: ``run`` passes aiogram's RedisStorage there once
     a Redis URL is configured. Updates of one user in one chat are handled one at a time, so
-    the messages of a long text sent in a burst all land in the draft.
+    the messages of a long text sent in a burst all land in the draft. ``bot_username`` (from
+    getMe) builds deep links: ``bot.telegram.deep_links.start_link``.
     """
+    language_overrides = language_overrides or LanguageOverrides(session_factory)
     dispatcher = Dispatcher(
         storage=fsm_storage or DatabaseStorage(session_factory),
         events_isolation=SimpleEventIsolation(),
@@ -77,15 +102,24 @@ def create_dispatcher(
         rng=rng or Random(),
         answer_recorder=answer_recorder or AnswerRecorder(session_factory),
         import_max_bytes=import_max_bytes,
+        default_zone=default_zone or ZoneInfo(DEFAULT_TIMEZONE),
+        language_overrides=language_overrides,
+        bot_username=bot_username,
+        interview_limits=interview_limits or TimeLimits(
+            quiz=timedelta(seconds=DEFAULT_INTERVIEW_QUIZ_SECONDS),
+            open_question=timedelta(seconds=DEFAULT_INTERVIEW_QUESTION_SECONDS),
+        ),
+        chart_renderer=chart_renderer or ChartRenderer(),
     )
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
     # The dialog state is read from the database before the handler runs: an update waiting
     # for it already counts as in flight, so a shutdown does not cut it off.
     dispatcher.update.outer_middleware(dispatcher.fsm)
-    SimpleI18nMiddleware(i18n).setup(dispatcher)
+    LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.include_routers(
+        links.create_router(),
         start.create_router(),
         admin_roles.create_router(),  # first of the admin routers: it refuses non-admins
         admin_bank.create_router(),
@@ -93,6 +127,11 @@ def create_dispatcher(
         admin_edit.create_router(),
         admin_add.create_router(),
         drill.create_router(),
+        topics.create_router(),
+        language.create_router(),
+        interview.create_router(),  # before answers: it takes the answers to its own quizzes
+        stats.create_router(),
+        reminders.create_router(),
         answers.create_router(),
         membership.create_router(),
         fallback.create_router(),
@@ -135,6 +174,8 @@ async def run(settings: Settings) -> None:
         await load_content(session_factory, bundle, utc_now)
         i18n = create_i18n(settings.default_language)
         in_flight = InFlightUpdates()
+        language_overrides = LanguageOverrides(session_factory)
+        default_zone = ZoneInfo(settings.default_timezone)
         dispatcher = create_dispatcher(
             session_factory=session_factory,
             i18n=i18n,
@@ -142,13 +183,27 @@ async def run(settings: Settings) -> None:
             owner_ids=settings.admin_ids,
             in_flight=in_flight,
             import_max_bytes=settings.import_max_bytes,
+            default_zone=default_zone,
+            language_overrides=language_overrides,
+            bot_username=me.username or "",
+            interview_limits=TimeLimits(
+                quiz=timedelta(seconds=settings.interview_quiz_seconds),
+                open_question=timedelta(seconds=settings.interview_question_seconds),
+            ),
         )
+        reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
+                                     default_zone=default_zone, clock=utc_now)
+        background: list[asyncio.Task[None]] = []
 
         async def on_startup(bot: Bot) -> None:
             await set_bot_commands(bot, i18n)
             await set_admin_menus(bot, i18n, session_factory, settings.admin_ids)
+            background.append(asyncio.create_task(reminder_loop.run(), name="reminders"))
 
         async def on_shutdown() -> None:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
                 logger.warning("stopped with updates still in flight after %ss",
                                SHUTDOWN_GRACE_SECONDS)

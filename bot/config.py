@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
 DEFAULT_IMPORT_MAX_BYTES = 1_000_000
+DEFAULT_TIMEZONE = "Europe/Moscow"
+DEFAULT_INTERVIEW_QUIZ_SECONDS = 60
+DEFAULT_INTERVIEW_QUESTION_SECONDS = 180
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
 
 
@@ -25,12 +28,18 @@ class Settings(BaseSettings):
     telegram_api_url: AnyHttpUrl | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_language: Literal["ru", "en"] = "ru"
-    default_timezone: str = "Europe/Moscow"
+    default_timezone: str = DEFAULT_TIMEZONE
     signature: str = Field(default="", max_length=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = Path("content")
     # /import refuses bigger files before downloading them; a zip also may not unpack to more.
     import_max_bytes: int = Field(default=DEFAULT_IMPORT_MAX_BYTES, gt=0, le=20_000_000)
+    # Mock interviews: a quiz's open period (Telegram allows 5 s and up) and the time to think
+    # over an open question before its answer is revealed.
+    interview_quiz_seconds: int = Field(default=DEFAULT_INTERVIEW_QUIZ_SECONDS, ge=5, le=3600)
+    interview_question_seconds: int = Field(
+        default=DEFAULT_INTERVIEW_QUESTION_SECONDS, ge=10, le=3600
+    )
 
     @field_validator("bot_token")
     @classmethod

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
+    Time,
     UniqueConstraint,
+    false,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -227,3 +233,117 @@ class DialogState(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+class LearnerSettings(Base):
+    """A learner's own choices; a missing row or a NULL column means "the default"."""
+
+    __tablename__ = "learner_settings"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Interface language chosen with /language; NULL follows the Telegram language_code.
+    language: Mapped[str | None] = mapped_column(String(8))
+    # IANA name; NULL means the DEFAULT_TIMEZONE setting.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    new_cards_per_day: Mapped[int] = mapped_column(server_default=text("10"))
+    reminder_enabled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Local wall-clock time in ``timezone``.
+    reminder_time: Mapped[time | None] = mapped_column(Time)
+    # The next reminder as a UTC instant (NULL: none); the reminder loop claims a reminder by
+    # moving this on with an UPDATE that matches the old value, so no restart sends one twice.
+    next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class UserTopic(Base):
+    """A topic a learner chose to drill; no rows at all means every topic."""
+
+    __tablename__ = "user_topics"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+
+
+class ReviewCard(Base):
+    """One learner's FSRS memory state of one item.
+
+    The row appears when the item is first shown (``introduced_at``, what the daily new-card cap
+    counts); ``reps`` stays 0 until the first rating. ``state``/``step``/``stability``/
+    ``difficulty``/``due``/``last_review`` mirror ``fsrs.Card``; ``state`` holds
+    ``fsrs.State`` values (1 learning, 2 review, 3 relearning) and ``last_rating`` holds
+    ``fsrs.Rating`` values (1 again … 4 easy).
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        Index("ix_cards_user_due", "user_id", "due"),
+        Index("ix_cards_user_introduced", "user_id", "introduced_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    state: Mapped[int] = mapped_column(SmallInteger)
+    step: Mapped[int | None]
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[datetime]
+    last_review: Mapped[datetime | None]
+    last_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    reps: Mapped[int] = mapped_column(server_default=text("0"))
+    lapses: Mapped[int] = mapped_column(server_default=text("0"))
+    introduced_at: Mapped[datetime]
+
+
+class DrillSession(Base):
+    """A learner's /drill in progress (one at a time): how far it got and what it drills."""
+
+    __tablename__ = "drill_sessions"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Set by a "drill this topic" link; NULL drills the learner's selected topics.
+    topic_id: Mapped[str | None] = mapped_column(ForeignKey("topics.id"))
+    size: Mapped[int]
+    served: Mapped[int]
+    # The card on screen: answering it continues this drill rather than a /quiz.
+    current_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    started_at: Mapped[datetime]
+
+
+class Interview(Base):
+    """A mock interview: a fixed list of items, served one at a time under a time limit."""
+
+    __tablename__ = "interviews"
+    __table_args__ = (Index("ix_interviews_user_status", "user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # A Difficulty value; NULL means any difficulty.
+    difficulty: Mapped[str | None] = mapped_column(String(16))
+    # "running", then "finished" (every item settled) or "abandoned" (a new one was started).
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class InterviewItem(Base):
+    """One item of an interview and how it went.
+
+    ``deadline_at`` is set when the item is sent; ``outcome`` ("correct", "wrong", "missed") is
+    set once, by an UPDATE that requires it to be NULL, so a redelivered update or a late timer
+    cannot settle an item twice.
+    """
+
+    __tablename__ = "interview_items"
+    __table_args__ = (UniqueConstraint("interview_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"))
+    position: Mapped[int]
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    # The topic when the interview was made: a content edit later must not move the result.
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    poll_id: Mapped[str | None] = mapped_column(ForeignKey("sent_polls.poll_id"), unique=True)
+    sent_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    revealed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    settled_at: Mapped[datetime | None]

@@ -10,16 +10,14 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.content.schema import Kind
 from bot.rendering.posts import answer_post
 from bot.services import answers
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.catalog import load_card
 from bot.services.users import UserProfile
 from bot.telegram.i18n import post_style
-from bot.telegram.keyboards import next_keyboard
 from bot.telegram.sending import send_post
-from bot.telegram.serving import verdict
+from bot.telegram.serving import continue_keyboard, verdict
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +55,7 @@ def create_router() -> Router:
         await send_post(
             bot, outcome.chat_id,
             answer_post(card, post_style(i18n, card, signature), lead=verdict(outcome, card)),
-            next_keyboard(Kind.QUIZ),
+            await continue_keyboard(session, outcome.user_id, card),
         )
 
     return router

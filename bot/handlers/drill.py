@@ -1,14 +1,13 @@
-"""Private drills: /quiz, /question, /task, "Next", "Show answer" and self-grades."""
+"""Private drills: /drill, /quiz, /question, /task, "Next", "Show answer" and self-grades."""
 
 from __future__ import annotations
 
-from contextlib import suppress
 from random import Random
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,15 +16,18 @@ from bot.clock import Clock
 from bot.content.schema import Kind
 from bot.rendering.posts import answer_post
 from bot.services.catalog import load_card
+from bot.services.drill import DRILL_SIZE, start_drill
 from bot.services.grades import record_self_grade
-from bot.telegram.callbacks import GradeAnswer, NextCard, RevealAnswer
+from bot.services.learners import MAX_NEW_CARDS_PER_DAY, load_learner, set_new_cards_per_day
+from bot.telegram.callbacks import DrillNext, GradeAnswer, NextCard, RevealAnswer
 from bot.telegram.i18n import post_style
-from bot.telegram.keyboards import grade_keyboard, grade_label, next_keyboard
-from bot.telegram.sending import send_post
-from bot.telegram.serving import serve_next_card
+from bot.telegram.keyboards import grade_keyboard, grade_label
+from bot.telegram.sending import replace_keyboard, send_post
+from bot.telegram.serving import continue_keyboard, serve_drill_step, serve_next_card
 
 COMMAND_KINDS = {"quiz": Kind.QUIZ, "question": Kind.QUESTION, "task": Kind.TASK}
 REVEALABLE = {Kind.QUESTION, Kind.TASK}
+MAX_DRILL_SIZE = 50
 
 
 def create_router() -> Router:
@@ -33,14 +35,57 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
 
+    @router.message(Command("drill"))
+    async def drill_started(
+        message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
+        rng: Random, clock: Clock, i18n: I18n, signature: str, default_zone: ZoneInfo,
+    ) -> None:
+        size = _drill_size(command.args)
+        if size is None:
+            await message.answer(_("drill-usage").format(max=MAX_DRILL_SIZE))
+            return
+        learner = await load_learner(session, _user_id(message), default_zone)
+        now = clock()
+        await start_drill(session, learner.user_id, now, size=size)
+        await serve_drill_step(bot, session, chat_id=message.chat.id, learner=learner, rng=rng,
+                               now=now, i18n=i18n, signature=signature)
+
+    @router.callback_query(DrillNext.filter())
+    async def drill_next_pressed(
+        callback: CallbackQuery, bot: Bot, session: AsyncSession, rng: Random, clock: Clock,
+        i18n: I18n, signature: str, default_zone: ZoneInfo,
+    ) -> None:
+        await callback.answer()
+        await replace_keyboard(callback)
+        learner = await load_learner(session, callback.from_user.id, default_zone)
+        await serve_drill_step(bot, session, chat_id=_chat_id(callback), learner=learner,
+                               rng=rng, now=clock(), i18n=i18n, signature=signature)
+
+    @router.message(Command("newcards"))
+    async def new_cards_limit(
+        message: Message, command: CommandObject, session: AsyncSession, default_zone: ZoneInfo,
+    ) -> None:
+        user_id = _user_id(message)
+        if not command.args:
+            learner = await load_learner(session, user_id, default_zone)
+            await message.answer(_("newcards-current").format(
+                count=learner.new_cards_per_day, max=MAX_NEW_CARDS_PER_DAY))
+            return
+        count = command.args.strip()
+        if not (count.isdecimal() and int(count) <= MAX_NEW_CARDS_PER_DAY):
+            await message.answer(_("newcards-usage").format(max=MAX_NEW_CARDS_PER_DAY))
+            return
+        await set_new_cards_per_day(session, user_id, int(count))
+        await message.answer(_("newcards-set").format(count=int(count)))
+
     @router.message(Command(*COMMAND_KINDS))
     async def drill_command(
         message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
-        rng: Random, clock: Clock, i18n: I18n, signature: str,
+        rng: Random, clock: Clock, i18n: I18n, signature: str, default_zone: ZoneInfo,
     ) -> None:
-        user_id = message.from_user.id if message.from_user else message.chat.id
+        learner = await load_learner(session, _user_id(message), default_zone)
         await serve_next_card(
-            bot, session, chat_id=message.chat.id, user_id=user_id,
+            bot, session, chat_id=message.chat.id, learner=learner,
             kinds={COMMAND_KINDS[command.command]}, rng=rng, now=clock(), i18n=i18n,
             signature=signature,
         )
@@ -48,13 +93,14 @@ def create_router() -> Router:
     @router.callback_query(NextCard.filter())
     async def next_pressed(
         callback: CallbackQuery, callback_data: NextCard, bot: Bot, session: AsyncSession,
-        rng: Random, clock: Clock, i18n: I18n, signature: str,
+        rng: Random, clock: Clock, i18n: I18n, signature: str, default_zone: ZoneInfo,
     ) -> None:
         await callback.answer()
         chat_id = _chat_id(callback)
-        await _replace_keyboard(callback)
+        await replace_keyboard(callback)
+        learner = await load_learner(session, callback.from_user.id, default_zone)
         await serve_next_card(
-            bot, session, chat_id=chat_id, user_id=callback.from_user.id,
+            bot, session, chat_id=chat_id, learner=learner,
             kinds={callback_data.kind}, rng=rng, now=clock(), i18n=i18n, signature=signature,
         )
 
@@ -68,7 +114,7 @@ def create_router() -> Router:
             await callback.answer(_("item-missing"), show_alert=True)
             return
         await callback.answer()
-        await _replace_keyboard(callback)
+        await replace_keyboard(callback)
         style = post_style(i18n, card, signature)
         await send_post(bot, _chat_id(callback), answer_post(card, style), grade_keyboard(card.id))
 
@@ -89,25 +135,25 @@ def create_router() -> Router:
             await callback.answer(_("grade-already-saved"))
             return
         await callback.answer(_("grade-saved").format(grade=grade_label(callback_data.grade)))
-        await _replace_keyboard(callback, next_keyboard(card.content.kind))
+        await replace_keyboard(
+            callback, await continue_keyboard(session, callback.from_user.id, card)
+        )
 
     return router
 
 
+def _user_id(message: Message) -> int:
+    return message.from_user.id if message.from_user else message.chat.id
+
+
+def _drill_size(args: str | None) -> int | None:
+    """``/drill`` or ``/drill 20``; None for anything else."""
+    if not args:
+        return DRILL_SIZE
+    if args.strip().isdecimal() and 1 <= int(args) <= MAX_DRILL_SIZE:
+        return int(args)
+    return None
+
+
 def _chat_id(callback: CallbackQuery) -> int:
     return callback.message.chat.id if callback.message else callback.from_user.id
-
-
-async def _replace_keyboard(
-    callback: CallbackQuery, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Pressed buttons go away (or give way to the next step), so the chat reads cleanly.
-
-    Cosmetic: a message too old to edit keeps its buttons, and they stay harmless.
-    """
-    if callback.message is not None and callback.bot is not None:
-        with suppress(TelegramBadRequest):
-            await callback.bot.edit_message_reply_markup(
-                chat_id=callback.message.chat.id, message_id=callback.message.message_id,
-                reply_markup=markup,
-            )

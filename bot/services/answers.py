@@ -1,8 +1,8 @@
 """Quiz answers: the hot path, so it takes a batch and costs a fixed number of statements.
 
-A batch of any size is one SELECT of the polls, one upsert of the users and one INSERT … ON
-CONFLICT DO NOTHING … RETURNING of the attempts; the unique (poll, user) key makes a redelivered
-update count once.
+A batch of any size is one SELECT of the polls, one upsert of the users, one INSERT … ON
+CONFLICT DO NOTHING … RETURNING of the attempts, then one SELECT and one upsert of the cards the
+new attempts reschedule; the unique (poll, user) key makes a redelivered update count once.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Attempt, SentPoll
 from bot.db.upsert import insert_for
+from bot.services.srs import QuizAnswer, Review, review_many
 from bot.services.users import UserProfile, remember_users
 
 
@@ -85,9 +86,15 @@ async def record_answers(
         .on_conflict_do_nothing(index_elements=[Attempt.poll_id, Attempt.user_id])
         .returning(Attempt.poll_id, Attempt.user_id)
     )
+    reviews = []
     for row in await session.execute(statement):
-        index, _, outcome = firsts[(row.poll_id, row.user_id)]
+        index, answer, outcome = firsts[(row.poll_id, row.user_id)]
         outcomes[index] = replace(outcome, is_new=True)
+        answer_time = answer.answered_at - polls[outcome.poll_id].sent_at
+        reviews.append((index, Review(outcome.user_id, outcome.item_id, answer.answered_at,
+                                      QuizAnswer(outcome.is_correct, answer_time))))
+    # In the order the answers were given, so two polls of one item replay in sequence.
+    await review_many(session, [review for _, review in sorted(reviews, key=lambda r: r[0])])
     return outcomes
 
 

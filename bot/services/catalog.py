@@ -35,3 +35,15 @@ async def load_card(session: AsyncSession, item_id: int) -> Card | None:
         return None
     item, hashtag = row
     return Card(item.id, _item_adapter.validate_python(item.document), hashtag)
+
+
+async def load_active_card(session: AsyncSession, item_id: int) -> Card | None:
+    """The item if it is still in the bank (not archived)."""
+    active = await session.scalar(
+        select(Item.id).where((Item.id == item_id) & Item.archived_at.is_(None))
+    )
+    return await load_card(session, item_id) if active is not None else None
+
+
+async def topic_exists(session: AsyncSession, topic_id: str) -> bool:
+    return await session.get(Topic, topic_id) is not None

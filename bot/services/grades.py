@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from fsrs import Rating
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import SelfGrade
 from bot.db.upsert import insert_for
+from bot.services.srs import review
 
 
 class Grade(StrEnum):
@@ -16,6 +18,11 @@ class Grade(StrEnum):
     HARD = "hard"
     GOOD = "good"
     EASY = "easy"
+
+    @property
+    def rating(self) -> Rating:
+        """The learner's own grade is the FSRS rating, one to one."""
+        return Rating[self.name.capitalize()]
 
 
 async def record_self_grade(
@@ -28,7 +35,8 @@ async def record_self_grade(
     grade: Grade,
     now: datetime,
 ) -> bool:
-    """Store the grade; a second press on the same answer message changes nothing (False)."""
+    """Store the grade and reschedule the card; a second press on the same answer message
+    changes nothing (False)."""
     statement = (
         insert_for(session, SelfGrade)
         .values(user_id=user_id, item_id=item_id, chat_id=chat_id, message_id=message_id,
@@ -38,4 +46,7 @@ async def record_self_grade(
         )
         .returning(SelfGrade.id)
     )
-    return (await session.execute(statement)).first() is not None
+    if (await session.execute(statement)).first() is None:
+        return False
+    await review(session, user_id, item_id, grade.rating, now)
+    return True

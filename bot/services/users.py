@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import User
@@ -54,3 +54,8 @@ async def remember_users(
 async def mark_blocked(session: AsyncSession, user_id: int, blocked_at: datetime | None) -> None:
     """The user blocked the bot (``blocked_at`` set) or came back (``None``)."""
     await session.execute(update(User).where(User.id == user_id).values(blocked_at=blocked_at))
+
+
+async def telegram_language(session: AsyncSession, user_id: int) -> str | None:
+    """The language code Telegram last reported for the user, if they were seen."""
+    return await session.scalar(select(User.language_code).where(User.id == user_id))

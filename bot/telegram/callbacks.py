@@ -69,3 +69,41 @@ ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, DraftButton)
 def is_admin_button(data: str | None) -> bool:
     prefix = (data or "").split(":", 1)[0]
     return any(prefix == button.__prefix__ for button in ADMIN_BUTTONS)
+
+
+class DrillNext(CallbackData, prefix="drill"):
+    """The "Next" button inside a /drill: continues the learner's drill session."""
+
+
+class ToggleTopic(CallbackData, prefix="topic"):
+    topic_id: str
+
+
+class AllTopics(CallbackData, prefix="topics-all"):
+    pass
+
+
+class ChooseLanguage(CallbackData, prefix="lang"):
+    language: str
+
+
+class InterviewLevel(CallbackData, prefix="ivl"):
+    """A /interview difficulty button: ``level`` is a Difficulty value or "any"."""
+
+    size: int
+    level: str
+
+
+class InterviewReveal(CallbackData, prefix="ivr"):
+    interview_id: int
+    position: int
+
+
+class InterviewGrade(CallbackData, prefix="ivg"):
+    interview_id: int
+    position: int
+    grade: Grade
+
+
+class ReminderDrill(CallbackData, prefix="remind-drill"):
+    """The "start" button under a daily reminder."""

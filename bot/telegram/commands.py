@@ -14,7 +14,8 @@ from bot.services.roles import Role
 
 logger = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = ("start", "quiz", "question", "task", "help")
+PRIVATE_COMMANDS = ("start", "drill", "quiz", "question", "task", "topics", "newcards",
+                    "language", "interview", "stats", "remind", "help")
 # Shown, on top of PRIVATE_COMMANDS, only in the private chats of admins; the bot refuses them
 # to everyone else (bot/handlers/admin_roles.py).
 ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank")

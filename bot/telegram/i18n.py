@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
-from aiogram.utils.i18n import I18n
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rendering.posts import PostStyle
 from bot.services.catalog import Card
+from bot.services.learners import load_language
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -26,3 +31,63 @@ def post_style(i18n: I18n, card: Card, signature: str) -> PostStyle:
         solution_label=i18n.gettext("label-solution", locale=locale),
         kind_hashtag=i18n.gettext("hashtag-kind-" + card.content.kind.value, locale=locale),
     )
+
+
+class LanguageOverrides:
+    """Learners' /language choices, read through a per-process cache.
+
+    Every update needs its locale before anything else runs, so a hit costs no query. The
+    /language handler writes through ``remember``; with one bot process per database nothing
+    else changes the choice, so entries never go stale. The cache keeps the most recently
+    active learners only.
+    """
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], capacity: int = 100_000
+    ) -> None:
+        self.session_factory = session_factory
+        self.capacity = capacity
+        self._cache: OrderedDict[int, str | None] = OrderedDict()
+
+    async def get(self, user_id: int) -> str | None:
+        if user_id in self._cache:
+            self._cache.move_to_end(user_id)
+            return self._cache[user_id]
+        async with self.session_factory() as session:
+            language = await load_language(session, user_id)
+        self.remember(user_id, language)
+        return language
+
+    def remember(self, user_id: int, language: str | None) -> None:
+        self._cache[user_id] = language
+        self._cache.move_to_end(user_id)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+
+
+class LearnerI18nMiddleware(SimpleI18nMiddleware):
+    """The learner's /language choice first, then their Telegram language, then the default."""
+
+    def __init__(self, i18n: I18n, overrides: LanguageOverrides) -> None:
+        super().__init__(i18n)
+        self.overrides = overrides
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user: User | None = data.get("event_from_user")
+        if user is not None:
+            chosen = await self.overrides.get(user.id)
+            if chosen in self.i18n.available_locales:
+                return chosen
+        return await super().get_locale(event, data)
+
+
+async def learner_locale(
+    i18n: I18n, overrides: LanguageOverrides, user_id: int, telegram_language: str | None
+) -> str:
+    """The locale of a learner outside an update from them (a closed poll, a reminder): the
+    same order as ``LearnerI18nMiddleware``, with Telegram's language as last stored."""
+    chosen = await overrides.get(user_id)
+    if chosen in i18n.available_locales:
+        return chosen
+    language = (telegram_language or "").split("-")[0].lower()
+    return language if language in i18n.available_locales else i18n.default_locale

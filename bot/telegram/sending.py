@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup, InputPollOption, Message, MessageEntity
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputPollOption,
+    Message,
+    MessageEntity,
+)
 
 from bot.rendering.markdown import Rendered
 from bot.rendering.posts import QuizPoll
@@ -39,8 +47,10 @@ async def send_post(
 
 
 async def send_quiz(
-    bot: Bot, chat_id: int, poll: QuizPoll, *, is_anonymous: bool
+    bot: Bot, chat_id: int, poll: QuizPoll, *, is_anonymous: bool,
+    open_period: int | None = None,
 ) -> Message:
+    """``open_period``: seconds until Telegram closes the poll (5–2628000); None keeps it open."""
     return await bot.send_poll(
         chat_id,
         question=poll.question,
@@ -52,4 +62,20 @@ async def send_quiz(
         description=poll.description.text if poll.description else None,
         description_entities=to_entities(poll.description) if poll.description else None,
         is_anonymous=is_anonymous,
+        open_period=open_period,
     )
+
+
+async def replace_keyboard(
+    callback: CallbackQuery, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Pressed buttons go away (or give way to the next step), so the chat reads cleanly.
+
+    Cosmetic: a message too old to edit keeps its buttons, and they stay harmless.
+    """
+    if callback.message is not None and callback.bot is not None:
+        with suppress(TelegramBadRequest):
+            await callback.bot.edit_message_reply_markup(
+                chat_id=callback.message.chat.id, message_id=callback.message.message_id,
+                reply_markup=markup,
+            )

@@ -7,6 +7,7 @@ from datetime import datetime
 from random import Random
 
 from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +17,17 @@ from bot.rendering.markdown import Rendered, plain
 from bot.rendering.posts import answer_post, question_post, quiz_poll
 from bot.services.answers import AnswerOutcome
 from bot.services.catalog import Card
-from bot.services.drill import next_card, record_sent_poll, record_view
+from bot.services.drill import (
+    finish_drill,
+    is_drill_card,
+    next_card,
+    next_drill_card,
+    record_sent_poll,
+    record_view,
+)
+from bot.services.learners import Learner
 from bot.telegram.i18n import post_style
-from bot.telegram.keyboards import next_keyboard, reveal_keyboard
+from bot.telegram.keyboards import drill_next_keyboard, next_keyboard, reveal_keyboard
 from bot.telegram.sending import send_post, send_quiz
 
 
@@ -27,17 +36,33 @@ async def serve_next_card(
     session: AsyncSession,
     *,
     chat_id: int,
-    user_id: int,
+    learner: Learner,
     kinds: Collection[Kind],
     rng: Random,
     now: datetime,
     i18n: I18n,
     signature: str,
 ) -> None:
-    card = await next_card(session, user_id, kinds, rng)
+    card = await next_card(session, learner, kinds, now, rng)
     if card is None:
         await bot.send_message(chat_id, _("bank-empty"))
         return
+    await show_card(bot, session, chat_id=chat_id, user_id=learner.user_id, card=card, now=now,
+                    i18n=i18n, signature=signature)
+
+
+async def show_card(
+    bot: Bot,
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    user_id: int,
+    card: Card,
+    now: datetime,
+    i18n: I18n,
+    signature: str,
+) -> None:
+    """Put the card in the chat: a quiz poll, a question with "Show answer", or a resource."""
     item = card.content
     if isinstance(item, QuizItem):
         message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False)
@@ -53,7 +78,43 @@ async def serve_next_card(
                         next_keyboard(item.kind))
     else:
         await send_post(bot, chat_id, question_post(card), reveal_keyboard(card.id))
-    await record_view(session, user_id, card.id, now)
+    await record_view(session, user_id, card.id, item.kind, now)
+
+
+async def continue_keyboard(
+    session: AsyncSession, user_id: int, card: Card
+) -> InlineKeyboardMarkup:
+    """The "Next" button after an answer: the drill's next card when the card belongs to the
+    learner's drill, another of its kind otherwise."""
+    if await is_drill_card(session, user_id, card.id):
+        return drill_next_keyboard()
+    return next_keyboard(card.content.kind)
+
+
+async def serve_drill_step(
+    bot: Bot,
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    learner: Learner,
+    rng: Random,
+    now: datetime,
+    i18n: I18n,
+    signature: str,
+) -> None:
+    """The drill's next card, or its summary when it is over."""
+    card = await next_drill_card(session, learner, now, rng)
+    if card is not None:
+        await show_card(bot, session, chat_id=chat_id, user_id=learner.user_id, card=card,
+                        now=now, i18n=i18n, signature=signature)
+        return
+    summary = await finish_drill(session, learner, now)
+    if summary.served == 0:
+        await bot.send_message(chat_id, _("drill-nothing-due"))
+        return
+    await bot.send_message(chat_id, _("drill-summary").format(
+        answered=summary.answered, correct=summary.correct, due_tomorrow=summary.due_tomorrow
+    ))
 
 
 def verdict(outcome: AnswerOutcome, card: Card) -> Rendered:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 
 from bot.content.files import SourcedItem
 from bot.content.schema import Item, Topic
+from bot.services.learners import Learner
 
 TOPICS = [
     Topic.model_validate({"id": "metrics", "hashtag": "метрики",
@@ -35,3 +37,8 @@ def question(item_id: str, **overrides: Any) -> SourcedItem:
     }
     data.update(overrides)
     return SourcedItem(_adapter.validate_python(data), "content/items/test.yaml")
+
+
+def learner(user_id: int, *, new_cards_per_day: int = 10, topic_ids: frozenset[str] = frozenset(),
+            zone: str = "Europe/Moscow") -> Learner:
+    return Learner(user_id, ZoneInfo(zone), new_cards_per_day, topic_ids)

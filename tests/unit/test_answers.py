@@ -12,10 +12,10 @@ from bot.content.schema import Kind
 from bot.db.models import Attempt, SelfGrade
 from bot.services.answers import PollAnswer, record_answers
 from bot.services.content_sync import sync_content
-from bot.services.drill import next_card, record_sent_poll, record_view
+from bot.services.drill import next_card, record_sent_poll
 from bot.services.grades import Grade, record_self_grade
 from bot.services.users import UserProfile
-from tests.unit.factories import TOPICS, question, quiz
+from tests.unit.factories import TOPICS, learner, question, quiz
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 ALICE = UserProfile(1001, "Alice")
@@ -24,7 +24,7 @@ BOB = UserProfile(1002, "Bob")
 
 async def sent_quiz(session: AsyncSession, poll_id: str = "poll-1", chat_id: int = 1001) -> int:
     await sync_content(session, TOPICS, [quiz("a")], NOW)
-    card = await next_card(session, chat_id, {Kind.QUIZ}, Random(0))
+    card = await next_card(session, learner(chat_id), {Kind.QUIZ}, NOW, Random(0))
     assert card is not None
     await record_sent_poll(session, poll_id=poll_id, item_id=card.id, chat_id=chat_id,
                            message_id=10, correct_option_ids=[1], now=NOW)
@@ -71,24 +71,9 @@ async def test_a_batch_mixes_known_unknown_and_retracted_answers(session: AsyncS
     assert len((await session.scalars(select(Attempt))).all()) == 2
 
 
-async def test_unseen_items_come_first(session: AsyncSession) -> None:
-    await sync_content(session, TOPICS, [quiz("a"), quiz("b"), question("c")], NOW)
-    first = await next_card(session, 7, {Kind.QUIZ}, Random(1))
-    assert first is not None
-    await record_view(session, 7, first.id, NOW)
-    second = await next_card(session, 7, {Kind.QUIZ}, Random(1))
-    assert second is not None
-    assert second.id != first.id
-    assert second.content.kind is Kind.QUIZ
-    await record_view(session, 7, second.id, NOW)
-    # All seen: still serves something rather than nothing.
-    assert await next_card(session, 7, {Kind.QUIZ}, Random(1)) is not None
-    assert await next_card(session, 7, {Kind.TASK}, Random(1)) is None
-
-
 async def test_a_self_grade_is_stored_once_per_answer_message(session: AsyncSession) -> None:
     await sync_content(session, TOPICS, [question("c")], NOW)
-    card = await next_card(session, 7, {Kind.QUESTION}, Random(0))
+    card = await next_card(session, learner(7), {Kind.QUESTION}, NOW, Random(0))
     assert card is not None
     for grade, stored_anew in ((Grade.GOOD, True), (Grade.EASY, False)):
         assert await record_self_grade(

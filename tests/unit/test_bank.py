@@ -17,7 +17,7 @@ from bot.services.bank import ArchiveOutcome, BankCount, BankFilter
 from bot.services.content_sync import SyncReport, sync_content
 from bot.services.drill import next_card
 from bot.services.importing import import_upload
-from tests.unit.factories import TOPICS, question, quiz
+from tests.unit.factories import TOPICS, learner, question, quiz
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 ADMIN = 42
@@ -61,7 +61,8 @@ async def test_archive_takes_an_item_out_of_drills_and_restore_brings_it_back(
     row = await loaded.scalar(select(Item).where(Item.slug == "joins"))
     assert row is not None
     assert (row.archived_at, row.archived_by) == (NOW, ADMIN)
-    served = [await next_card(loaded, 7, {Kind.QUIZ}, Random(seed)) for seed in range(10)]
+    served = [await next_card(loaded, learner(7), {Kind.QUIZ}, NOW, Random(seed))
+              for seed in range(10)]
     assert {card.content.id for card in served if card} == {"l2"}
     found = await bank.find_items(loaded, "join")
     assert [item.archived for item in found.items] == [True]

@@ -1,0 +1,129 @@
+"""The Telegram half of a mock interview: which answers are its own, asking, the scorecard."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.filters import Filter
+from aiogram.types import PollAnswer
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.schema import QuizItem
+from bot.rendering.markdown import Rendered, plain, styled
+from bot.rendering.posts import MESSAGE_LIMIT, question_post, quiz_poll
+from bot.services import interview as interviews
+from bot.services.answer_recorder import UNKNOWN_POLL_RETRY_DELAYS
+from bot.services.drill import record_sent_poll
+from bot.telegram.deep_links import start_link, topic_payload
+from bot.telegram.keyboards import interview_reveal_keyboard, link_keyboard
+from bot.telegram.sending import send_post, send_quiz
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class InterviewPoll(Filter):
+    """Lets through answers to interview quizzes.
+
+    A poll sent a moment ago may not be committed yet when a fast answer arrives: while the
+    poll is unknown, ask again after the same short delays as ``AnswerRecorder``.
+    """
+
+    def __init__(
+        self, retry_delays: Sequence[float] = UNKNOWN_POLL_RETRY_DELAYS,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.retry_delays = retry_delays
+        self.sleep = sleep
+
+    async def __call__(self, poll_answer: PollAnswer, session: AsyncSession) -> bool:
+        known = await interviews.is_interview_poll(session, poll_answer.poll_id)
+        for delay in self.retry_delays:
+            if known is not None:
+                break
+            await self.sleep(delay)
+            known = await interviews.is_interview_poll(session, poll_answer.poll_id)
+        return bool(known)
+
+
+async def carry_on(
+    bot: Bot,
+    session: AsyncSession,
+    *,
+    interview_id: int,
+    chat_id: int,
+    now: datetime,
+    limits: interviews.TimeLimits,
+    i18n: I18n,
+    signature: str,
+    bot_username: str,
+) -> None:
+    """Ask the next question, or show the scorecard when there is none left."""
+    step = await interviews.next_step(session, interview_id, limits, now, i18n.current_locale)
+    if isinstance(step, interviews.Scorecard):
+        await send_post(bot, chat_id, scorecard_text(step).split(MESSAGE_LIMIT),
+                        link_keyboard(drill_links(step, bot_username)))
+    elif isinstance(step, interviews.Question):
+        await ask(bot, session, step, chat_id, now)
+
+
+async def ask(
+    bot: Bot, session: AsyncSession, question: interviews.Question, chat_id: int, now: datetime
+) -> None:
+    item = question.card.content
+    if isinstance(item, QuizItem):
+        # Telegram shows the countdown on the poll and closes it when the period is over.
+        message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False,
+                                  open_period=int(question.time_limit.total_seconds()))
+        if message.poll is None:
+            raise RuntimeError("sendPoll returned a message without a poll")
+        await record_sent_poll(
+            session, poll_id=message.poll.id, item_id=question.card.id, chat_id=chat_id,
+            message_id=message.message_id, correct_option_ids=list(item.correct_option_ids),
+            now=now,
+        )
+        await interviews.attach_poll(session, question.entry_id, message.poll.id)
+        return
+    header = plain(_("interview-question-header").format(
+        number=question.position + 1, total=question.total,
+        minutes=minutes(question.time_limit),
+    ) + "\n\n")
+    first, *rest = question_post(question.card)
+    await send_post(bot, chat_id, [*(header + first).split(MESSAGE_LIMIT), *rest],
+                    interview_reveal_keyboard(question.interview_id, question.position))
+
+
+def scorecard_text(card: interviews.Scorecard) -> Rendered:
+    text = styled(_("interview-finished"), "bold") + plain("\n\n" + _("interview-score").format(
+        correct=card.correct, asked=card.asked, percent=card.percent,
+    ))
+    if card.missed:
+        text += plain("\n" + _("interview-missed").format(missed=card.missed))
+    text += plain("\n\n") + styled(_("interview-by-topic"), "bold")
+    for topic in card.topics:
+        text += plain(f"\n• {topic.title} — {topic.correct}/{topic.asked}")
+    if card.weakest:
+        text += plain("\n\n") + styled(_("interview-weakest"), "bold") + plain(
+            " " + ", ".join(topic.title for topic in card.weakest)
+        )
+    else:
+        text += plain("\n\n" + _("interview-flawless"))
+    return text
+
+
+def drill_links(card: interviews.Scorecard, bot_username: str) -> list[tuple[str, str]]:
+    if not bot_username:
+        return []
+    return [
+        (_("button-drill-topic").format(topic=topic.title),
+         start_link(bot_username, topic_payload(topic.topic_id)))
+        for topic in card.weakest
+    ]
+
+
+def minutes(limit: timedelta) -> str:
+    return f"{limit.total_seconds() / 60:g}"

@@ -1,0 +1,171 @@
+"""Which card a learner gets next: due reviews, then new items under a daily cap, by topic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from random import Random
+
+from fsrs import Rating
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.schema import Kind
+from bot.db.models import Item
+from bot.services.content_sync import sync_content
+from bot.services.drill import (
+    choose_item,
+    finish_drill,
+    introduced_since,
+    next_drill_card,
+    record_view,
+    start_drill,
+)
+from bot.services.learners import (
+    Learner,
+    load_learner,
+    select_all_topics,
+    set_new_cards_per_day,
+    toggle_topic,
+)
+from bot.services.srs import review
+from tests.unit.factories import TOPICS, learner, question, quiz
+
+EVENING = datetime(2026, 11, 24, 20, 30, tzinfo=UTC)
+QUIZ = frozenset({Kind.QUIZ})
+ALL_KINDS = frozenset({Kind.QUIZ, Kind.QUESTION, Kind.TASK})
+
+
+async def bank(session: AsyncSession) -> dict[str, int]:
+    """Six quizzes (three per topic) and an open question; slug → item id."""
+    items = [quiz(f"m{n}") for n in range(3)] + [quiz(f"s{n}", topic="sql") for n in range(3)]
+    await sync_content(session, TOPICS, [*items, question("open")], EVENING)
+    rows = await session.execute(select(Item.slug, Item.id))
+    return {row.slug: row.id for row in rows}
+
+
+async def show(session: AsyncSession, user: Learner, item_id: int, at: datetime) -> None:
+    await record_view(session, user.user_id, item_id, Kind.QUIZ, at)
+
+
+async def pick(
+    session: AsyncSession, user: Learner, at: datetime, kinds: frozenset[Kind] = QUIZ,
+    *, practice: bool = False, seed: int = 0,
+) -> int | None:
+    return await choose_item(session, user, kinds, at, Random(seed), practice=practice)
+
+
+async def test_due_reviews_come_first_most_overdue_first(session: AsyncSession) -> None:
+    ids = await bank(session)
+    alice = learner(1)
+    long_ago = EVENING - timedelta(days=30)
+    for slug, reviewed_at in (("m1", long_ago), ("s2", long_ago - timedelta(days=1))):
+        await show(session, alice, ids[slug], reviewed_at)
+        await review(session, alice.user_id, ids[slug], Rating.Good, reviewed_at)
+    assert await pick(session, alice, EVENING) == ids["s2"]
+    await review(session, alice.user_id, ids["s2"], Rating.Easy, EVENING)
+    assert await pick(session, alice, EVENING) == ids["m1"]
+    await review(session, alice.user_id, ids["m1"], Rating.Easy, EVENING)
+    # Nothing due: a new item, never one already rated.
+    assert await pick(session, alice, EVENING) not in {ids["s2"], ids["m1"], None}
+
+
+async def test_new_items_stop_at_the_daily_cap_until_local_midnight(
+    session: AsyncSession,
+) -> None:
+    ids = await bank(session)
+    moscow = learner(1, new_cards_per_day=2)
+    tokyo = learner(2, new_cards_per_day=2, zone="Asia/Tokyo")
+    before = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)  # 17:30 in Moscow, 23:30 in Tokyo
+    for user in (moscow, tokyo):
+        for slug in ("m0", "m1"):
+            await show(session, user, ids[slug], before)
+            await review(session, user.user_id, ids[slug], Rating.Easy, before)
+    # One hour later: still the same day in Moscow, a new one in Tokyo.
+    after = before + timedelta(hours=1)
+    assert await pick(session, moscow, after) is None
+    assert await pick(session, tokyo, after) not in {ids["m0"], ids["m1"], None}
+    assert await introduced_since(session, 1, moscow.local_day_start(after)) == 2
+    moscow_midnight = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
+    assert await pick(session, moscow, moscow_midnight - timedelta(seconds=1)) is None
+    assert await pick(session, moscow, moscow_midnight) not in {ids["m0"], ids["m1"], None}
+
+
+async def test_practice_commands_always_serve_something(session: AsyncSession) -> None:
+    ids = await bank(session)
+    capped = learner(1, new_cards_per_day=0)
+    assert await pick(session, capped, EVENING) is None
+    assert await pick(session, capped, EVENING, practice=True) is not None
+    await show(session, capped, ids["m0"], EVENING)
+    await review(session, capped.user_id, ids["m0"], Rating.Easy, EVENING)
+    assert await pick(session, capped, EVENING, practice=True) == ids["m0"]  # review ahead
+
+
+async def test_a_skipped_item_returns_after_the_new_ones_without_counting_twice(
+    session: AsyncSession,
+) -> None:
+    ids = await bank(session)
+    alice = learner(1, new_cards_per_day=1, topic_ids=frozenset({"metrics"}))
+    first = await pick(session, alice, EVENING)
+    assert first is not None
+    await show(session, alice, first, EVENING)  # shown, never answered
+    assert await pick(session, alice, EVENING) == first
+    assert await introduced_since(session, 1, alice.local_day_start(EVENING)) == 1
+    assert first in {ids["m0"], ids["m1"], ids["m2"]}
+
+
+async def test_topics_and_kinds_filter_what_is_served(session: AsyncSession) -> None:
+    ids = await bank(session)
+    await toggle_topic(session, 1, "sql")
+    alice = await load_learner(session, 1, learner(1).zone)
+    assert alice.topic_ids == {"sql"}
+    sql_quizzes = {ids["s0"], ids["s1"], ids["s2"]}
+    served = {await pick(session, alice, EVENING, seed=seed) for seed in range(20)}
+    assert served <= sql_quizzes
+    assert await pick(session, alice, EVENING, frozenset({Kind.QUESTION})) is None
+
+    assert not await toggle_topic(session, 1, "astrology")
+    await select_all_topics(session, 1)
+    everyone = await load_learner(session, 1, learner(1).zone)
+    served = {await pick(session, everyone, EVENING, seed=seed) for seed in range(40)}
+    assert served - sql_quizzes  # metrics quizzes again
+    assert await pick(session, everyone, EVENING, frozenset({Kind.QUESTION})) == ids["open"]
+
+
+async def test_archived_items_are_not_served(session: AsyncSession) -> None:
+    await sync_content(session, TOPICS, [quiz("m0")], EVENING)
+    alice = learner(1)
+    assert await pick(session, alice, EVENING) is not None
+    await sync_content(session, TOPICS, [], EVENING)
+    assert await pick(session, alice, EVENING, practice=True) is None
+
+
+async def test_a_drill_serves_its_size_then_sums_up(session: AsyncSession) -> None:
+    ids = await bank(session)
+    alice = learner(1)
+    await start_drill(session, 1, EVENING, size=2, topic_id="sql")
+    served = []
+    for _ in range(3):
+        card = await next_drill_card(session, alice, EVENING, Random(0))
+        if card is None:
+            break
+        served.append(card.id)
+        await record_view(session, 1, card.id, card.content.kind, EVENING)
+        await review(session, 1, card.id, Rating.Again, EVENING)
+    assert len(served) == 2
+    assert set(served) <= {ids["s0"], ids["s1"], ids["s2"]}
+    summary = await finish_drill(session, alice, EVENING)
+    assert (summary.served, summary.due_tomorrow) == (2, 2)
+    assert await next_drill_card(session, alice, EVENING, Random(0)) is None  # it is over
+
+
+async def test_the_daily_cap_is_the_learners_own_setting(session: AsyncSession) -> None:
+    await bank(session)
+    zone = learner(1).zone
+    assert (await load_learner(session, 1, zone)).new_cards_per_day == 10
+    await set_new_cards_per_day(session, 1, 1)
+    capped = await load_learner(session, 1, zone)
+    first = await pick(session, capped, EVENING)
+    assert first is not None
+    await show(session, capped, first, EVENING)
+    await review(session, 1, first, Rating.Easy, EVENING)
+    assert await pick(session, capped, EVENING) is None
