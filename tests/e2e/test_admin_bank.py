@@ -8,14 +8,16 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.telegram.commands import PRIVATE_COMMANDS
 from tests.e2e.conftest import Learner, StartBot, button_data, buttons, query
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 
 OWNER_ID, EDITOR_ID, STRANGER_ID = 501, 502, 503
 IMPORT_MAX_BYTES = 20_000
 REFUSAL = "⛔ Эта команда только для администраторов бота."
-ADMIN_MENU = ["start", "quiz", "question", "task", "help", "add", "edit", "import", "export",
-              "find", "show", "archive", "restore", "bank"]
+# The learner's menu, then the admin commands.
+ADMIN_MENU = [*PRIVATE_COMMANDS, "add", "edit", "import", "export", "find", "show", "archive",
+              "restore", "bank"]
 
 
 @pytest.fixture
