@@ -8,6 +8,7 @@ A bad value is explained and the step asked again; ``/cancel`` leaves the dialog
 from __future__ import annotations
 
 from random import Random
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -20,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.content.schema import Kind
 from bot.services.authoring import (
+    Draft,
     DraftField,
     DraftRejected,
-    accept,
     accept_parts,
     accept_text,
-    accept_topic,
+    accept_value,
     check_draft,
     new_draft,
     poll_explanation_count,
@@ -48,11 +49,11 @@ from bot.telegram.authoring import (
     fields_keyboard,
     kind_keyboard,
     problems_text,
-    remove_keyboard,
     start_dialog,
 )
 from bot.telegram.callbacks import DraftAction, DraftButton
 from bot.telegram.filters import IsBotAdmin
+from bot.telegram.sending import replace_keyboard
 
 
 def create_router() -> Router:
@@ -90,9 +91,7 @@ def create_router() -> Router:
         except (ValueError, DraftRejected):  # forged: the keyboard only offers what works
             await callback.answer(_("button-outdated"), show_alert=True)
             return
-        await callback.answer()
-        await remove_keyboard(callback)
-        await advance(bot, _chat(callback), state, session, draft, i18n, signature)
+        await _next_step(callback, bot, state, session, draft, i18n, signature)
 
     @router.message(StateFilter(*TEXT_STEPS), not_a_command)
     async def text_step(
@@ -134,17 +133,9 @@ def create_router() -> Router:
         callback: CallbackQuery, bot: Bot, state: FSMContext, raw_state: str,
         session: AsyncSession, i18n: I18n, signature: str,
     ) -> None:
-        name = FIELD_OF_STATE[raw_state]
-        _dialog, draft = await current_draft(state)
         chunks = (await state.get_data()).get(CHUNKS, [])
-        try:
-            draft = accept_parts(draft, name, chunks)
-        except DraftRejected as rejected:
-            await callback.answer(problems_text(rejected.problems, name), show_alert=True)
-            return
-        await callback.answer()
-        await remove_keyboard(callback)
-        await advance(bot, _chat(callback), state, session, draft, i18n, signature)
+        await _accept_pressed(callback, FIELD_OF_STATE[raw_state], chunks, bot, state, session,
+                              i18n, signature)
 
     @router.callback_query(Authoring.correct_option_ids,
                            DraftButton.filter(F.action == DraftAction.TOGGLE), CurrentDialog())
@@ -160,7 +151,7 @@ def create_router() -> Router:
         chosen = set((await state.get_data()).get(CHOSEN, [])) ^ {index}
         await state.update_data({CHOSEN: sorted(chosen)})
         await callback.answer()
-        await remove_keyboard(callback, correct_keyboard(dialog, options, sorted(chosen)))
+        await replace_keyboard(callback, correct_keyboard(dialog, options, sorted(chosen)))
 
     @router.callback_query(Authoring.correct_option_ids,
                            DraftButton.filter(F.action == DraftAction.CHOSEN), CurrentDialog())
@@ -168,51 +159,21 @@ def create_router() -> Router:
         callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession,
         i18n: I18n, signature: str,
     ) -> None:
-        _dialog, draft = await current_draft(state)
-        chosen = (await state.get_data()).get(CHOSEN, [])
-        try:
-            draft = accept(draft, DraftField.CORRECT_OPTIONS, sorted(chosen))
-        except DraftRejected as rejected:
-            await callback.answer(problems_text(rejected.problems, DraftField.CORRECT_OPTIONS),
-                                  show_alert=True)
-            return
-        await callback.answer()
-        await remove_keyboard(callback)
-        await advance(bot, _chat(callback), state, session, draft, i18n, signature)
+        chosen = sorted((await state.get_data()).get(CHOSEN, []))
+        await _accept_pressed(callback, DraftField.CORRECT_OPTIONS, chosen, bot, state, session,
+                              i18n, signature)
 
     @router.callback_query(Authoring.topic, DraftButton.filter(F.action == DraftAction.TOPIC),
                            CurrentDialog())
-    async def topic_chosen(
-        callback: CallbackQuery, callback_data: DraftButton, bot: Bot, state: FSMContext,
-        session: AsyncSession, i18n: I18n, signature: str,
-    ) -> None:
-        _dialog, draft = await current_draft(state)
-        try:
-            draft = await accept_topic(session, draft, callback_data.value)
-        except DraftRejected as rejected:
-            await callback.answer(problems_text(rejected.problems, DraftField.TOPIC),
-                                  show_alert=True)
-            return
-        await callback.answer()
-        await remove_keyboard(callback)
-        await advance(bot, _chat(callback), state, session, draft, i18n, signature)
-
     @router.callback_query(Authoring.difficulty,
                            DraftButton.filter(F.action == DraftAction.DIFFICULTY), CurrentDialog())
-    async def difficulty_chosen(
+    async def value_chosen(
         callback: CallbackQuery, callback_data: DraftButton, bot: Bot, state: FSMContext,
-        session: AsyncSession, i18n: I18n, signature: str,
+        raw_state: str, session: AsyncSession, i18n: I18n, signature: str,
     ) -> None:
-        _dialog, draft = await current_draft(state)
-        try:
-            draft = accept(draft, DraftField.DIFFICULTY, callback_data.value)
-        except DraftRejected as rejected:
-            await callback.answer(problems_text(rejected.problems, DraftField.DIFFICULTY),
-                                  show_alert=True)
-            return
-        await callback.answer()
-        await remove_keyboard(callback)
-        await advance(bot, _chat(callback), state, session, draft, i18n, signature)
+        """A topic or a difficulty: one button, one value; the dialog's state names the field."""
+        await _accept_pressed(callback, FIELD_OF_STATE[raw_state], callback_data.value, bot,
+                              state, session, i18n, signature)
 
     @router.callback_query(Authoring.preview, DraftButton.filter(F.action == DraftAction.SAVE),
                            CurrentDialog())
@@ -232,7 +193,7 @@ def create_router() -> Router:
         saved = await save_checked(session, checked, author_id=callback.from_user.id,
                                    now=clock())
         await callback.answer()
-        await remove_keyboard(callback)
+        await replace_keyboard(callback)
         await bot.send_message(_chat(callback), _("authoring-saved").format(
             slug=saved.slug, version=saved.version))
 
@@ -242,7 +203,7 @@ def create_router() -> Router:
         data = await state.get_data()
         await state.clear()
         await callback.answer()
-        await remove_keyboard(callback)
+        await replace_keyboard(callback)
         await bot.send_message(_chat(callback),
                                _("authoring-discarded").format(draft=draft_summary(data)))
 
@@ -252,7 +213,7 @@ def create_router() -> Router:
         dialog, draft = await current_draft(state)
         await state.set_state(Authoring.field)
         await callback.answer()
-        await remove_keyboard(callback)
+        await replace_keyboard(callback)
         await bot.send_message(_chat(callback), _("authoring-ask-field"),
                                reply_markup=fields_keyboard(dialog, draft))
 
@@ -268,10 +229,7 @@ def create_router() -> Router:
         except ValueError:
             await callback.answer(_("button-outdated"), show_alert=True)
             return
-        await callback.answer()
-        await remove_keyboard(callback)
-        await advance(bot, _chat(callback), state, session, draft.without(name), i18n,
-                      signature)
+        await _next_step(callback, bot, state, session, draft.without(name), i18n, signature)
 
     @router.callback_query(Authoring.field, DraftButton.filter(F.action == DraftAction.PREVIEW),
                            CurrentDialog())
@@ -280,9 +238,7 @@ def create_router() -> Router:
         i18n: I18n, signature: str,
     ) -> None:
         _dialog, draft = await current_draft(state)
-        await callback.answer()
-        await remove_keyboard(callback)
-        await advance(bot, _chat(callback), state, session, draft, i18n, signature)
+        await _next_step(callback, bot, state, session, draft, i18n, signature)
 
     @router.message(StateFilter(*BUTTON_STEPS), not_a_command)
     async def buttons_expected(message: Message) -> None:
@@ -293,6 +249,30 @@ def create_router() -> Router:
         await message.answer(_("authoring-text-expected"))
 
     return router
+
+
+async def _accept_pressed(
+    callback: CallbackQuery, name: DraftField, value: Any, bot: Bot, state: FSMContext,
+    session: AsyncSession, i18n: I18n, signature: str,
+) -> None:
+    """A step closed with a button: its value is kept, or an alert says why not."""
+    _dialog, draft = await current_draft(state)
+    try:
+        draft = await accept_value(session, draft, name, value)
+    except DraftRejected as rejected:
+        await callback.answer(problems_text(rejected.problems, name), show_alert=True)
+        return
+    await _next_step(callback, bot, state, session, draft, i18n, signature)
+
+
+async def _next_step(
+    callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession, draft: Draft,
+    i18n: I18n, signature: str,
+) -> None:
+    """The pressed step is over: its buttons go and the dialog asks for what comes next."""
+    await callback.answer()
+    await replace_keyboard(callback)
+    await advance(bot, _chat(callback), state, session, draft, i18n, signature)
 
 
 def _chat(callback: CallbackQuery) -> int:

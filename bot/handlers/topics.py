@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -15,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.learners import select_all_topics, toggle_topic, topic_choices
 from bot.telegram.callbacks import AllTopics, ToggleTopic
 from bot.telegram.keyboards import topics_keyboard
+from bot.telegram.sending import replace_keyboard
 
 
 def create_router() -> Router:
@@ -52,10 +50,6 @@ async def _show_choices(callback: CallbackQuery, session: AsyncSession, i18n: I1
     """Redraw the ✅ marks on the same message."""
     await callback.answer()
     choices = await topic_choices(session, callback.from_user.id)
-    if callback.message is not None and callback.bot is not None:
-        # "message is not modified" when "all" is pressed with nothing chosen: nothing to do.
-        with suppress(TelegramBadRequest):
-            await callback.bot.edit_message_reply_markup(
-                chat_id=callback.message.chat.id, message_id=callback.message.message_id,
-                reply_markup=topics_keyboard(choices, i18n.current_locale),
-            )
+    # "All" pressed with nothing chosen leaves the marks as they were: Telegram refuses such an
+    # edit ("message is not modified"), and replace_keyboard lets the refusal pass.
+    await replace_keyboard(callback, topics_keyboard(choices, i18n.current_locale))

@@ -189,10 +189,15 @@ def accept_parts(draft: Draft, name: DraftField, parts: list[str]) -> Draft:
     return accept(draft, name, "\n\n".join(parts))
 
 
-async def accept_topic(session: AsyncSession, draft: Draft, topic_id: str) -> Draft:
-    if await session.get(Topic, topic_id) is None:
-        raise DraftRejected([Problem("unknown-topic", context={"topic": topic_id})])
-    return accept(draft, DraftField.TOPIC, topic_id)
+async def accept_value(
+    session: AsyncSession, draft: Draft, name: DraftField, value: Any
+) -> Draft:
+    """``accept`` for any field: a topic must also exist, a long text comes as its parts."""
+    if name is DraftField.TOPIC and await session.get(Topic, value) is None:
+        raise DraftRejected([Problem("unknown-topic", context={"topic": value})])
+    if name in LONG_FIELDS:
+        return accept_parts(draft, name, list(value))
+    return accept(draft, name, value)
 
 
 async def list_topics(session: AsyncSession) -> list[TopicChoice]:

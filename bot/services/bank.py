@@ -101,30 +101,12 @@ async def preview_item(session: AsyncSession, slug: str) -> ItemPreview | None:
 
 async def archive_item(session: AsyncSession, slug: str, *, by: int, now: datetime
                        ) -> ArchiveOutcome:
-    row = await session.scalar(select(Item).where(Item.slug == slug))
-    if row is None:
-        return ArchiveOutcome.NOT_FOUND
-    if row.archived_at is not None:
-        return ArchiveOutcome.ALREADY
-    row.archived_at = now
-    row.archived_by = by
-    session.add(AdminAction(actor_id=by, action="archive", target=slug, created_at=now))
-    await session.flush()
-    return ArchiveOutcome.DONE
+    return await _set_archived(session, slug, archived=True, by=by, now=now)
 
 
 async def restore_item(session: AsyncSession, slug: str, *, by: int, now: datetime
                        ) -> ArchiveOutcome:
-    row = await session.scalar(select(Item).where(Item.slug == slug))
-    if row is None:
-        return ArchiveOutcome.NOT_FOUND
-    if row.archived_at is None:
-        return ArchiveOutcome.ALREADY
-    row.archived_at = None
-    row.archived_by = None
-    session.add(AdminAction(actor_id=by, action="restore", target=slug, created_at=now))
-    await session.flush()
-    return ArchiveOutcome.DONE
+    return await _set_archived(session, slug, archived=False, by=by, now=now)
 
 
 async def bank_counts(session: AsyncSession) -> list[BankCount]:
@@ -205,3 +187,20 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for inner in value:
             yield from _strings(inner)
+
+
+async def _set_archived(
+    session: AsyncSession, slug: str, *, archived: bool, by: int, now: datetime
+) -> ArchiveOutcome:
+    """Archive or restore ``slug``, logged as the admin's action."""
+    row = await session.scalar(select(Item).where(Item.slug == slug))
+    if row is None:
+        return ArchiveOutcome.NOT_FOUND
+    if (row.archived_at is not None) is archived:
+        return ArchiveOutcome.ALREADY
+    row.archived_at = now if archived else None
+    row.archived_by = by if archived else None
+    action = "archive" if archived else "restore"
+    session.add(AdminAction(actor_id=by, action=action, target=slug, created_at=now))
+    await session.flush()
+    return ArchiveOutcome.DONE

@@ -6,12 +6,10 @@ steps in ``bot/handlers/admin_add.py`` carry it to the preview and the save.
 
 from __future__ import annotations
 
-from contextlib import suppress
 from random import Random
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -205,18 +203,6 @@ def fields_keyboard(dialog: str, draft: Draft) -> InlineKeyboardMarkup:
                        callback_data=DraftButton(dialog=dialog, action=DraftAction.PREVIEW))
     builder.adjust(2)
     return builder.as_markup()
-
-
-async def remove_keyboard(
-    callback: CallbackQuery, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """A pressed step goes away (or shows its new marks); cosmetic, so a refusal is ignored."""
-    if callback.message is not None and callback.bot is not None:
-        with suppress(TelegramBadRequest):
-            await callback.bot.edit_message_reply_markup(
-                chat_id=callback.message.chat.id, message_id=callback.message.message_id,
-                reply_markup=markup,
-            )
 
 
 def _field_label_key(kind: Kind, name: DraftField) -> str:

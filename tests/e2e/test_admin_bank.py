@@ -11,6 +11,7 @@ import yaml
 from bot.telegram.commands import PRIVATE_COMMANDS
 from tests.e2e.conftest import Learner, StartBot, button_data, buttons, query
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
+from tests.unit.factories import quiz_data, yaml_file
 
 OWNER_ID, EDITOR_ID, STRANGER_ID = 501, 502, 503
 IMPORT_MAX_BYTES = 20_000
@@ -41,21 +42,6 @@ async def admin_bot(bot_process: StartBot, bot_settings: dict[str, str]) -> BotP
                               "IMPORT_MAX_BYTES": str(IMPORT_MAX_BYTES)})
 
 
-def quiz(item_id: str, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": item_id, "kind": "quiz", "topic": "metrics",
-        "question": f"Что такое {item_id}?", "options": ["Доля TP среди предсказанных", "Другое"],
-        "correct_option_ids": [0], "poll_explanation": "По определению.",
-        "explanation": "Precision = **TP / (TP + FP)**.",
-    }
-    data.update(overrides)
-    return data
-
-
-def content_file(*items: dict[str, Any]) -> bytes:
-    return yaml.safe_dump({"items": list(items)}, allow_unicode=True, sort_keys=False).encode()
-
-
 async def uploads(person: Learner, name: str, content: bytes, caption: str | None = None
                   ) -> Call:
     """Sends a document; returns the bot's next message to this person."""
@@ -84,7 +70,7 @@ async def test_a_valid_file_sent_with_the_caption_import_is_written_and_reported
 ) -> None:
     changed_roc = {"id": "e2e-roc", "kind": "question", "topic": "metrics",
                    "question": "Как строится ROC-кривая?", "answer": "Перебором порогов."}
-    report = await uploads(owner, "new.yaml", content_file(quiz("precision"), changed_roc),
+    report = await uploads(owner, "new.yaml", yaml_file(quiz_data("precision"), changed_roc),
                            caption="/import")
     assert report.params["text"] == (
         "✅ new.yaml загружен.\nсоздано: 1, обновлено: 1, без изменений: 0\n"
@@ -103,7 +89,7 @@ async def test_a_broken_file_is_reported_with_its_places_and_changes_nothing(
     fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
 ) -> None:
     before = bank_state(database_file)
-    broken = content_file(quiz("fine"), quiz("bad", options=["одна"], topic="astrology"))
+    broken = yaml_file(quiz_data("fine"), quiz_data("bad", options=["одна"], topic="astrology"))
     report = await uploads(owner, "bad.yaml", broken, caption="/import")
     assert report.params["text"] == (
         "❌ bad.yaml: ничего не записано, проблем: 1.\n"
@@ -122,7 +108,7 @@ async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
     before = bank_state(database_file)
     prompt = await owner.says("/import dry")
     assert prompt.params["text"].startswith("Жду файл .yaml, .json или .zip")
-    dry = await uploads(owner, "new.yaml", content_file(quiz("precision")))
+    dry = await uploads(owner, "new.yaml", yaml_file(quiz_data("precision")))
     assert dry.params["text"] == (
         "🔎 Проверка new.yaml: файл в порядке, ничего не записано.\n"
         "создано: 1, обновлено: 0, без изменений: 0\nновые: precision"
@@ -130,10 +116,10 @@ async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
     dry_state = bank_state(database_file)
 
     await owner.says("/import")
-    done = await uploads(owner, "new.yaml", content_file(quiz("precision")))
+    done = await uploads(owner, "new.yaml", yaml_file(quiz_data("precision")))
     assert done.params["text"].startswith("✅ new.yaml загружен.")
     # The wait is over: a file sent now is not taken for an import.
-    file_id = fake_api.add_file(content_file(quiz("recall")), "more.yaml")
+    file_id = fake_api.add_file(yaml_file(quiz_data("recall")), "more.yaml")
     fake_api.send_document(owner.user, file_id)
     assert (await owner.reply()).params["text"].startswith("Я понимаю команды.")
     assert await admin_bot.stop() == 0
@@ -146,7 +132,7 @@ async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
     fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
 ) -> None:
     before = bank_state(database_file)
-    huge = b"# padding\n" * (IMPORT_MAX_BYTES // 10) + content_file(quiz("precision"))
+    huge = b"# padding\n" * (IMPORT_MAX_BYTES // 10) + yaml_file(quiz_data("precision"))
     report = await uploads(owner, "huge.yaml", huge, caption="/import")
     assert report.params["text"] == (
         "❌ huge.yaml: ничего не записано, проблем: 1.\n"
@@ -296,7 +282,7 @@ async def test_a_non_admins_file_with_the_caption_import_is_refused_undownloaded
     fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, stranger: Learner,
 ) -> None:
     before = bank_state(database_file)
-    refusal = await uploads(stranger, "new.yaml", content_file(quiz("precision")), "/import")
+    refusal = await uploads(stranger, "new.yaml", yaml_file(quiz_data("precision")), "/import")
     assert refusal.params["text"] == REFUSAL
     assert fake_api.calls_of("getFile") == []
     assert await admin_bot.stop() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import yaml
 from pydantic import TypeAdapter
 
 from bot.content.files import SourcedItem
@@ -37,6 +38,24 @@ def question(item_id: str, **overrides: Any) -> SourcedItem:
     }
     data.update(overrides)
     return SourcedItem(_adapter.validate_python(data), "content/items/test.yaml")
+
+
+def quiz_data(item_id: str = "precision", **overrides: Any) -> dict[str, Any]:
+    """A quiz as a content file holds it, unchecked: a test may make it invalid."""
+    data: dict[str, Any] = {
+        "id": item_id, "kind": "quiz", "topic": "metrics",
+        "question": f"Что такое {item_id}?", "options": ["Доля TP среди предсказанных", "Другое"],
+        "correct_option_ids": [0], "poll_explanation": "По определению.",
+        "explanation": "Precision = **TP / (TP + FP)**.",
+    }
+    data.update(overrides)
+    return data
+
+
+def yaml_file(*documents: dict[str, Any]) -> bytes:
+    """A YAML content file of these items, as an admin uploads it."""
+    return yaml.safe_dump({"items": list(documents)}, allow_unicode=True,
+                          sort_keys=False).encode()
 
 
 def learner(user_id: int, *, new_cards_per_day: int = 10, topic_ids: frozenset[str] = frozenset(),

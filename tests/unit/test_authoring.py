@@ -19,7 +19,7 @@ from bot.services.authoring import (
     accept,
     accept_parts,
     accept_text,
-    accept_topic,
+    accept_value,
     check_draft,
     draft_from_quiz,
     draft_of_item,
@@ -171,9 +171,20 @@ async def test_an_unknown_topic_is_refused(session: AsyncSession) -> None:
     await sync_content(session, TOPICS, [], NOW)
     draft = new_draft(Kind.QUESTION)
     with pytest.raises(DraftRejected) as rejected:
-        await accept_topic(session, draft, "astrology")
+        await accept_value(session, draft, DraftField.TOPIC, "astrology")
     assert rejected.value.problems == [Problem("unknown-topic", None, {"topic": "astrology"})]
-    assert (await accept_topic(session, draft, "sql")).values["topic"] == "sql"
+    assert (await accept_value(session, draft, DraftField.TOPIC, "sql")).values["topic"] == "sql"
+
+
+async def test_a_long_text_closed_with_done_is_taken_from_its_parts(
+    session: AsyncSession,
+) -> None:
+    draft = accept(new_draft(Kind.QUESTION), DraftField.QUESTION, "Что такое ROC?")
+    with pytest.raises(DraftRejected) as rejected:
+        await accept_value(session, draft, DraftField.ANSWER, [])
+    assert rejected.value.problems == [Problem("empty")]
+    answered = await accept_value(session, draft, DraftField.ANSWER, ["TPR.", "FPR."])
+    assert answered.values["answer"] == "TPR.\n\nFPR."
 
 
 def test_the_next_step_follows_the_kind() -> None:

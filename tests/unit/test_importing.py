@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,26 +16,11 @@ from bot.content.files import ContentProblem
 from bot.db.models import AdminAction, Item, ItemVersion
 from bot.services.content_sync import SyncReport, sync_content
 from bot.services.importing import ImportReport, check_upload, import_upload
-from tests.unit.factories import TOPICS, quiz
+from tests.unit.factories import TOPICS, quiz, quiz_data, yaml_file
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 ADMIN = 42
 LIMIT = 100_000
-
-
-def item(item_id: str = "precision", **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": item_id, "kind": "quiz", "topic": "metrics",
-        "question": "Что такое precision?", "options": ["TP/(TP+FP)", "TP/(TP+FN)"],
-        "correct_option_ids": [0], "poll_explanation": "Доля верных среди предсказанных.",
-        "explanation": "Precision — **точность**.",
-    }
-    data.update(overrides)
-    return data
-
-
-def as_yaml(*items: dict[str, Any]) -> bytes:
-    return yaml.safe_dump({"items": list(items)}, allow_unicode=True, sort_keys=False).encode()
 
 
 def as_zip(files: dict[str, bytes]) -> bytes:
@@ -70,7 +54,7 @@ async def snapshot(session: AsyncSession) -> tuple[Any, ...]:
 
 
 async def test_a_valid_file_creates_its_items_as_versions_by_the_admin(bank: AsyncSession) -> None:
-    report = await run(bank, "new.yaml", as_yaml(item("precision"), item("recall")))
+    report = await run(bank, "new.yaml", yaml_file(quiz_data("precision"), quiz_data("recall")))
     assert (report.created, report.updated, report.unchanged, report.problems) == (
         ["precision", "recall"], [], [], []
     )
@@ -87,12 +71,12 @@ async def test_a_valid_file_creates_its_items_as_versions_by_the_admin(bank: Asy
 async def test_importing_again_reports_unchanged_and_a_change_as_a_new_version(
     bank: AsyncSession,
 ) -> None:
-    await run(bank, "new.yaml", as_yaml(item("precision"), item("recall")))
-    again = await run(bank, "new.yaml", as_yaml(item("precision"), item("recall")))
+    await run(bank, "new.yaml", yaml_file(quiz_data("precision"), quiz_data("recall")))
+    again = await run(bank, "new.yaml", yaml_file(quiz_data("precision"), quiz_data("recall")))
     assert (again.created, again.updated, again.unchanged) == ([], [], ["precision", "recall"])
 
-    edited = await run(bank, "new.yaml",
-                       as_yaml(item("precision", question="Precision — это?"), item("recall")))
+    edited = await run(bank, "new.yaml", yaml_file(
+        quiz_data("precision", question="Precision — это?"), quiz_data("recall")))
     assert (edited.updated, edited.unchanged) == (["precision"], ["recall"])
     versions = (await bank.scalars(
         select(ItemVersion.version).join(Item).where(Item.slug == "precision")
@@ -102,7 +86,7 @@ async def test_importing_again_reports_unchanged_and_a_change_as_a_new_version(
 
 async def test_an_import_may_update_an_item_from_the_files(bank: AsyncSession) -> None:
     report = await run(bank, "fix.json", json.dumps(
-        {"items": [item("from-files", question="Исправленный вопрос?")]}).encode())
+        {"items": [quiz_data("from-files", question="Исправленный вопрос?")]}).encode())
     assert report.updated == ["from-files"]
     row = await bank.scalar(select(Item).where(Item.slug == "from-files"))
     assert row is not None
@@ -112,7 +96,7 @@ async def test_an_import_may_update_an_item_from_the_files(bank: AsyncSession) -
 
 async def test_a_dry_run_reports_and_writes_nothing(bank: AsyncSession) -> None:
     before = await snapshot(bank)
-    report = await run(bank, "new.yaml", as_yaml(item("precision"), item("from-files")),
+    report = await run(bank, "new.yaml", yaml_file(quiz_data("precision"), quiz_data("from-files")),
                        dry_run=True)
     assert report.dry_run
     assert (report.created, report.updated) == (["precision"], ["from-files"])
@@ -120,8 +104,8 @@ async def test_a_dry_run_reports_and_writes_nothing(bank: AsyncSession) -> None:
 
 
 async def test_a_flat_zip_of_content_files_is_imported_whole(bank: AsyncSession) -> None:
-    raw = as_zip({"a.yaml": as_yaml(item("precision")),
-                  "b.json": json.dumps({"items": [item("recall")]}).encode()})
+    raw = as_zip({"a.yaml": yaml_file(quiz_data("precision")),
+                  "b.json": json.dumps({"items": [quiz_data("recall")]}).encode()})
     report = await run(bank, "bank.zip", raw)
     assert (report.created, report.problems) == (["precision", "recall"], [])
     assert await bank.scalar(select(Item.source_file).where(Item.slug == "recall")) == (
@@ -131,8 +115,8 @@ async def test_a_flat_zip_of_content_files_is_imported_whole(bank: AsyncSession)
 async def test_items_imported_are_neither_archived_nor_overwritten_by_the_next_start(
     bank: AsyncSession,
 ) -> None:
-    await run(bank, "new.yaml", as_yaml(item("precision"),
-                                        item("from-files", question="Правка админа?")))
+    await run(bank, "new.yaml", yaml_file(quiz_data("precision"),
+                                        quiz_data("from-files", question="Правка админа?")))
     # The next start loads content/, where "from-files" is unchanged and "precision" is absent.
     report = await sync_content(bank, TOPICS, [quiz("from-files")], NOW)
     assert report == SyncReport(kept=1)
@@ -147,41 +131,41 @@ BIG_TEXT = "б" * 12_001
 # (file name, content, the one problem expected: message, item id, field, line)
 BAD_UPLOADS: dict[str, tuple[str, bytes, ContentProblem]] = {
     "oversized question": (
-        "q.yaml", as_yaml(item(question="x" * 301)),
+        "q.yaml", yaml_file(quiz_data(question="x" * 301)),
         ContentProblem("q.yaml", "length is 301 UTF-16 code units; Telegram allows 1–300",
                        "precision", "question", 5)),
     "oversized option": (
-        "q.yaml", as_yaml(item(options=["да", "н" * 101])),
+        "q.yaml", yaml_file(quiz_data(options=["да", "н" * 101])),
         ContentProblem("q.yaml", "length is 101 UTF-16 code units; Telegram allows 1–100",
                        "precision", "options.1", 8)),
     "oversized poll explanation": (
-        "q.yaml", as_yaml(item(poll_explanation="п" * 201)),
+        "q.yaml", yaml_file(quiz_data(poll_explanation="п" * 201)),
         ContentProblem("q.yaml", "length is 201 UTF-16 code units; Telegram allows 1–200",
                        "precision", "poll_explanation", 11)),
     "oversized explanation": (
-        "q.yaml", as_yaml(item(explanation=BIG_TEXT)),
+        "q.yaml", yaml_file(quiz_data(explanation=BIG_TEXT)),
         ContentProblem("q.yaml", "renders to 12001 UTF-16 code units; the limit is 12000",
                        "precision", "explanation", 12)),
     "too few options": (
-        "q.yaml", as_yaml(item(options=["один"])),
+        "q.yaml", yaml_file(quiz_data(options=["один"])),
         ContentProblem("q.yaml", "List should have at least 2 items after validation, not 1",
                        "precision", "options", 6)),
     "too many options": (
-        "q.yaml", as_yaml(item(options=[f"вариант {n}" for n in range(13)])),
+        "q.yaml", yaml_file(quiz_data(options=[f"вариант {n}" for n in range(13)])),
         ContentProblem("q.yaml", "List should have at most 12 items after validation, not 13",
                        "precision", "options", 6)),
     "no correct option": (
-        "q.yaml", as_yaml(item(correct_option_ids=[])),
+        "q.yaml", yaml_file(quiz_data(correct_option_ids=[])),
         ContentProblem("q.yaml", "List should have at least 1 item after validation, not 0",
                        "precision", "correct_option_ids", 9)),
     "unknown topic": (
-        "q.yaml", as_yaml(item(topic="astrology")),
+        "q.yaml", yaml_file(quiz_data(topic="astrology")),
         ContentProblem("q.yaml", "unknown topic 'astrology'", "precision", "topic", 4)),
     "duplicate ids": (
-        "q.yaml", as_yaml(item("precision"), item("precision")),
+        "q.yaml", yaml_file(quiz_data("precision"), quiz_data("precision")),
         ContentProblem("q.yaml", "duplicate id, first used in q.yaml", "precision", "id", 13)),
     "duplicate ids across a zip": (
-        "two.zip", as_zip({"a.yaml": as_yaml(item()), "b.yaml": as_yaml(item())}),
+        "two.zip", as_zip({"a.yaml": yaml_file(quiz_data()), "b.yaml": yaml_file(quiz_data())}),
         ContentProblem("two.zip/b.yaml", "duplicate id, first used in two.zip/a.yaml",
                        "precision", "id", 2)),
     "broken YAML": (
@@ -197,23 +181,24 @@ BAD_UPLOADS: dict[str, tuple[str, bytes, ContentProblem]] = {
     "an empty file": (
         "empty.yaml", b"", ContentProblem("empty.yaml", "the file is empty")),
     "a file over the size cap": (
-        "huge.yaml", b"# " + b"x" * LIMIT + b"\n" + as_yaml(item()),
-        ContentProblem("huge.yaml", f"the file has {LIMIT + 3 + len(as_yaml(item()))} bytes; "
-                                    f"the limit is {LIMIT}")),
+        "huge.yaml", b"# " + b"x" * LIMIT + b"\n" + yaml_file(quiz_data()),
+        ContentProblem("huge.yaml",
+                       f"the file has {LIMIT + 3 + len(yaml_file(quiz_data()))} bytes; "
+                       f"the limit is {LIMIT}")),
     "a zip with a folder": (
-        "nested.zip", as_zip({"items/q.yaml": as_yaml(item())}),
+        "nested.zip", as_zip({"items/q.yaml": yaml_file(quiz_data())}),
         ContentProblem("nested.zip/items/q.yaml",
                        "folders are not allowed: put files side by side at the top of the zip")),
     "a zip with a file that is not content": (
-        "mixed.zip", as_zip({"q.yaml": as_yaml(item()), "README.md": b"# notes"}),
+        "mixed.zip", as_zip({"q.yaml": yaml_file(quiz_data()), "README.md": b"# notes"}),
         ContentProblem("mixed.zip/README.md", "not a content file: only .yaml, .yml, .json")),
     "a zip that unpacks past the size cap": (
-        "bomb.zip", as_zip({"q.yaml": as_yaml(item()) + b"#" * LIMIT}),
-        ContentProblem("bomb.zip", f"unpacks to {len(as_yaml(item())) + LIMIT} bytes; "
+        "bomb.zip", as_zip({"q.yaml": yaml_file(quiz_data()) + b"#" * LIMIT}),
+        ContentProblem("bomb.zip", f"unpacks to {len(yaml_file(quiz_data())) + LIMIT} bytes; "
                                    f"the limit is {LIMIT}")),
     "an empty zip": ("void.zip", as_zip({}), ContentProblem("void.zip", "the zip is empty")),
     "a .zip that is not a zip": (
-        "fake.zip", as_yaml(item()), ContentProblem("fake.zip", "not a zip archive")),
+        "fake.zip", yaml_file(quiz_data()), ContentProblem("fake.zip", "not a zip archive")),
 }
 
 
@@ -231,15 +216,16 @@ async def test_a_bad_upload_is_refused_with_its_place_and_nothing_is_written(
 
 async def test_one_bad_item_keeps_the_good_ones_out_too(bank: AsyncSession) -> None:
     before = await snapshot(bank)
-    report = await run(bank, "half.yaml", as_yaml(item("good"), item("bad", options=["одна"])))
+    report = await run(bank, "half.yaml",
+                       yaml_file(quiz_data("good"), quiz_data("bad", options=["одна"])))
     assert [(problem.item_id, problem.field) for problem in report.problems] == [
         ("bad", "options")]
     assert await snapshot(bank) == before
 
 
 async def test_every_problem_of_a_file_is_listed_at_once(bank: AsyncSession) -> None:
-    report = await run(bank, "q.yaml", as_yaml(item("a", options=["одна"]),
-                                               item("b", question="x" * 301)))
+    report = await run(bank, "q.yaml", yaml_file(quiz_data("a", options=["одна"]),
+                                               quiz_data("b", question="x" * 301)))
     assert [str(problem) for problem in report.problems] == [
         "q.yaml:6, item 'a', field 'options': "
         "List should have at least 2 items after validation, not 1",

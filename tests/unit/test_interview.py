@@ -59,17 +59,29 @@ async def ask(session: AsyncSession, interview_id: int, now: datetime = NOW) -> 
     step = await interviews.next_step(session, interview_id, LIMITS, now, "en")
     assert isinstance(step, Question)
     if step.card.content.kind is Kind.QUIZ:
-        poll_id = f"poll-{interview_id}-{step.position}"
+        poll_id = poll_of(step)
         await record_sent_poll(session, poll_id=poll_id, item_id=step.card.id, chat_id=ALICE.id,
                                message_id=step.position, correct_option_ids=[1], now=now)
         await interviews.attach_poll(session, step.entry_id, poll_id)
     return step
 
 
+def poll_of(step: Question) -> str:
+    """The id these tests give the poll a quiz question goes out as."""
+    return f"poll-{step.interview_id}-{step.position}"
+
+
+async def one_senior_quiz_asked(session: AsyncSession) -> Question:
+    """An interview of one senior item (a quiz: the bank's senior items are all quizzes)."""
+    await bank(session)
+    interview_id = await start(session, 1, difficulty=Difficulty.SENIOR)
+    return await ask(session, interview_id)
+
+
 async def answer_quiz(
     session: AsyncSession, step: Question, option: int, now: datetime = NOW
 ) -> interviews.Continuation | None:
-    poll_id = f"poll-{step.interview_id}-{step.position}"
+    poll_id = poll_of(step)
     await record_answers(session, [PollAnswer(poll_id, ALICE, (option,), now)])
     return await interviews.quiz_answered(session, poll_id, now)
 
@@ -162,11 +174,10 @@ async def test_quizzes_are_asked_one_at_a_time_and_scored(session: AsyncSession)
 async def test_a_quiz_whose_poll_closes_unanswered_is_missed_and_rated_again(
     session: AsyncSession,
 ) -> None:
-    await bank(session)
-    interview_id = await start(session, 1, difficulty=Difficulty.SENIOR)
-    step = await ask(session, interview_id)
+    step = await one_senior_quiz_asked(session)
+    interview_id = step.interview_id
     closed_at = NOW + LIMITS.quiz
-    poll_id = f"poll-{interview_id}-0"
+    poll_id = poll_of(step)
     assert await interviews.quiz_closed(session, poll_id, 0, closed_at) is not None
     assert [entry.outcome for entry in await entries(session, interview_id)] == ["missed"]
     card = await session.get(ReviewCard, (ALICE.id, step.card.id))
@@ -181,14 +192,12 @@ async def test_a_quiz_whose_poll_closes_unanswered_is_missed_and_rated_again(
 async def test_a_poll_closing_after_a_vote_leaves_it_to_the_answer(
     session: AsyncSession,
 ) -> None:
-    await bank(session)
-    interview_id = await start(session, 1, difficulty=Difficulty.SENIOR)
-    step = await ask(session, interview_id)
-    poll_id = f"poll-{interview_id}-0"
+    step = await one_senior_quiz_asked(session)
+    poll_id = poll_of(step)
     # The answer's own update is still on its way: the vote count says it exists.
     assert await interviews.quiz_closed(session, poll_id, 1, NOW + LIMITS.quiz) is None
     assert await answer_quiz(session, step, option=1) is not None
-    assert [entry.outcome for entry in await entries(session, interview_id)] == ["correct"]
+    assert [entry.outcome for entry in await entries(session, step.interview_id)] == ["correct"]
 
 
 async def test_an_open_question_revealed_in_time_is_self_graded(session: AsyncSession) -> None:
