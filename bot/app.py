@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from datetime import timedelta
 from random import Random
 
 from aiogram import Bot, Dispatcher
@@ -14,16 +17,30 @@ from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, utc_now
-from bot.config import Settings
+from bot.config import DEFAULT_TIMEZONE, Settings
 from bot.content.files import ContentBundle, read_content_dir
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
-from bot.handlers import answers, drill, fallback, membership, start
+from bot.handlers import (
+    answers,
+    broadcast_admin,
+    chat_migration,
+    drill,
+    fallback,
+    group,
+    membership,
+    start,
+    subscriptions,
+)
+from bot.scheduling.scheduler import DailyScheduler
+from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.content_sync import sync_content
 from bot.telegram.commands import set_bot_commands
 from bot.telegram.i18n import create_i18n
 from bot.telegram.middlewares import DbSessionMiddleware, InFlightUpdates, KnownButtonsOnly
+from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
+from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
 
 logger = logging.getLogger(__name__)
@@ -41,6 +58,8 @@ def create_dispatcher(
     rng: Random | None = None,
     answer_recorder: AnswerRecorder | None = None,
     in_flight: InFlightUpdates | None = None,
+    schedule_wakeup: ScheduleWakeup | None = None,
+    default_timezone: str = DEFAULT_TIMEZONE,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         i18n=i18n,
@@ -49,6 +68,8 @@ def create_dispatcher(
         clock=clock,
         rng=rng or Random(),
         answer_recorder=answer_recorder or AnswerRecorder(session_factory),
+        schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
+        default_timezone=default_timezone,
     )
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
     SimpleI18nMiddleware(i18n).setup(dispatcher)
@@ -56,9 +77,13 @@ def create_dispatcher(
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.include_routers(
         start.create_router(),
+        broadcast_admin.create_router(),
+        subscriptions.create_router(),
+        group.create_router(),
         drill.create_router(),
         answers.create_router(),
         membership.create_router(),
+        chat_migration.create_router(),
         fallback.create_router(),
     )
     dispatcher.errors.register(_log_error)
@@ -71,7 +96,9 @@ def create_bot(settings: Settings) -> Bot:
         if settings.telegram_api_url
         else AiohttpSession()
     )
-    session.middleware(RetryMiddleware())
+    session.middleware(RetryMiddleware())  # outermost: each retried attempt is rate limited
+    session.middleware(RateLimitMiddleware(RateLimiter(settings.telegram_rate_limit or None)))
+    session.middleware(KeepResponseModels())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -99,21 +126,37 @@ async def run(settings: Settings) -> None:
         await load_content(session_factory, bundle, utc_now)
         i18n = create_i18n(settings.default_language)
         in_flight = InFlightUpdates()
+        schedule_wakeup = ScheduleWakeup()
+        signature = settings.signature or f"@{me.username}"
+        rng = Random()
         dispatcher = create_dispatcher(
             session_factory=session_factory,
             i18n=i18n,
-            signature=settings.signature or f"@{me.username}",
+            signature=signature,
             owner_ids=settings.admin_ids,
+            rng=rng,
             in_flight=in_flight,
+            schedule_wakeup=schedule_wakeup,
+            default_timezone=settings.default_timezone,
         )
+        scheduler = DailyScheduler(
+            bot=bot, session_factory=session_factory, i18n=i18n, signature=signature,
+            clock=utc_now, rng=rng, wakeup=schedule_wakeup,
+            grace=timedelta(hours=settings.daily_grace_hours),
+        )
+        scheduler_task: asyncio.Task[None] | None = None
 
         async def on_startup(bot: Bot) -> None:
+            nonlocal scheduler_task
             await set_bot_commands(bot, i18n)
+            scheduler_task = asyncio.create_task(scheduler.run(), name="daily-scheduler")
 
         async def on_shutdown() -> None:
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
                 logger.warning("stopped with updates still in flight after %ss",
                                SHUTDOWN_GRACE_SECONDS)
+            if scheduler_task is not None:
+                await _stop_scheduler(scheduler, scheduler_task)
 
         dispatcher.startup.register(on_startup)
         dispatcher.shutdown.register(on_shutdown)
@@ -124,6 +167,17 @@ async def run(settings: Settings) -> None:
         await bot.session.close()
         await engine.dispose()
         logger.info("stopped")
+
+
+async def _stop_scheduler(scheduler: DailyScheduler, task: asyncio.Task[None]) -> None:
+    """Let the page of posts in flight finish (so it is not lost), then cancel."""
+    scheduler.stop()
+    done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_GRACE_SECONDS)
+    if not done:
+        logger.warning("daily scheduler still busy after %ss; cancelled", SHUTDOWN_GRACE_SECONDS)
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _log_error(event: ErrorEvent) -> None:

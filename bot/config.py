@@ -11,6 +11,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_valida
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+DEFAULT_TIMEZONE = "Europe/Moscow"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
 
 
@@ -24,10 +25,14 @@ class Settings(BaseSettings):
     telegram_api_url: AnyHttpUrl | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_language: Literal["ru", "en"] = "ru"
-    default_timezone: str = "Europe/Moscow"
+    default_timezone: str = DEFAULT_TIMEZONE
     signature: str = Field(default="", max_length=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = Path("content")
+    # Daily posts missed while the bot was down go out on recovery if at most this late.
+    daily_grace_hours: float = Field(default=3.0, ge=0, le=24 * 7)
+    # Messages per second over all chats; 0 lifts the limit (per-chat limits stay).
+    telegram_rate_limit: float = Field(default=25.0, ge=0)
 
     @field_validator("bot_token")
     @classmethod

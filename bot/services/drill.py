@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from random import Random
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Kind
@@ -24,7 +24,21 @@ async def next_card(
     """
     active = (Item.kind.in_([kind.value for kind in kinds])) & Item.archived_at.is_(None)
     seen = exists().where((ItemView.user_id == user_id) & (ItemView.item_id == Item.id))
-    for condition in (active & ~seen, active):
+    return await _random_item(session, (active & ~seen, active), rng)
+
+
+async def next_chat_quiz(session: AsyncSession, chat_id: int, rng: Random) -> Card | None:
+    """A random active quiz not yet posted as a poll in the chat; any quiz once all were."""
+    active = (Item.kind == Kind.QUIZ.value) & Item.archived_at.is_(None)
+    posted = exists().where((SentPoll.chat_id == chat_id) & (SentPoll.item_id == Item.id))
+    return await _random_item(session, (active & ~posted, active), rng)
+
+
+async def _random_item(
+    session: AsyncSession, conditions: Sequence[ColumnElement[bool]], rng: Random
+) -> Card | None:
+    """A random item meeting the first condition that any item meets."""
+    for condition in conditions:
         count = await session.scalar(select(func.count()).select_from(Item).where(condition))
         if count:
             item_id = await session.scalar(
