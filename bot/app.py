@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from random import Random
@@ -36,8 +37,11 @@ from bot.handlers import (
     admin_quiz_import,
     admin_roles,
     answers,
+    broadcast_admin,
+    chat_migration,
     drill,
     fallback,
+    group,
     interview,
     language,
     links,
@@ -45,10 +49,13 @@ from bot.handlers import (
     reminders,
     start,
     stats,
+    subscriptions,
     topics,
 )
 from bot.rendering.chart import ChartRenderer
 from bot.scheduling.reminders import ReminderLoop
+from bot.scheduling.scheduler import DailyScheduler
+from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.content_sync import sync_content
 from bot.services.interview import TimeLimits
@@ -57,6 +64,8 @@ from bot.telegram.commands import set_admin_commands, set_bot_commands
 from bot.telegram.fsm_storage import DatabaseStorage
 from bot.telegram.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
 from bot.telegram.middlewares import DbSessionMiddleware, InFlightUpdates, KnownButtonsOnly
+from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
+from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
 
 logger = logging.getLogger(__name__)
@@ -81,6 +90,7 @@ def create_dispatcher(
     bot_username: str = "",
     interview_limits: TimeLimits | None = None,
     chart_renderer: ChartRenderer | None = None,
+    schedule_wakeup: ScheduleWakeup | None = None,
 ) -> Dispatcher:
     """The whole app, wired.
 
@@ -103,6 +113,7 @@ def create_dispatcher(
         answer_recorder=answer_recorder or AnswerRecorder(session_factory),
         import_max_bytes=import_max_bytes,
         default_zone=default_zone or ZoneInfo(DEFAULT_TIMEZONE),
+        default_timezone=(default_zone or ZoneInfo(DEFAULT_TIMEZONE)).key,
         language_overrides=language_overrides,
         bot_username=bot_username,
         interview_limits=interview_limits or TimeLimits(
@@ -110,6 +121,7 @@ def create_dispatcher(
             open_question=timedelta(seconds=DEFAULT_INTERVIEW_QUESTION_SECONDS),
         ),
         chart_renderer=chart_renderer or ChartRenderer(),
+        schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
     )
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
     # The dialog state is read from the database before the handler runs: an update waiting
@@ -126,6 +138,9 @@ def create_dispatcher(
         admin_quiz_import.create_router(),
         admin_edit.create_router(),
         admin_add.create_router(),
+        broadcast_admin.create_router(),
+        subscriptions.create_router(),
+        group.create_router(),
         drill.create_router(),
         topics.create_router(),
         language.create_router(),
@@ -134,6 +149,7 @@ def create_dispatcher(
         reminders.create_router(),
         answers.create_router(),
         membership.create_router(),
+        chat_migration.create_router(),
         fallback.create_router(),
     )
     dispatcher.errors.register(_log_error)
@@ -146,7 +162,9 @@ def create_bot(settings: Settings) -> Bot:
         if settings.telegram_api_url
         else AiohttpSession()
     )
-    session.middleware(RetryMiddleware())
+    session.middleware(RetryMiddleware())  # outermost: each retried attempt is rate limited
+    session.middleware(RateLimitMiddleware(RateLimiter(settings.telegram_rate_limit or None)))
+    session.middleware(KeepResponseModels())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -176,11 +194,15 @@ async def run(settings: Settings) -> None:
         in_flight = InFlightUpdates()
         language_overrides = LanguageOverrides(session_factory)
         default_zone = ZoneInfo(settings.default_timezone)
+        schedule_wakeup = ScheduleWakeup()
+        signature = settings.signature or f"@{me.username}"
+        rng = Random()
         dispatcher = create_dispatcher(
             session_factory=session_factory,
             i18n=i18n,
-            signature=settings.signature or f"@{me.username}",
+            signature=signature,
             owner_ids=settings.admin_ids,
+            rng=rng,
             in_flight=in_flight,
             import_max_bytes=settings.import_max_bytes,
             default_zone=default_zone,
@@ -190,23 +212,35 @@ async def run(settings: Settings) -> None:
                 quiz=timedelta(seconds=settings.interview_quiz_seconds),
                 open_question=timedelta(seconds=settings.interview_question_seconds),
             ),
+            schedule_wakeup=schedule_wakeup,
         )
         reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
                                      default_zone=default_zone, clock=utc_now)
-        background: list[asyncio.Task[None]] = []
+        scheduler = DailyScheduler(
+            bot=bot, session_factory=session_factory, i18n=i18n, signature=signature,
+            clock=utc_now, rng=rng, wakeup=schedule_wakeup,
+            grace=timedelta(hours=settings.daily_grace_hours),
+        )
+        reminder_task: asyncio.Task[None] | None = None
+        scheduler_task: asyncio.Task[None] | None = None
 
         async def on_startup(bot: Bot) -> None:
+            nonlocal reminder_task, scheduler_task
             await set_bot_commands(bot, i18n)
             await set_admin_menus(bot, i18n, session_factory, settings.admin_ids)
-            background.append(asyncio.create_task(reminder_loop.run(), name="reminders"))
+            reminder_task = asyncio.create_task(reminder_loop.run(), name="reminders")
+            scheduler_task = asyncio.create_task(scheduler.run(), name="daily-scheduler")
 
         async def on_shutdown() -> None:
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
                 logger.warning("stopped with updates still in flight after %ss",
                                SHUTDOWN_GRACE_SECONDS)
+            if reminder_task is not None:  # a claimed reminder is skipped, never sent twice
+                reminder_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reminder_task
+            if scheduler_task is not None:
+                await _stop_scheduler(scheduler, scheduler_task)
 
         dispatcher.startup.register(on_startup)
         dispatcher.shutdown.register(on_shutdown)
@@ -230,6 +264,17 @@ async def set_admin_menus(
         await set_admin_commands(bot, i18n, user_id, Role.OWNER)
     for user_id in editors:
         await set_admin_commands(bot, i18n, user_id, Role.EDITOR)
+
+
+async def _stop_scheduler(scheduler: DailyScheduler, task: asyncio.Task[None]) -> None:
+    """Let the page of posts in flight finish (so it is not lost), then cancel."""
+    scheduler.stop()
+    done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_GRACE_SECONDS)
+    if not done:
+        logger.warning("daily scheduler still busy after %ss; cancelled", SHUTDOWN_GRACE_SECONDS)
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _log_error(event: ErrorEvent) -> None:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     interview_question_seconds: int = Field(
         default=DEFAULT_INTERVIEW_QUESTION_SECONDS, ge=10, le=3600
     )
+    # Daily posts missed while the bot was down go out on recovery if at most this late.
+    daily_grace_hours: float = Field(default=3.0, ge=0, le=24 * 7)
+    # Messages per second over all chats; 0 lifts the limit (per-chat limits stay).
+    telegram_rate_limit: float = Field(default=25.0, ge=0)
 
     @field_validator("bot_token")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -58,6 +58,7 @@ class Base(DeclarativeBase):
         datetime: UtcDateTime(),
         dict[str, Any]: JSON(),
         list[int]: JSON(),
+        list[str]: JSON(),
     }
 
 
@@ -81,6 +82,8 @@ class Chat(Base):
     type: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A group that became a supergroup lives on under this id.
+    migrated_to: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Topic(Base):
@@ -233,6 +236,8 @@ class DialogState(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class LearnerSettings(Base):
     """A learner's own choices; a missing row or a NULL column means "the default"."""
 
@@ -347,3 +352,78 @@ class InterviewItem(Base):
     revealed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(8))
     settled_at: Mapped[datetime | None]
+
+
+class Subscription(Base):
+    """A chat's daily post: when (local times, zone, weekdays), what (topics, kinds), how.
+
+    One per chat; /unsubscribe stops it rather than deleting it, so the chat's posting history
+    (its deliveries) survives a re-subscription. ``next_run_at`` is the UTC instant of the next
+    slot, NULL while the subscription is not active.
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    pause_reason: Mapped[str | None] = mapped_column(String(255))
+    paused_at: Mapped[datetime | None]
+    times: Mapped[list[str]]  # local times of day, "HH:MM", sorted
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekdays: Mapped[list[int]]  # Monday is 0
+    topics: Mapped[list[str]]  # topic ids; empty means every topic
+    kinds: Mapped[list[str]]
+    anonymous_polls: Mapped[bool] = mapped_column(Boolean, default=False)
+    reveal_after_minutes: Mapped[int] = mapped_column(default=240)
+    # Items are not repeated within a cycle; a new cycle starts when every matching item was
+    # posted in this chat.
+    cycle: Mapped[int] = mapped_column(default=1)
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Delivery(Base):
+    """One scheduled post of one subscription: written before the send, completed after.
+
+    Status: ``claimed`` (chosen, not yet sent) → ``sending`` (committed just before the Bot API
+    call) → ``sent`` → ``revealing`` → ``revealed``; or ``skipped`` / ``failed``.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "slot_at"),
+        Index("ix_deliveries_subscription_cycle", "subscription_id", "cycle"),
+        Index("ix_deliveries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    slot_at: Mapped[datetime]
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    cycle: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    poll_id: Mapped[str | None] = mapped_column(String(64))
+    reveal_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    revealed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+class ItemPin(Base):
+    """An admin's choice of the item a subscription posts on a local date."""
+
+    __tablename__ = "item_pins"
+    __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    local_date: Mapped[date]
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

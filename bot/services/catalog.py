@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter
@@ -47,3 +48,13 @@ async def load_active_card(session: AsyncSession, item_id: int) -> Card | None:
 
 async def topic_exists(session: AsyncSession, topic_id: str) -> bool:
     return await session.get(Topic, topic_id) is not None
+async def load_cards(session: AsyncSession, item_ids: Collection[int]) -> dict[int, Card]:
+    """Several items in one query (a broadcast page posts many)."""
+    rows = await session.execute(
+        select(Item, Topic.hashtag).join(Topic, Item.topic_id == Topic.id)
+        .where(Item.id.in_(item_ids))
+    )
+    return {
+        item.id: Card(item.id, _item_adapter.validate_python(item.document), hashtag)
+        for item, hashtag in rows
+    }

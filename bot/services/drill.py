@@ -120,13 +120,31 @@ async def _new_item(
     session: AsyncSession, user_id: int, allowed: ColumnElement[bool], rng: Random
 ) -> int | None:
     unseen = ~exists().where((ReviewCard.user_id == user_id) & (ReviewCard.item_id == Item.id))
+    return await _random_item(session, allowed & unseen, rng)
+
+
+async def next_chat_quiz(session: AsyncSession, chat_id: int, rng: Random) -> Card | None:
+    """A random active quiz not yet posted as a poll in the chat; any quiz once all were."""
+    allowed = CardFilter(frozenset({Kind.QUIZ})).condition()
+    posted = exists().where((SentPoll.chat_id == chat_id) & (SentPoll.item_id == Item.id))
+    item_id = await _random_item(session, allowed & ~posted, rng)
+    if item_id is None:
+        item_id = await _random_item(session, allowed, rng)
+    return await load_card(session, item_id) if item_id is not None else None
+
+
+async def _random_item(
+    session: AsyncSession, condition: ColumnElement[bool], rng: Random
+) -> int | None:
+    """The first item meeting ``condition`` from a random id on, wrapping around: two indexed
+    lookups at most, whatever the size of the bank."""
     last_id = await session.scalar(select(func.max(Item.id)))
     if last_id is None:
         return None
     start = rng.randint(1, last_id)
     for window in (Item.id >= start, Item.id < start):
         item_id = await session.scalar(
-            select(Item.id).where(allowed & unseen & window).order_by(Item.id).limit(1)
+            select(Item.id).where(condition & window).order_by(Item.id).limit(1)
         )
         if item_id is not None:
             return item_id

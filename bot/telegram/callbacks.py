@@ -107,3 +107,38 @@ class InterviewGrade(CallbackData, prefix="ivg"):
 
 class ReminderDrill(CallbackData, prefix="remind-drill"):
     """The "start" button under a daily reminder."""
+
+
+class SettingsAction(StrEnum):
+    SCREEN = "screen"  # value: a SettingsScreen
+    ASK = "ask"  # value: "time" or "zone", typed as a reply
+    TIME = "time"  # value: HHMM, toggled
+    ZONE = "zone"  # value: an IANA name
+    DAY = "day"  # value: 0 (Monday) … 6, toggled
+    TOPIC = "topic"  # value: a topic id, toggled; "" for every topic
+    KIND = "kind"  # value: quiz / question / task, toggled
+    ANONYMOUS = "anon"  # toggled
+    REVEAL = "reveal"  # value: minutes
+    RESUME = "resume"
+
+
+class SettingsScreen(StrEnum):
+    MAIN = "main"
+    TIMES = "times"
+    ZONES = "zones"
+    TOPICS = "topics"
+    REVEAL = "reveal"
+
+
+class SettingsPress(CallbackData, prefix="cfg"):
+    """A button of a chat's subscription settings; whoever presses it must manage that chat."""
+
+    chat_id: int
+    action: SettingsAction
+    value: str = ""
+
+
+class SubscribeChannel(CallbackData, prefix="subch"):
+    """The confirmation under a forwarded channel post."""
+
+    chat_id: int

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeUnion,
+)
 from aiogram.utils.i18n import I18n
 
 from bot.services.roles import Role
@@ -15,7 +22,11 @@ from bot.services.roles import Role
 logger = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("start", "drill", "quiz", "question", "task", "topics", "newcards",
-                    "language", "interview", "stats", "remind", "help")
+                    "language", "interview", "stats", "remind", "subscribe", "settings",
+                    "unsubscribe", "help")
+GROUP_COMMANDS = ("quiz", "top")
+# Shown to group admins only: the rest of the group would just be refused.
+GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, "subscribe", "settings", "unsubscribe")
 # Shown, on top of PRIVATE_COMMANDS, only in the private chats of admins; the bot refuses them
 # to everyone else (bot/handlers/admin_roles.py).
 ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank")
@@ -23,10 +34,15 @@ OWNER_COMMANDS = ("admins",)
 
 
 async def set_bot_commands(bot: Bot, i18n: I18n) -> None:
+    menus: list[tuple[BotCommandScopeUnion, tuple[str, ...]]] = [
+        (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
+        (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+        (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS),
+    ]
     for locale in i18n.available_locales:
-        await bot.set_my_commands(_menu(i18n, PRIVATE_COMMANDS, locale),
-                                  scope=BotCommandScopeAllPrivateChats(),
-                                  language_code=_language(i18n, locale))
+        for scope, names in menus:
+            await bot.set_my_commands(_menu(i18n, names, locale), scope=scope,
+                                      language_code=_language(i18n, locale))
 
 
 def admin_menu(role: Role) -> tuple[str, ...]:

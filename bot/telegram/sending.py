@@ -13,6 +13,7 @@ from aiogram.types import (
     InputPollOption,
     Message,
     MessageEntity,
+    ReplyParameters,
 )
 
 from bot.rendering.markdown import Rendered
@@ -32,14 +33,19 @@ async def send_post(
     chat_id: int,
     chunks: Sequence[Rendered],
     reply_markup: InlineKeyboardMarkup | None = None,
+    *,
+    reply_to: int | None = None,
 ) -> Message:
-    """Send the chunks in order; the keyboard goes under the last one."""
+    """Send the chunks in order; the keyboard goes under the last one; the first one replies to
+    ``reply_to`` (if it is still there)."""
     message: Message | None = None
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
+        reply = (ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+                 if reply_to is not None and index == 0 else None)
         message = await bot.send_message(
             chat_id, chunk.text, entities=to_entities(chunk),
-            reply_markup=reply_markup if last else None,
+            reply_markup=reply_markup if last else None, reply_parameters=reply,
         )
     if message is None:
         raise ValueError("a post needs at least one chunk")

@@ -7,7 +7,7 @@ from datetime import datetime
 from random import Random
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,14 +65,7 @@ async def show_card(
     """Put the card in the chat: a quiz poll, a question with "Show answer", or a resource."""
     item = card.content
     if isinstance(item, QuizItem):
-        message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False)
-        if message.poll is None:
-            raise RuntimeError("sendPoll returned a message without a poll")
-        await record_sent_poll(
-            session, poll_id=message.poll.id, item_id=card.id, chat_id=chat_id,
-            message_id=message.message_id, correct_option_ids=list(item.correct_option_ids),
-            now=now,
-        )
+        await post_quiz(bot, session, chat_id, card, item, now=now)
     elif isinstance(item, ResourceItem):
         await send_post(bot, chat_id, answer_post(card, post_style(i18n, card, signature)),
                         next_keyboard(item.kind))
@@ -115,6 +108,21 @@ async def serve_drill_step(
     await bot.send_message(chat_id, _("drill-summary").format(
         answered=summary.answered, correct=summary.correct, due_tomorrow=summary.due_tomorrow
     ))
+
+
+async def post_quiz(
+    bot: Bot, session: AsyncSession, chat_id: int, card: Card, item: QuizItem, *, now: datetime
+) -> Message:
+    """A public quiz poll, remembered so that its answers are judged and counted."""
+    message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False)
+    if message.poll is None:
+        raise RuntimeError("sendPoll returned a message without a poll")
+    await record_sent_poll(
+        session, poll_id=message.poll.id, item_id=card.id, chat_id=chat_id,
+        message_id=message.message_id, correct_option_ids=list(item.correct_option_ids),
+        now=now,
+    )
+    return message
 
 
 def verdict(outcome: AnswerOutcome, card: Card) -> Rendered:

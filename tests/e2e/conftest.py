@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -90,3 +91,37 @@ def button_data(call: Call, label: str) -> str:
 async def running_bot(bot_process: StartBot, bot_settings: dict[str, str]) -> BotProcess:
     """The bot, started on the test's own database and polling the fake Bot API."""
     return await bot_process(bot_settings)
+
+
+class ChatUser(Learner):
+    """A user writing in a group (or as its anonymous admin); waits for the bot's reply there."""
+
+    def __init__(
+        self, api: FakeBotAPI, user: dict[str, Any], chat_id: int, *,
+        anonymous_admin: bool = False,
+    ) -> None:
+        super().__init__(api, user)
+        self.chat_id = chat_id
+        self.anonymous_admin = anonymous_admin
+
+    async def reply(self, method: str = "sendMessage") -> Call:
+        return await self.api.wait_for_call(method, to(self.chat_id))
+
+    async def says(self, text: str, expect: str = "sendMessage") -> Call:
+        self.api.send_text(self.user, text, self.chat_id, anonymous_admin=self.anonymous_admin)
+        return await self.reply(expect)
+
+    async def replies(self, post: Call, text: str, expect: str = "sendMessage") -> Call:
+        """Answers the bot's ``post`` with a reply (in groups, the way to talk to the bot)."""
+        self.api.send_text(self.user, text, self.chat_id, reply_to=post.result)
+        return await self.reply(expect)
+
+
+async def settled(database_file: Path, sql: str, expected: list[tuple[Any, ...]]) -> None:
+    """Wait until the bot has committed what ``sql`` should read (for steps it answers silently:
+    an answer in a group, being removed from a chat)."""
+    for _ in range(200):
+        if query(database_file, sql) == expected:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{sql!r} never read {expected!r}; last {query(database_file, sql)!r}")

@@ -329,6 +329,8 @@ class ChatState:
     blocked: bool = False  # private chats: the user blocked the bot
     migrated_to: int | None = None
     pinned: list[int] = field(default_factory=list)
+    # Rights that differ from make_chat_member's defaults, by user id (the bot's id included).
+    rights: dict[int, JSONDict] = field(default_factory=dict)
     next_message_id: int = 1
 
     def short(self) -> JSONDict:
@@ -574,6 +576,12 @@ class _Builders:
     ) -> JSONDict:
         """A group becomes a supergroup: service messages; the old id now fails with 400."""
         return _updates.migrate_group(self._api(), old_chat_id, new_chat_id, by=by)
+
+    def forward_text(
+        self, user: UserRef, text: str, forward_from: Mapping[str, Any]
+    ) -> JSONDict:
+        """A user forwards a text message (a channel's post, say) to the bot."""
+        return _updates.forward_text(self._api(), user, text, forward_from)
 
     def send_document(
         self,
@@ -1025,6 +1033,14 @@ class FakeBotAPI(_Builders):
         self._chats[chat_id] = state
         return state.short()
 
+    def set_rights(self, chat_id: int, user_id: int, **rights: bool) -> None:
+        """Override rights of an admin or restricted member (``user_id`` may be the bot's id).
+
+        ``api.set_rights(channel_id, api.bot_id, can_post_messages=False)``: the bot is an admin
+        of the channel that may not post (sends there then fail with 400, as on Telegram).
+        """
+        self.chat_state(chat_id).rights.setdefault(user_id, {}).update(rights)
+
     def chat_state(self, chat_id: int) -> ChatState:
         """The state of a chat; a positive unknown id is the private chat with that user."""
         chat = self._chats.get(chat_id)
@@ -1340,7 +1356,10 @@ class FakeBotAPI(_Builders):
             raise ApiError(403, f"Forbidden: bot was kicked from the {chat.kind_name} chat")
         if chat.bot_status == "left":
             raise ApiError(403, f"Forbidden: bot is not a member of the {chat.kind_name} chat")
-        if chat.type == "channel" and chat.bot_status not in ("administrator", "creator"):
+        if chat.type == "channel" and (
+            chat.bot_status not in ("administrator", "creator")
+            or chat.rights.get(self.bot_id, {}).get("can_post_messages") is False
+        ):
             raise _bad("need administrator rights in the channel chat")
 
     def _formatted(
@@ -2029,6 +2048,16 @@ class FakeBotAPI(_Builders):
         return info
 
     def _member_of(self, chat: ChatState, user_id: int) -> JSONDict:
+        return self._with_rights(chat, self._default_member_of(chat, user_id))
+
+    @staticmethod
+    def _with_rights(chat: ChatState, member: JSONDict) -> JSONDict:
+        overrides = chat.rights.get(int(member["user"]["id"]))
+        if overrides and member["status"] in ("administrator", "restricted"):
+            member.update(overrides)
+        return member
+
+    def _default_member_of(self, chat: ChatState, user_id: int) -> JSONDict:
         if user_id == self.bot_id:
             return _updates.make_chat_member(self.bot_user, chat.bot_status, chat.type)
         if chat.type == "private":
@@ -2062,7 +2091,7 @@ class FakeBotAPI(_Builders):
             result.append(_updates.make_chat_member(admin, "administrator", chat.type))
         if chat.bot_status in ("administrator", "creator"):
             result.append(_updates.make_chat_member(self.bot_user, chat.bot_status, chat.type))
-        return result
+        return [self._with_rights(chat, member) for member in result]
 
     def _get_chat_member_count(self, p: Params) -> int:
         chat = self._chat_param(p)

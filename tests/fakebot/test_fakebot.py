@@ -47,6 +47,7 @@ from aiogram.types import (
     InputPollOption,
     Message,
     MessageEntity,
+    MessageOriginChannel,
     Poll,
     ReplyParameters,
     Update,
@@ -824,6 +825,39 @@ async def test_chats_and_members(bot: Bot, fake_api: FakeBotAPI) -> None:
     update = (await updates_of(bot))[-1]
     assert update.my_chat_member is not None
     assert update.my_chat_member.new_chat_member.status == "left"
+
+
+@pytest.mark.asyncio
+async def test_a_forwarded_channel_post_names_its_channel(bot: Bot, fake_api: FakeBotAPI) -> None:
+    channel = fake_api.add_chat(-1009876543210, "channel", "ML Interview", username="ml_int")
+    fake_api.forward_text(ALICE, "❓ Today's question", forward_from=channel)
+    (update,) = await updates_of(bot)
+    strict(update)
+    assert update.message is not None
+    assert update.message.chat.id == ALICE["id"]
+    origin = update.message.forward_origin
+    assert isinstance(origin, MessageOriginChannel)
+    assert (origin.chat.id, origin.chat.username) == (-1009876543210, "ml_int")
+
+
+@pytest.mark.asyncio
+async def test_rights_can_be_narrowed_per_member(bot: Bot, fake_api: FakeBotAPI) -> None:
+    channel_id = -1009876543210
+    fake_api.add_chat(channel_id, "channel", "ML Interview", admins=[BOB])
+    fake_api.set_rights(channel_id, fake_api.bot_id, can_post_messages=False)
+    me = await bot.get_chat_member(channel_id, fake_api.bot_id)
+    strict(me)
+    assert isinstance(me, ChatMemberAdministrator)
+    assert me.can_post_messages is False
+    admins = {a.user.id: a for a in await bot.get_chat_administrators(channel_id)}
+    listed = admins[fake_api.bot_id]
+    assert isinstance(listed, ChatMemberAdministrator)
+    assert listed.can_post_messages is False
+    bob = admins[BOB["id"]]
+    assert isinstance(bob, ChatMemberAdministrator)
+    assert bob.can_post_messages is True  # only the named member changes
+    with pytest.raises(TelegramBadRequest, match="need administrator rights"):
+        await bot.send_message(channel_id, "a post")
 
 
 @pytest.mark.asyncio

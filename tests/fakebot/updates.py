@@ -32,6 +32,7 @@ __all__ = [
     "click",
     "close_poll",
     "expire_polls",
+    "forward_text",
     "make_chat_member",
     "make_user",
     "migrate_group",
@@ -296,6 +297,20 @@ def send_text(
     return _push_message(
         api, state, sender, content, text=text, reply_to=reply_to, sender_chat=sender_chat
     )
+
+
+def forward_text(
+    api: FakeBotAPI, user: UserRef, text: str, forward_from: Mapping[str, Any]
+) -> JSONDict:
+    """``user`` forwards a text message to the bot's private chat.
+
+    ``forward_from``: a Chat dict (a channel's post, as from ``api.add_chat``) or a User dict;
+    the message gets the matching ``forward_origin``.
+    """
+    sender = _user(api, user)
+    state = _chat(api, None, sender)
+    content: JSONDict = {"text": text, "forward_origin": _origin(api, forward_from)}
+    return _push_message(api, state, sender, content, text=text)
 
 
 def send_document(

@@ -1,0 +1,332 @@
+"""The daily-post loop: sleep until something is due, claim it, post it, reveal the answer.
+
+One loop per process. Each round works in bounded pages, so 100 000 subscriptions due in the
+same minute never sit in memory at once: it claims up to ``claim_batch`` due subscriptions (one
+transaction: delivery rows written, next slots scheduled), then sends the claimed deliveries in
+pages of ``send_batch``, ``send_workers`` pages at a time (each page is committed as ``sending``
+before its Bot API calls and completed after), then reveals the answers that are due, and
+repeats until nothing is due.
+
+Delivery guarantee (see README, "Delivery guarantees"): a delivery row per (subscription, slot)
+makes every slot post at most once. A send in flight when the process dies (its page committed
+as ``sending``, its result not yet committed) is *not* retried at the next start: at-most-once.
+Claimed deliveries whose send had not started are sent after a restart.
+
+Faults change state and never stop the loop: 403 and "chat not found" pause the subscription
+with the reason; a group that became a supergroup moves the subscription and the post goes to
+the new chat; any other failure marks that one delivery failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from random import Random
+from typing import Protocol, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+)
+from aiogram.types import Poll
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.content.schema import QuizItem
+from bot.rendering.markdown import Rendered, plain
+from bot.rendering.posts import QuizPoll, answer_post, question_post, quiz_poll
+from bot.scheduling.wakeup import ScheduleWakeup
+from bot.services import daily_posts, subscriptions
+from bot.services.catalog import Card, load_cards
+from bot.services.daily_posts import DeliveryJob, RevealJob, SentPost
+from bot.telegram.i18n import post_style
+from bot.telegram.sending import send_post, send_quiz
+
+logger = logging.getLogger(__name__)
+
+
+class _Job(Protocol):
+    @property
+    def item_id(self) -> int: ...
+
+
+JobT = TypeVar("JobT", bound=_Job)
+ResultT = TypeVar("ResultT")
+
+IDLE_CHECK_SECONDS = 60.0  # also notices subscriptions written by another process
+ERROR_PAUSE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """Telegram refused a post: what to do about the delivery and the subscription."""
+
+    job_chat_id: int
+    delivery_id: int
+    error: str
+    pause_reason: str | None = None  # pause the subscription with this reason
+    moved_to: int | None = None  # the chat became this supergroup: follow it
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An item ready to post: its card and what goes out first (a quiz poll or a post)."""
+
+    card: Card
+    poll: QuizPoll | None
+    question: list[Rendered]
+
+
+class DailyScheduler:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        i18n: I18n,
+        signature: str,
+        clock: Clock,
+        rng: Random,
+        wakeup: ScheduleWakeup,
+        grace: timedelta,
+        claim_batch: int = 500,
+        send_batch: int = 25,
+        send_workers: int = 4,
+        idle_check_seconds: float = IDLE_CHECK_SECONDS,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.i18n = i18n
+        self.signature = signature
+        self.clock = clock
+        self.rng = rng
+        self.wakeup = wakeup
+        self.grace = grace
+        self.claim_batch = claim_batch
+        self.send_batch = send_batch
+        self.send_workers = send_workers
+        self._writing = asyncio.Lock()
+        self.idle_check_seconds = idle_check_seconds
+        self._prepared: dict[int, _Prepared | None] = {}
+        self._stopping = False
+
+    def wake(self) -> None:
+        self.wakeup.notify()
+
+    async def run(self) -> None:
+        """Until :meth:`stop`: recover from the last run, then work and sleep."""
+        recovered = False
+        while not self._stopping:
+            try:
+                if not recovered:
+                    await self.recover()
+                    recovered = True
+                await self.run_due()
+                delay = await self._seconds_to_next()
+            except Exception:
+                logger.exception("daily scheduler round failed; trying again in %ss",
+                                 ERROR_PAUSE_SECONDS)
+                delay = ERROR_PAUSE_SECONDS
+            if not self._stopping:
+                await self.wakeup.wait(delay)
+
+    def stop(self) -> None:
+        """Finish the page in flight, then return from :meth:`run`."""
+        self._stopping = True
+        self.wakeup.notify()
+
+    async def recover(self) -> None:
+        async with self.session_factory() as session, session.begin():
+            await daily_posts.recover_interrupted(session, self.clock())
+
+    async def run_due(self) -> None:
+        """Claim, send and reveal until nothing is due at the clock's current time."""
+        self._prepared.clear()  # items may have changed since the last round
+        while not self._stopping:
+            async with self.session_factory() as session, session.begin():
+                report = await daily_posts.claim_due(
+                    session, self.clock(), self.grace, self.rng, self.claim_batch
+                )
+            sent = await self._send_claimed()
+            revealed = await self._reveal_due()
+            if not (report.claimed or report.skipped or sent or revealed):
+                return
+
+    async def _seconds_to_next(self) -> float:
+        async with self.session_factory() as session:
+            earliest = await daily_posts.earliest_due(session)
+        if earliest is None:
+            return self.idle_check_seconds
+        seconds = (earliest - self.clock()).total_seconds()
+        return min(self.idle_check_seconds, max(seconds, 0.01))
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def _in_pages(
+        self,
+        take: Callable[[AsyncSession], Awaitable[list[JobT]]],
+        handle: Callable[[JobT], Awaitable[ResultT]],
+        finish: Callable[[AsyncSession, list[JobT], list[ResultT]], Awaitable[None]],
+    ) -> int:
+        """Work through pages of jobs, ``send_workers`` pages in flight so that one page's
+        database work overlaps another's Bot API calls. The workers' transactions take turns
+        (``_writing``): no two workers ever take the same job, and SQLite's single writer is
+        never contended (its busy handler would sleep)."""
+
+        async def worker() -> int:
+            done = 0
+            while not self._stopping:
+                async with self._writing, self.session_factory() as session, session.begin():
+                    jobs = await take(session)
+                    if jobs:
+                        await self._prepare(job.item_id for job in jobs)
+                if not jobs:
+                    break
+                results = await asyncio.gather(*(handle(job) for job in jobs))
+                async with self._writing, self.session_factory() as session, session.begin():
+                    await finish(session, jobs, list(results))
+                done += len(jobs)
+            return done
+
+        return sum(await asyncio.gather(*(worker() for _ in range(self.send_workers))))
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def _send_claimed(self) -> int:
+        async def take(session: AsyncSession) -> list[DeliveryJob]:
+            return await daily_posts.start_sending(session, self.clock(), self.grace,
+                                                   self.send_batch)
+
+        return await self._in_pages(take, self._deliver, self._finish_sending)
+
+    async def _finish_sending(
+        self, session: AsyncSession, jobs: list[DeliveryJob], outcomes: list[SentPost | _Refused]
+    ) -> None:
+        sent = [outcome for outcome in outcomes if isinstance(outcome, SentPost)]
+        await daily_posts.complete_sent(session, sent, self.clock())
+        for outcome in outcomes:
+            if isinstance(outcome, _Refused):
+                await self._apply_refusal(session, outcome)
+
+    async def _deliver(self, job: DeliveryJob) -> SentPost | _Refused:
+        try:
+            prepared = self._prepared.get(job.item_id)
+            if prepared is None:
+                return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
+            if prepared.poll is not None:
+                message = await send_quiz(self.bot, job.chat_id, prepared.poll,
+                                          is_anonymous=job.anonymous_polls)
+                if message.poll is None:
+                    raise RuntimeError("sendPoll returned a message without a poll")
+                return SentPost(job, message.message_id, message.poll.id,
+                                tuple(prepared.poll.correct_option_ids))
+            message = await send_post(self.bot, job.chat_id, prepared.question)
+            return SentPost(job, message.message_id)
+        except Exception as error:  # one bad post must not stop the broadcast
+            return _refusal(job.chat_id, job.delivery_id, error)
+
+    async def _apply_refusal(self, session: AsyncSession, refused: _Refused) -> None:
+        now = self.clock()
+        if refused.moved_to is not None:
+            logger.info("chat %s became %s; the subscription follows it",
+                        refused.job_chat_id, refused.moved_to)
+            await subscriptions.move_chat(session, refused.job_chat_id, refused.moved_to, now)
+            await daily_posts.redirect_delivery(session, refused.delivery_id, refused.moved_to)
+            return
+        await daily_posts.fail_delivery(session, refused.delivery_id, refused.error)
+        if refused.pause_reason is not None:
+            logger.warning("chat %s: daily posts paused (%s)", refused.job_chat_id,
+                           refused.pause_reason)
+            await subscriptions.pause(session, refused.job_chat_id, refused.pause_reason, now)
+
+    async def _prepare(self, item_ids: Iterable[int]) -> None:
+        """Load and render a page's items once: many chats get the same item."""
+        missing = {item_id for item_id in item_ids if item_id not in self._prepared}
+        if not missing:
+            return
+        async with self.session_factory() as session:
+            cards = await load_cards(session, missing)
+        for item_id in missing:
+            card = cards.get(item_id)
+            self._prepared[item_id] = None if card is None else _Prepared(
+                card,
+                quiz_poll(card.content) if isinstance(card.content, QuizItem) else None,
+                [] if isinstance(card.content, QuizItem) else question_post(card),
+            )
+
+    # --- revealing -----------------------------------------------------------------------------
+
+    async def _reveal_due(self) -> int:
+        async def take(session: AsyncSession) -> list[RevealJob]:
+            return await daily_posts.start_revealing(session, self.clock(), self.send_batch)
+
+        return await self._in_pages(take, self._reveal, self._finish_revealing)
+
+    async def _finish_revealing(
+        self, session: AsyncSession, jobs: list[RevealJob], outcomes: list[_Refused | None]
+    ) -> None:
+        now = self.clock()
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            await daily_posts.complete_reveal(session, job.delivery_id, now,
+                                              outcome.error if outcome else None)
+            if outcome is not None and outcome.pause_reason is not None:
+                await subscriptions.pause(session, outcome.job_chat_id, outcome.pause_reason, now)
+            elif outcome is not None and outcome.moved_to is not None:
+                await subscriptions.move_chat(session, outcome.job_chat_id, outcome.moved_to, now)
+
+    async def _reveal(self, job: RevealJob) -> _Refused | None:
+        """Close the quiz (its counts give the result line), then reply with the answer."""
+        try:
+            prepared = self._prepared.get(job.item_id)
+            if prepared is None:
+                return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
+            card = prepared.card
+            lead = None
+            if job.poll_id is not None:
+                with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
+                    poll = await self.bot.stop_poll(job.chat_id, job.message_id)
+                    lead = self._result_line(poll, card)
+            await send_post(self.bot, job.chat_id,
+                            answer_post(card, post_style(self.i18n, card, self.signature), lead),
+                            reply_to=job.message_id)
+        except Exception as error:  # one bad reveal must not stop the others
+            return _refusal(job.chat_id, job.delivery_id, error)
+        return None
+
+    def _result_line(self, poll: Poll, card: Card) -> Rendered:
+        locale = card.content.language.value
+        if not poll.total_voter_count:
+            return plain(self.i18n.gettext("daily-result-nobody", locale=locale))
+        correct_ids = poll.correct_option_ids or (
+            card.content.correct_option_ids if isinstance(card.content, QuizItem) else []
+        )
+        # With several correct options a voter counts once per option: the least chosen
+        # correct option bounds the number who got them all.
+        correct = min((poll.options[i].voter_count for i in correct_ids
+                       if i < len(poll.options)), default=0)
+        percent = round(100 * correct / poll.total_voter_count)
+        return plain(self.i18n.gettext("daily-result", locale=locale).format(
+            percent=percent, correct=correct, total=poll.total_voter_count))
+
+
+def _refusal(chat_id: int, delivery_id: int, error: Exception) -> _Refused:
+    description = f"{type(error).__name__}: {error}"
+    if isinstance(error, TelegramMigrateToChat):
+        return _Refused(chat_id, delivery_id, description, moved_to=error.migrate_to_chat_id)
+    if isinstance(error, TelegramForbiddenError):
+        return _Refused(chat_id, delivery_id, description, pause_reason=error.message)
+    if isinstance(error, TelegramBadRequest) and "chat not found" in error.message.lower():
+        return _Refused(chat_id, delivery_id, description, pause_reason=error.message)
+    if isinstance(error, TelegramAPIError):
+        logger.warning("chat %s: delivery %s failed: %s", chat_id, delivery_id, description)
+    else:
+        logger.error("chat %s: delivery %s failed", chat_id, delivery_id, exc_info=error)
+    return _Refused(chat_id, delivery_id, description)

@@ -1,0 +1,142 @@
+"""The daily post from the real process: it arrives at the scheduled minute, its answer follows
+as a reply, and chats that refuse it change state. One shared minute-wait for all of it."""
+
+from __future__ import annotations
+
+import asyncio
+import time as wall
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import upgrade_to_head
+from bot.services import subscriptions
+from tests.e2e.conftest import StartBot, query, to
+from tests.fakebot import Call, FakeBotAPI, bad_request, forbidden, make_user, migrated
+
+ZONE = ZoneInfo("Asia/Kathmandu")  # +05:45: a local minute is not a UTC-aligned hour offset
+GROUP = -1001000000001
+CHANNEL = -1001000000002
+LEARNER = 7001
+BLOCKED_LEARNER = 7002
+VANISHED_GROUP = -1001000000003
+OLD_GROUP, ITS_SUPERGROUP = -5001, -1001000000004  # the error reports the migration
+MIGRATING_GROUP, NEW_SUPERGROUP = -5002, -1001000000005  # the service message reports it
+
+
+def next_minute_with_time_to_start() -> datetime:
+    """The next whole minute at least 20 s away: the bot needs a few seconds to start."""
+    now = datetime.now(UTC)
+    slot = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return slot if slot - now >= timedelta(seconds=20) else slot + timedelta(minutes=1)
+
+
+async def subscribe_all(database_file: Path, slot: datetime) -> None:
+    """Admins subscribed these chats earlier: the rows are there before the bot starts."""
+    engine = create_engine(f"sqlite+aiosqlite:///{database_file}")
+    await upgrade_to_head(engine)
+    local = slot.astimezone(ZONE).time().replace(tzinfo=None)
+    plans: list[tuple[int, str, tuple[str, ...]]] = [
+        (GROUP, "supergroup", ("quiz",)),
+        (CHANNEL, "channel", ("quiz",)),
+        (LEARNER, "private", ("question",)),
+        (BLOCKED_LEARNER, "private", ("quiz", "question", "task")),
+        (VANISHED_GROUP, "supergroup", ("quiz", "question", "task")),
+        (OLD_GROUP, "group", ("task",)),
+        (MIGRATING_GROUP, "group", ("task",)),
+    ]
+    now = datetime.now(UTC)
+    async with create_session_factory(engine)() as session, session.begin():
+        for chat_id, chat_type, kinds in plans:
+            await subscriptions.subscribe(session, chat_id=chat_id, chat_type=chat_type,
+                                          by_user=1, now=now, timezone=ZONE.key,
+                                          times=[time(local.hour, local.minute)])
+            await subscriptions.set_kinds(session, chat_id, kinds, now)
+            await subscriptions.set_reveal_after(session, chat_id, 1, now)
+    await engine.dispose()
+
+
+def wall_time(call: Call) -> datetime:
+    """When the fake server received ``call`` (it stamps calls with the monotonic clock)."""
+    return datetime.fromtimestamp(wall.time() - wall.monotonic() + call.at, UTC)
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:  # noqa: ASYNC109
+    deadline = wall.monotonic() + timeout
+    while not (result := check()):
+        if wall.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout}s")
+        await asyncio.sleep(0.1)
+    return result
+
+
+def subscription(database_file: Path, chat_id: int) -> tuple[str, str] | None:
+    """(status, pause reason) of the chat's subscription; None if it has none."""
+    rows = query(database_file,
+                 "SELECT status, coalesce(pause_reason, '') FROM subscriptions WHERE chat_id = ?",
+                 chat_id)
+    return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+def paused(database_file: Path, chat_id: int) -> str | None:
+    """The pause reason, once the chat's subscription is paused."""
+    state = subscription(database_file, chat_id)
+    return state[1] if state is not None and state[0] == "paused" else None
+
+
+async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_change_state(
+    bot_process: StartBot, fake_api: FakeBotAPI, bot_settings: dict[str, str],
+    database_file: Path,
+) -> None:
+    slot = next_minute_with_time_to_start()
+    await subscribe_all(database_file, slot)
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    fake_api.add_chat(CHANNEL, "channel", "ML interview")
+    fake_api.add_chat(VANISHED_GROUP, "supergroup", "Deleted")
+    fake_api.add_chat(OLD_GROUP, "group", "Old study group")
+    fake_api.add_chat(ITS_SUPERGROUP, "supergroup", "Old study group")
+    fake_api.add_chat(MIGRATING_GROUP, "group", "Study group")
+    fake_api.fail_chat(BLOCKED_LEARNER, forbidden("bot was blocked by the user"))
+    fake_api.fail_chat(VANISHED_GROUP, bad_request("chat not found"))
+    fake_api.fail_chat(OLD_GROUP, migrated(ITS_SUPERGROUP))
+    await bot_process(bot_settings)
+
+    fake_api.migrate_group(MIGRATING_GROUP, NEW_SUPERGROUP)
+    await eventually(lambda: subscription(database_file, NEW_SUPERGROUP))
+
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP), timeout=90)
+    assert wall_time(quiz).replace(second=0, microsecond=0) == slot
+    assert quiz.params["is_anonymous"] is False  # public in a group: answers count for /top
+    channel_quiz = await fake_api.wait_for_call("sendPoll", to(CHANNEL))
+    assert channel_quiz.params["is_anonymous"] is True
+    question = await fake_api.wait_for_call("sendMessage", to(LEARNER))
+    assert question.params["text"].startswith("🧠")
+    for supergroup in (ITS_SUPERGROUP, NEW_SUPERGROUP):
+        task = await fake_api.wait_for_call("sendMessage", to(supergroup))
+        assert task.params["text"].startswith("📌")
+    assert not fake_api.calls_of("sendMessage", chat_id=MIGRATING_GROUP)
+
+    blocked = await eventually(lambda: paused(database_file, BLOCKED_LEARNER))
+    assert "blocked" in blocked
+    vanished = await eventually(lambda: paused(database_file, VANISHED_GROUP))
+    assert "chat not found" in vanished
+    assert subscription(database_file, OLD_GROUP) is None
+    assert subscription(database_file, ITS_SUPERGROUP) == ("active", "")
+
+    poll = quiz.result["poll"]
+    right = poll["correct_option_ids"][0]
+    fake_api.answer_poll(make_user(11, "Аня"), poll["id"], [right])
+    fake_api.answer_poll(make_user(12, "Боря"), poll["id"], [(right + 1) % len(poll["options"])])
+
+    stop = await fake_api.wait_for_call("stopPoll", to(GROUP), timeout=90)
+    assert stop.params["message_id"] == quiz.result["message_id"]
+    answer = await fake_api.wait_for_call("sendMessage", to(GROUP))
+    assert answer.params["reply_parameters"]["message_id"] == quiz.result["message_id"]
+    assert answer.params["text"].startswith("📊 Правильно ответили 50% (1 из 2)")
+    model_answer = await fake_api.wait_for_call("sendMessage", to(LEARNER))
+    assert model_answer.params["reply_parameters"]["message_id"] == question.result["message_id"]
+    assert query(database_file, "SELECT count(*) FROM attempts WHERE poll_id = ?",
+                 poll["id"]) == [(2,)]

@@ -1,0 +1,152 @@
+"""The outgoing rate limiter, on a simulated clock: waits are computed, never slept."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import Iterable
+
+import pytest
+from aiogram import Bot
+from aiogram.methods import EditMessageText, SendMessage, SendPoll, StopPoll
+
+from bot.telegram.ratelimit import (
+    GLOBAL_WINDOW_SECONDS,
+    RateLimiter,
+    RateLimitMiddleware,
+    is_message_method,
+)
+from bot.telegram.retry import RetryMiddleware
+from tests.fakebot import FakeBotAPI, too_many_requests
+
+
+class SimulatedTime:
+    """``monotonic`` and ``sleep`` for many coroutines: time jumps to the next wake-up."""
+
+    def __init__(self, stall: tuple[float, float] | None = None) -> None:
+        self.now = 0.0
+        # A busy event loop: every sleeper due within (start, end) wakes at ``end``.
+        self.stall = stall
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        wake_at = self.now + seconds
+        if self.stall and self.stall[0] < wake_at < self.stall[1]:
+            wake_at = self.stall[1]
+        heapq.heappush(self._sleepers, (wake_at, next(self._order), future))
+        await future
+
+    async def run(self, *coroutines: object) -> None:
+        tasks = [asyncio.ensure_future(c) for c in coroutines]  # type: ignore[call-overload]
+        while not all(task.done() for task in tasks):
+            for _ in range(20):  # let every runnable task reach its next sleep
+                await asyncio.sleep(0)
+            if self._sleepers:
+                wake_at, _, future = heapq.heappop(self._sleepers)
+                self.now = max(self.now, wake_at)
+                future.set_result(None)
+        for task in tasks:
+            task.result()
+
+
+def most_in_any_window(instants: Iterable[float], window: float) -> int:
+    ordered = sorted(instants)
+    return max(
+        sum(1 for other in ordered[index:] if other < start + window - 1e-9)
+        for index, start in enumerate(ordered)
+    )
+
+
+async def send_times(limiter: RateLimiter, clock: SimulatedTime, chats: list[int]) -> list[float]:
+    times: list[float] = []
+
+    async def send(chat_id: int) -> None:
+        await limiter.acquire(chat_id)
+        times.append(clock.now)
+
+    await clock.run(*(send(chat_id) for chat_id in chats))
+    return times
+
+
+def limiter_on(clock: SimulatedTime, per_second: float | None = 25.0) -> RateLimiter:
+    return RateLimiter(per_second, monotonic=clock.monotonic, sleep=clock.sleep)
+
+
+async def test_a_broadcast_keeps_to_the_overall_rate_without_bursts() -> None:
+    clock = SimulatedTime()
+    times = await send_times(limiter_on(clock), clock, list(range(1, 101)))
+    assert len(times) == 100  # every message waits its turn; none is dropped
+    assert most_in_any_window(times, 1.0) == 25
+    assert most_in_any_window(times, GLOBAL_WINDOW_SECONDS) == 25  # a margin for jitter …
+    assert max(times) == pytest.approx(99 * GLOBAL_WINDOW_SECONDS / 25)  # … of only 2 %
+
+
+async def test_senders_woken_late_by_a_busy_loop_do_not_burst_over_the_limit() -> None:
+    clock = SimulatedTime(stall=(1.0, 1.5))
+    times = await send_times(limiter_on(clock), clock, list(range(1, 101)))
+    assert len(times) == 100
+    assert most_in_any_window(times, 1.0) <= 25
+
+
+async def test_lifting_the_overall_limit_sends_to_different_chats_at_once() -> None:
+    clock = SimulatedTime()
+    times = await send_times(limiter_on(clock, per_second=None), clock, list(range(1, 101)))
+    assert times == [0.0] * 100
+
+
+async def test_one_chat_gets_at_most_one_message_per_second() -> None:
+    clock = SimulatedTime()
+    times = await send_times(limiter_on(clock, per_second=None), clock, [7, 7, 7, 8])
+    assert sorted(times) == [0.0, 0.0, 1.0, 2.0]
+
+
+async def test_a_group_gets_at_most_twenty_messages_a_minute() -> None:
+    clock = SimulatedTime()
+    group = -1001234567890
+    times = await send_times(limiter_on(clock, per_second=None), clock, [group] * 25)
+    assert most_in_any_window(times, 60.0) == 20
+    assert sorted(times)[19:21] == [19.0, 60.0]  # 1/s until the minute's twenty are used
+
+
+async def test_only_calls_that_post_a_message_count() -> None:
+    assert is_message_method(SendMessage.__api_method__)
+    assert is_message_method(SendPoll.__api_method__)
+    assert not is_message_method(EditMessageText.__api_method__)
+    assert not is_message_method(StopPoll.__api_method__)
+    assert not is_message_method("sendChatAction")
+
+
+async def test_a_retried_send_waits_for_its_turn_again(
+    fake_api: FakeBotAPI, aiogram_bot: Bot
+) -> None:
+    clock = SimulatedTime()
+    retry_waits: list[float] = []
+
+    async def retry_sleep(seconds: float) -> None:
+        retry_waits.append(seconds)
+
+    limiter = limiter_on(clock)
+    acquired: list[int | str] = []
+    original = limiter.acquire
+
+    async def counting_acquire(chat_id: int | str) -> None:
+        acquired.append(chat_id)
+        await original(chat_id)
+
+    limiter.acquire = counting_acquire  # type: ignore[method-assign]
+    aiogram_bot.session.middleware(RetryMiddleware(sleep=retry_sleep))
+    aiogram_bot.session.middleware(RateLimitMiddleware(limiter))
+    fake_api.fail_next("sendMessage", too_many_requests(retry_after=3))
+
+    await clock.run(aiogram_bot.send_message(42, "hello"))
+    await clock.run(aiogram_bot.edit_message_text("edited", chat_id=42, message_id=1))
+
+    assert retry_waits == [3.0]
+    assert acquired == [42, 42]  # both attempts of the send; the edit is not a message
+    assert [call.ok for call in fake_api.calls_of("sendMessage")] == [False, True]

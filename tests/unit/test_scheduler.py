@@ -1,0 +1,366 @@
+"""The daily-post loop against the fake Bot API, with an injected clock: no sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import load_content
+from bot.content.files import read_content_dir
+from bot.db.models import Delivery, SentPoll, Subscription
+from bot.scheduling.scheduler import DailyScheduler
+from bot.scheduling.wakeup import ScheduleWakeup
+from bot.services import subscriptions
+from bot.telegram.i18n import create_i18n
+from tests.fakebot import FakeBotAPI, bad_request, delay, forbidden, make_user
+
+E2E_CONTENT = Path(__file__).resolve().parents[1] / "e2e" / "content"
+BERLIN = "Europe/Berlin"
+# Monday 2 March 2026, 09:00 in Berlin (CET, UTC+1).
+NINE_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+GROUP = -1001234567890
+OTHER_GROUP = -1009876543210
+LEARNER = 4242
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NINE_BERLIN - timedelta(hours=1))
+
+
+@pytest.fixture
+async def bank(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    """Two quizzes, one open question and one task."""
+    await load_content(session_factory, read_content_dir(E2E_CONTENT), lambda: NINE_BERLIN)
+
+
+@pytest.fixture
+def scheduler_for(
+    aiogram_bot: Bot, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> Callable[..., DailyScheduler]:
+    def build(**options: Any) -> DailyScheduler:
+        settings: dict[str, Any] = {"grace": timedelta(hours=3), "rng": Random(7)}
+        settings.update(options)
+        return DailyScheduler(bot=aiogram_bot, session_factory=session_factory,
+                              i18n=create_i18n("ru"), signature="@drill_bot", clock=clock,
+                              wakeup=ScheduleWakeup(), **settings)
+    return build
+
+
+async def subscribe(
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    chat_id: int,
+    chat_type: str = "supergroup",
+    *,
+    kinds: tuple[str, ...] | None = None,
+    reveal_after_minutes: int | None = None,
+) -> subscriptions.SubscriptionView:
+    async with session_factory() as session, session.begin():
+        view = await subscriptions.subscribe(
+            session, chat_id=chat_id, chat_type=chat_type, by_user=1, now=clock(),
+            timezone=BERLIN, times=[time(9, 0)],
+        )
+        if kinds is not None:
+            view = await subscriptions.set_kinds(session, chat_id, kinds, clock())
+        if reveal_after_minutes is not None:
+            view = await subscriptions.set_reveal_after(session, chat_id, reveal_after_minutes,
+                                                        clock())
+    return view
+
+
+def posts(api: FakeBotAPI, chat_id: int) -> list[dict[str, Any]]:
+    return api.sent_messages(chat_id)
+
+
+def questions(api: FakeBotAPI, chat_id: int) -> list[dict[str, Any]]:
+    """The day's posts, without the answers posted as replies to them."""
+    return [message for message in posts(api, chat_id) if "reply_to_message" not in message]
+
+
+async def deliveries(session_factory: async_sessionmaker[AsyncSession]) -> list[Delivery]:
+    async with session_factory() as session:
+        return list(await session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+async def subscription_of(
+    session_factory: async_sessionmaker[AsyncSession], subscription_id: int
+) -> Subscription:
+    async with session_factory() as session:
+        found = await session.get(Subscription, subscription_id)
+        assert found is not None
+        return found
+
+
+@pytest.mark.usefixtures("bank")
+async def test_the_post_goes_out_at_the_local_time_once(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    await subscribe(session_factory, clock, GROUP)
+    scheduler = scheduler_for()
+
+    clock.now = NINE_BERLIN - timedelta(seconds=1)
+    await scheduler.run_due()
+    assert posts(fake_api, GROUP) == []
+
+    clock.now = NINE_BERLIN + timedelta(seconds=2)
+    await scheduler.run_due()
+    await scheduler.run_due()
+    assert len(questions(fake_api, GROUP)) == 1
+
+    clock.now += timedelta(days=1)
+    await scheduler.run_due()
+    assert len(questions(fake_api, GROUP)) == 2
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_quiz_is_a_public_quiz_poll_in_a_group_and_anonymous_in_a_channel(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    channel = -1001111111111
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    fake_api.add_chat(channel, "channel", "ML channel")
+    await subscribe(session_factory, clock, GROUP, kinds=("quiz",))
+    await subscribe(session_factory, clock, channel, "channel", kinds=("quiz",))
+
+    clock.now = NINE_BERLIN
+    await scheduler_for().run_due()
+
+    group_poll = posts(fake_api, GROUP)[0]["poll"]
+    channel_poll = posts(fake_api, channel)[0]["poll"]
+    assert (group_poll["type"], group_poll["is_anonymous"]) == ("quiz", False)
+    assert (channel_poll["type"], channel_poll["is_anonymous"]) == ("quiz", True)
+    async with session_factory() as session:
+        recorded = set(await session.scalars(select(SentPoll.poll_id)))
+    assert recorded == {group_poll["id"], channel_poll["id"]}  # answers in the group count
+
+
+@pytest.mark.usefixtures("bank")
+async def test_items_do_not_repeat_until_every_matching_item_was_posted(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    await subscribe(session_factory, clock, LEARNER, "private")
+    scheduler = scheduler_for()
+    for day in range(8):
+        clock.now = NINE_BERLIN + timedelta(days=day)
+        await scheduler.run_due()
+
+    items = [delivery.item_id for delivery in await deliveries(session_factory)]
+    assert len(items) == 8
+    assert len(set(items[:4])) == 4  # the whole bank once …
+    assert len(set(items[4:])) == 4  # … then a new cycle, again without repeats
+
+
+@pytest.mark.usefixtures("bank")
+async def test_topics_kinds_and_a_pinned_item_decide_what_is_posted(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    await subscribe(session_factory, clock, LEARNER, "private", kinds=("quiz", "task"))
+    async with session_factory() as session, session.begin():
+        await subscriptions.set_topics(session, LEARNER, ["metrics"], clock())
+        await subscriptions.pin_item(session, LEARNER, (NINE_BERLIN + timedelta(days=1)).date(),
+                                     "e2e-l1", 1, clock())
+    scheduler = scheduler_for()
+    for day in range(2):
+        clock.now = NINE_BERLIN + timedelta(days=day)
+        await scheduler.run_due()
+
+    first, second = questions(fake_api, LEARNER)
+    assert first["text"].startswith("📌")  # the only task about metrics
+    assert "L1" in second["poll"]["question"]  # the pin wins over the topics and kinds
+
+
+@pytest.mark.usefixtures("bank")
+async def test_downtime_within_grace_posts_once_and_beyond_grace_skips(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler], caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    view = await subscribe(session_factory, clock, GROUP)
+    scheduler = scheduler_for(grace=timedelta(hours=3))
+
+    clock.now = NINE_BERLIN + timedelta(days=2, hours=2)  # two days down; today's slot 2 h ago
+    await scheduler.run_due()
+    await scheduler.run_due()
+    assert len(questions(fake_api, GROUP)) == 1
+
+    clock.now = NINE_BERLIN + timedelta(days=3, hours=4)  # down again, 4 h past the slot
+    await scheduler.run_due()
+    assert len(questions(fake_api, GROUP)) == 1
+    assert "skipped the daily post" in caplog.text
+    subscription = await subscription_of(session_factory, view.subscription_id)
+    assert subscription.next_run_at == NINE_BERLIN + timedelta(days=4)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_stop_in_the_middle_of_a_broadcast_then_a_restart_posts_each_chat_once(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    learners = list(range(5001, 5031))
+    for learner in learners:
+        await subscribe(session_factory, clock, learner, "private")
+    clock.now = NINE_BERLIN
+    first = scheduler_for(send_batch=4)
+    broadcast = asyncio.create_task(first.run())
+    await fake_api.wait_for_call(None, lambda call: call.params.get("chat_id") == learners[9])
+    first.stop()  # SIGTERM: the page in flight finishes, the rest waits for the next start
+    await broadcast
+    assert 0 < sum(len(posts(fake_api, learner)) for learner in learners) < len(learners)
+
+    restarted = scheduler_for(send_batch=4)
+    await restarted.recover()
+    await restarted.run_due()
+    assert [len(posts(fake_api, learner)) for learner in learners] == [1] * len(learners)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_crash_with_sends_in_flight_never_posts_a_chat_twice(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    learners = list(range(6001, 6021))
+    for learner in learners:
+        await subscribe(session_factory, clock, learner, "private")
+    clock.now = NINE_BERLIN
+    hanging = learners[6]
+    fake_api.fail_next("*", delay(30), chat_id=hanging)
+    # One worker: when the hanging send is in flight no transaction is open, as after a real
+    # crash, where the dead process holds no database lock.
+    crashing = scheduler_for(send_batch=4, send_workers=1)
+    broadcast = asyncio.create_task(crashing.run_due())
+    await fake_api.wait_for_call(None, lambda call: call.params.get("chat_id") == hanging,
+                                 finished=False)
+    broadcast.cancel()  # the process dies with a page of sends in flight
+    with pytest.raises(asyncio.CancelledError):
+        await broadcast
+
+    restarted = scheduler_for(send_batch=4, send_workers=2)
+    await restarted.recover()
+    await restarted.run_due()
+    counts = Counter({learner: len(posts(fake_api, learner)) for learner in learners})
+    interrupted = {d.chat_id for d in await deliveries(session_factory) if d.status == "failed"}
+    assert max(counts.values()) == 1
+    assert hanging in interrupted
+    assert len(interrupted) <= 4  # at most the page that was in flight
+    assert all(counts[learner] == 1 for learner in learners if learner not in interrupted)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_the_quiz_is_closed_and_answered_in_a_reply_with_the_share_of_right_answers(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    await subscribe(session_factory, clock, GROUP, kinds=("quiz",), reveal_after_minutes=60)
+    scheduler = scheduler_for()
+    clock.now = NINE_BERLIN
+    await scheduler.run_due()
+    (quiz,) = posts(fake_api, GROUP)
+    poll = quiz["poll"]
+    right = poll["correct_option_ids"][0]
+    wrong = (right + 1) % len(poll["options"])
+    for voter, choice in ((1, right), (2, right), (3, wrong)):
+        fake_api.answer_poll(make_user(voter, f"U{voter}"), poll["id"], [choice])
+
+    clock.now = NINE_BERLIN + timedelta(minutes=59)
+    await scheduler.run_due()
+    assert not fake_api.calls_of("stopPoll")
+
+    clock.now = NINE_BERLIN + timedelta(minutes=60)
+    await scheduler.run_due()
+    (stop,) = fake_api.calls_of("stopPoll")
+    assert stop.params["message_id"] == quiz["message_id"]
+    answer = posts(fake_api, GROUP)[-1]
+    assert answer["reply_to_message"]["message_id"] == quiz["message_id"]
+    assert answer["text"].startswith("📊 Правильно ответили 67% (2 из 3)")
+    await scheduler.run_due()
+    assert len(posts(fake_api, GROUP)) == 2
+
+
+@pytest.mark.usefixtures("bank")
+async def test_an_open_question_gets_its_answer_as_a_reply_later(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    await subscribe(session_factory, clock, LEARNER, "private", kinds=("question",),
+                    reveal_after_minutes=30)
+    scheduler = scheduler_for()
+    clock.now = NINE_BERLIN
+    await scheduler.run_due()
+    clock.now += timedelta(minutes=30)
+    await scheduler.run_due()
+
+    question, answer = posts(fake_api, LEARNER)
+    assert answer["reply_to_message"]["message_id"] == question["message_id"]
+    assert answer["text"].startswith(question["text"].split("\n")[0])  # same headline
+    assert not fake_api.calls_of("stopPoll")
+
+
+@pytest.mark.usefixtures("bank")
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [(forbidden("bot was kicked from the supergroup chat"), "bot was kicked"),
+     (bad_request("chat not found"), "chat not found")],
+)
+async def test_a_chat_that_refuses_pauses_its_subscription_and_the_others_still_get_posts(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler], fault: Any, reason: str,
+) -> None:
+    fake_api.add_chat(GROUP, "supergroup", "Gone")
+    fake_api.add_chat(OTHER_GROUP, "supergroup", "Fine")
+    gone = await subscribe(session_factory, clock, GROUP)
+    await subscribe(session_factory, clock, OTHER_GROUP)
+    fake_api.fail_chat(GROUP, fault)
+    clock.now = NINE_BERLIN
+    scheduler = scheduler_for()
+    await scheduler.run_due()
+
+    assert len(posts(fake_api, OTHER_GROUP)) == 1
+    paused = await subscription_of(session_factory, gone.subscription_id)
+    assert paused.status == "paused"
+    assert reason in (paused.pause_reason or "")
+    assert paused.next_run_at is None
+    clock.now += timedelta(days=1)
+    await scheduler.run_due()
+    assert len([call for call in fake_api.calls if call.params.get("chat_id") == GROUP]) == 1
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_group_that_became_a_supergroup_gets_the_post_at_its_new_id(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    old, new = -4001, -1004000000001
+    fake_api.add_chat(old, "group", "Study group")
+    view = await subscribe(session_factory, clock, old, "group")
+    fake_api.migrate_group(old, new)
+    clock.now = NINE_BERLIN
+    await scheduler_for().run_due()
+
+    assert len(posts(fake_api, new)) == 1
+    moved = await subscription_of(session_factory, view.subscription_id)
+    assert (moved.chat_id, moved.status) == (new, "active")
