@@ -219,7 +219,7 @@ async def run(settings: Settings) -> None:
         scheduler = DailyScheduler(
             bot=bot, session_factory=session_factory, i18n=i18n, signature=signature,
             clock=utc_now, rng=rng, wakeup=schedule_wakeup,
-            grace=timedelta(hours=settings.daily_grace_hours),
+            grace=timedelta(hours=settings.daily_grace_hours), bot_username=me.username or "",
         )
         reminder_task: asyncio.Task[None] | None = None
         scheduler_task: asyncio.Task[None] | None = None

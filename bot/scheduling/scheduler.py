@@ -35,7 +35,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramMigrateToChat,
 )
-from aiogram.types import Poll
+from aiogram.types import InlineKeyboardMarkup, Poll
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -47,7 +47,9 @@ from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services import daily_posts, subscriptions
 from bot.services.catalog import Card, load_cards
 from bot.services.daily_posts import DeliveryJob, RevealJob, SentPost
+from bot.telegram.deep_links import start_link, topic_payload
 from bot.telegram.i18n import post_style
+from bot.telegram.keyboards import link_keyboard
 from bot.telegram.sending import send_post, send_quiz
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ class DailyScheduler:
         rng: Random,
         wakeup: ScheduleWakeup,
         grace: timedelta,
+        bot_username: str = "",
         claim_batch: int = 500,
         send_batch: int = 25,
         send_workers: int = 4,
@@ -110,6 +113,7 @@ class DailyScheduler:
         self.rng = rng
         self.wakeup = wakeup
         self.grace = grace
+        self.bot_username = bot_username
         self.claim_batch = claim_batch
         self.send_batch = send_batch
         self.send_workers = send_workers
@@ -296,10 +300,19 @@ class DailyScheduler:
                     lead = self._result_line(poll, card)
             await send_post(self.bot, job.chat_id,
                             answer_post(card, post_style(self.i18n, card, self.signature), lead),
-                            reply_to=job.message_id)
+                            self._drill_topic_link(card), reply_to=job.message_id)
         except Exception as error:  # one bad reveal must not stop the others
             return _refusal(job.chat_id, job.delivery_id, error)
         return None
+
+    def _drill_topic_link(self, card: Card) -> InlineKeyboardMarkup | None:
+        """Under the answer: a way from the chat to drilling the topic in private."""
+        if not self.bot_username:
+            return None
+        text = self.i18n.gettext("button-drill-topic", locale=card.content.language.value)
+        return link_keyboard(
+            [(text, start_link(self.bot_username, topic_payload(card.content.topic)))]
+        )
 
     def _result_line(self, poll: Poll, card: Card) -> Rendered:
         locale = card.content.language.value
