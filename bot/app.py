@@ -63,7 +63,12 @@ from bot.services.roles import Role, editor_ids
 from bot.telegram.commands import set_admin_commands, set_bot_commands
 from bot.telegram.fsm_storage import DatabaseStorage
 from bot.telegram.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
-from bot.telegram.middlewares import DbSessionMiddleware, InFlightUpdates, KnownButtonsOnly
+from bot.telegram.middlewares import (
+    DbSessionMiddleware,
+    DialogStateInTransaction,
+    InFlightUpdates,
+    KnownButtonsOnly,
+)
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
@@ -130,6 +135,7 @@ def create_dispatcher(
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
+    dispatcher.update.middleware(DialogStateInTransaction())
     dispatcher.include_routers(
         links.create_router(),
         start.create_router(),

@@ -187,11 +187,9 @@ def create_router() -> Router:
         except DraftRejected as rejected:
             await callback.answer(problems_text(rejected.problems, None), show_alert=True)
             return
-        # The dialog ends before the item is written: on SQLite the update's transaction holds
-        # the only write lock from its first write until its commit (see fsm_storage).
-        await state.clear()
         saved = await save_checked(session, checked, author_id=callback.from_user.id,
                                    now=clock())
+        await state.clear()  # in the same transaction: a failed save keeps the draft
         await callback.answer()
         await replace_keyboard(callback)
         await bot.send_message(_chat(callback), _("authoring-saved").format(

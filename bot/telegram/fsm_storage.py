@@ -1,18 +1,17 @@
 """Dialog state (aiogram FSM) kept in the bot's database, so a dialog survives a restart.
 
-Every call runs in its own short transaction from the session factory, not in the update's
-session: aiogram's FSM middleware reads the state before ``DbSessionMiddleware`` has opened
-that session (and aiogram may close the storage at shutdown, after that session is gone), so
-the storage cannot rely on a session it does not own.
-
-On SQLite there is a single writer: a handler must change the dialog state before it writes
-through its own session (which keeps the write lock until the update's commit), or the
-storage's write waits for a lock its own update holds.
+aiogram's FSM middleware reads the state before ``DbSessionMiddleware`` has opened the update's
+session, so the storage runs such calls in short transactions of its own. Inside a handler it
+is bound to the update's session instead (``within``, applied by
+``bot.telegram.middlewares.DialogStateInTransaction``): the state then commits or rolls back
+with the change it describes, and on SQLite it never waits for the write lock its own update
+holds until that update's commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram.exceptions import DataNotDictLikeError
@@ -28,8 +27,15 @@ from bot.db.upsert import insert_for
 class DatabaseStorage(BaseStorage):
     """aiogram's ``BaseStorage`` over the ``dialog_states`` table (SQLite or PostgreSQL)."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], session: AsyncSession | None = None
+    ) -> None:
         self.session_factory = session_factory
+        self.session = session
+
+    def within(self, session: AsyncSession) -> DatabaseStorage:
+        """The same storage, reading and writing in ``session`` (flushed, never committed)."""
+        return DatabaseStorage(self.session_factory, session)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
@@ -57,23 +63,38 @@ class DatabaseStorage(BaseStorage):
         storage stays usable after it.
         """
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        if self.session is not None:
+            yield self.session
+            return
+        async with self.session_factory() as session, session.begin():
+            yield session
+
     async def _read(self, key: StorageKey) -> DialogState | None:
-        async with self.session_factory() as session:
-            return await session.scalar(select(DialogState).where(*_matches(key)))
+        async with self._transaction() as session:
+            return await session.scalar(
+                select(DialogState).where(*_matches(key))
+                .execution_options(populate_existing=True)  # the upsert bypasses the ORM
+            )
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         """Upsert the given columns of the key's row; a row left empty (a finished dialog) goes."""
         columns = _columns(key)
-        async with self.session_factory() as session, session.begin():
+        async with self._transaction() as session:
             insert = insert_for(session, DialogState).values(
                 **columns, **{"state": None, "data": {}, **values}
             )
             await session.execute(insert.on_conflict_do_update(
                 index_elements=list(columns), set_={**values, "updated_at": func.now()}
             ))
-            row = await session.scalar(select(DialogState).where(*_matches(key)))
+            row = await session.scalar(
+                select(DialogState).where(*_matches(key))
+                .execution_options(populate_existing=True)
+            )
             if row is not None and row.state is None and not row.data:
                 await session.delete(row)
+            await session.flush()
 
 
 def _columns(key: StorageKey) -> dict[str, Any]:

@@ -9,9 +9,12 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.telegram.fsm_storage import DatabaseStorage
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +95,17 @@ def _is_on_keyboard(callback: CallbackQuery) -> bool:
         return False
     return any(button.callback_data == callback.data
                for row in markup.inline_keyboard for button in row)
+
+
+class DialogStateInTransaction(BaseMiddleware):
+    """Binds the handler's dialog state to the update's session (after ``DbSessionMiddleware``).
+
+    A dialog step and the change it makes are then one transaction: a failed handler rolls both
+    back, and on SQLite the state's write does not wait for the lock its own update holds.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        state = data.get("state")
+        if isinstance(state, FSMContext) and isinstance(state.storage, DatabaseStorage):
+            data["state"] = FSMContext(state.storage.within(data["session"]), state.key)
+        return await handler(event, data)

@@ -67,3 +67,19 @@ async def test_a_cleared_dialog_leaves_no_row(
     assert await storage.get_state(key(1, 1)) is None
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(DialogState)) == 0
+
+
+async def test_a_step_bound_to_the_update_commits_or_rolls_back_with_it(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = DatabaseStorage(session_factory)
+    async with session_factory() as failed_update:
+        await storage.within(failed_update).set_state(key(3, 3), Writing.options)
+        assert await storage.within(failed_update).get_state(key(3, 3)) == "Writing:options"
+        await failed_update.rollback()
+    assert await storage.get_state(key(3, 3)) is None
+
+    async with session_factory() as update:
+        await storage.within(update).set_state(key(3, 3), Writing.options)
+        await update.commit()
+    assert await storage.get_state(key(3, 3)) == "Writing:options"
