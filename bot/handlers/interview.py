@@ -109,7 +109,7 @@ def create_router() -> Router:
                             chat_id=continuation.chat_id, now=now, limits=interview_limits,
                             i18n=i18n, signature=signature, bot_username=bot_username)
 
-    @router.poll(F.is_closed)
+    @router.poll(F.is_closed, InterviewPoll())
     async def quiz_closed(
         poll: Poll, bot: Bot, session: AsyncSession, clock: Clock, i18n: I18n, signature: str,
         bot_username: str, interview_limits: interviews.TimeLimits,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.filters import Filter
-from aiogram.types import PollAnswer
+from aiogram.types import Poll, PollAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,10 +27,11 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class InterviewPoll(Filter):
-    """Lets through answers to interview quizzes.
+    """Lets through answers to interview quizzes, and their polls closing.
 
-    A poll sent a moment ago may not be committed yet when a fast answer arrives: while the
-    poll is unknown, ask again after the same short delays as ``AnswerRecorder``.
+    A poll sent a moment ago may not be committed yet when a fast answer (or, with a short open
+    period, its closing) arrives: while the poll is unknown, ask again after the same short
+    delays as ``AnswerRecorder``.
     """
 
     def __init__(
@@ -40,13 +41,14 @@ class InterviewPoll(Filter):
         self.retry_delays = retry_delays
         self.sleep = sleep
 
-    async def __call__(self, poll_answer: PollAnswer, session: AsyncSession) -> bool:
-        known = await interviews.is_interview_poll(session, poll_answer.poll_id)
+    async def __call__(self, event: PollAnswer | Poll, session: AsyncSession) -> bool:
+        poll_id = event.poll_id if isinstance(event, PollAnswer) else event.id
+        known = await interviews.is_interview_poll(session, poll_id)
         for delay in self.retry_delays:
             if known is not None:
                 break
             await self.sleep(delay)
-            known = await interviews.is_interview_poll(session, poll_answer.poll_id)
+            known = await interviews.is_interview_poll(session, poll_id)
         return bool(known)
 
 
