@@ -16,14 +16,19 @@ from bot.clock import Clock
 from bot.content.schema import Kind
 from bot.rendering.posts import answer_post
 from bot.services.catalog import load_card
-from bot.services.drill import DRILL_SIZE, start_drill
+from bot.services.drill import DRILL_SIZE
 from bot.services.grades import record_self_grade
 from bot.services.learners import MAX_NEW_CARDS_PER_DAY, load_learner, set_new_cards_per_day
 from bot.telegram.callbacks import DrillNext, GradeAnswer, NextCard, RevealAnswer
 from bot.telegram.i18n import post_style
 from bot.telegram.keyboards import grade_keyboard, grade_label
 from bot.telegram.sending import replace_keyboard, send_post
-from bot.telegram.serving import continue_keyboard, serve_drill_step, serve_next_card
+from bot.telegram.serving import (
+    begin_drill,
+    continue_keyboard,
+    serve_drill_step,
+    serve_next_card,
+)
 
 COMMAND_KINDS = {"quiz": Kind.QUIZ, "question": Kind.QUESTION, "task": Kind.TASK}
 REVEALABLE = {Kind.QUESTION, Kind.TASK}
@@ -46,9 +51,8 @@ def create_router() -> Router:
             return
         learner = await load_learner(session, _user_id(message), default_zone)
         now = clock()
-        await start_drill(session, learner.user_id, now, size=size)
-        await serve_drill_step(bot, session, chat_id=message.chat.id, learner=learner, rng=rng,
-                               now=now, i18n=i18n, signature=signature)
+        await begin_drill(bot, session, chat_id=message.chat.id, learner=learner, rng=rng,
+                          now=now, i18n=i18n, signature=signature, size=size)
 
     @router.callback_query(DrillNext.filter())
     async def drill_next_pressed(

@@ -14,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.catalog import load_active_card, topic_exists
-from bot.services.drill import start_drill
 from bot.services.learners import load_learner
 from bot.telegram.deep_links import ItemLink, TopicLink, parse_payload
-from bot.telegram.serving import serve_drill_step, show_card
+from bot.telegram.serving import begin_drill, show_card
 
 
 def create_router() -> Router:
@@ -41,9 +40,8 @@ def create_router() -> Router:
                             now=now, i18n=i18n, signature=signature)
         elif isinstance(target, TopicLink) and await topic_exists(session, target.topic_id):
             learner = await load_learner(session, user_id, default_zone)
-            await start_drill(session, user_id, now, topic_id=target.topic_id)
-            await serve_drill_step(bot, session, chat_id=message.chat.id, learner=learner,
-                                   rng=rng, now=now, i18n=i18n, signature=signature)
+            await begin_drill(bot, session, chat_id=message.chat.id, learner=learner, rng=rng,
+                              now=now, i18n=i18n, signature=signature, topic_id=target.topic_id)
         else:
             await message.answer(_("link-invalid"))
 

@@ -13,12 +13,11 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.drill import start_drill
 from bot.services.learners import load_learner
 from bot.services.reminders import parse_reminder_time, reminder_setting, set_reminder
 from bot.telegram.callbacks import ReminderDrill
 from bot.telegram.sending import replace_keyboard
-from bot.telegram.serving import serve_drill_step
+from bot.telegram.serving import begin_drill
 
 TURN_OFF = frozenset({"off", "выкл", "stop", "нет"})
 
@@ -64,8 +63,7 @@ def create_router() -> Router:
         chat_id = callback.message.chat.id if callback.message else callback.from_user.id
         now = clock()
         learner = await load_learner(session, callback.from_user.id, default_zone)
-        await start_drill(session, learner.user_id, now)
-        await serve_drill_step(bot, session, chat_id=chat_id, learner=learner, rng=rng,
-                               now=now, i18n=i18n, signature=signature)
+        await begin_drill(bot, session, chat_id=chat_id, learner=learner, rng=rng, now=now,
+                          i18n=i18n, signature=signature)
 
     return router

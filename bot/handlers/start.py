@@ -7,6 +7,8 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.telegram.filters import IsBotAdmin
+
 
 def create_router() -> Router:
     router = Router(name="start")
@@ -16,6 +18,11 @@ def create_router() -> Router:
     async def start(message: Message) -> None:
         name = message.from_user.first_name if message.from_user else ""
         await message.answer(_("start-greeting").format(name=name, commands=_("help-commands")))
+
+    @router.message(Command("help"), IsBotAdmin())
+    async def help_for_admins(message: Message) -> None:
+        commands = _("help-commands") + "\n\n" + _("help-admin-commands")
+        await message.answer(_("help-text").format(commands=commands))
 
     @router.message(Command("help"))
     async def help_(message: Message) -> None:

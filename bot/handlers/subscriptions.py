@@ -14,7 +14,7 @@ from datetime import time
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -220,22 +220,16 @@ def create_router() -> Router:
             await _show(bot, session, view, callback.message.chat.id,
                         callback.message.message_id, screen)
 
-    @router.message(SettingsInput.times, F.text, ~F.text.startswith("/"))
-    async def times_typed(
+    @router.message(StateFilter(SettingsInput.times, SettingsInput.zone), F.text,
+                    ~F.text.startswith("/"))
+    async def setting_typed(
         message: Message, bot: Bot, session: AsyncSession, clock: Clock,
-        schedule_wakeup: ScheduleWakeup, state: FSMContext,
+        schedule_wakeup: ScheduleWakeup, state: FSMContext, raw_state: str | None,
     ) -> None:
         async def change(chat_id: int, text: str) -> SubscriptionView:
-            return await subscriptions.set_times(session, chat_id, parse_times(text), clock(),
-                                                 schedule_wakeup)
-        await _typed(message, bot, session, state, change)
-
-    @router.message(SettingsInput.zone, F.text, ~F.text.startswith("/"))
-    async def zone_typed(
-        message: Message, bot: Bot, session: AsyncSession, clock: Clock,
-        schedule_wakeup: ScheduleWakeup, state: FSMContext,
-    ) -> None:
-        async def change(chat_id: int, text: str) -> SubscriptionView:
+            if raw_state == SettingsInput.times.state:
+                return await subscriptions.set_times(session, chat_id, parse_times(text),
+                                                     clock(), schedule_wakeup)
             return await subscriptions.set_timezone(session, chat_id, parse_zone(text), clock(),
                                                     schedule_wakeup)
         await _typed(message, bot, session, state, change)

@@ -18,12 +18,14 @@ from bot.rendering.posts import answer_post, question_post, quiz_poll
 from bot.services.answers import AnswerOutcome
 from bot.services.catalog import Card
 from bot.services.drill import (
+    DRILL_SIZE,
     finish_drill,
     is_drill_card,
     next_card,
     next_drill_card,
     record_sent_poll,
     record_view,
+    start_drill,
 )
 from bot.services.learners import Learner
 from bot.telegram.i18n import post_style
@@ -82,6 +84,25 @@ async def continue_keyboard(
     if await is_drill_card(session, user_id, card.id):
         return drill_next_keyboard()
     return next_keyboard(card.content.kind)
+
+
+async def begin_drill(
+    bot: Bot,
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    learner: Learner,
+    rng: Random,
+    now: datetime,
+    i18n: I18n,
+    signature: str,
+    size: int = DRILL_SIZE,
+    topic_id: str | None = None,
+) -> None:
+    """A new drill for the learner (of one topic, if given), and its first card."""
+    await start_drill(session, learner.user_id, now, size=size, topic_id=topic_id)
+    await serve_drill_step(bot, session, chat_id=chat_id, learner=learner, rng=rng, now=now,
+                           i18n=i18n, signature=signature)
 
 
 async def serve_drill_step(

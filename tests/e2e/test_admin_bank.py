@@ -304,3 +304,12 @@ async def test_a_non_admin_replaying_an_admins_button_changes_nothing(
     assert (refusal.params["text"], refusal.params["show_alert"]) == (REFUSAL, True)
     assert await admin_bot.stop() == 0
     assert bank_state(database_file) == before
+
+
+async def test_help_lists_the_admin_commands_to_admins_only(
+    admin_bot: BotProcess, owner: Learner, stranger: Learner
+) -> None:
+    assert "/import" in (await owner.says("/help")).params["text"]
+    stranger_help = (await stranger.says("/help")).params["text"]
+    assert "/subscribe" in stranger_help
+    assert "/import" not in stranger_help
