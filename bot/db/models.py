@@ -388,8 +388,10 @@ class Subscription(Base):
 class Delivery(Base):
     """One scheduled post of one subscription: written before the send, completed after.
 
-    Status: ``claimed`` (chosen, not yet sent) → ``sending`` (committed just before the Bot API
-    call) → ``sent`` → ``revealing`` → ``revealed``; or ``skipped`` / ``failed``.
+    Status: ``claimed`` (chosen, not yet sent) → ``leased`` (a replica took it) → ``sending``
+    (committed just before its Bot API call) → ``sent`` → ``revealing`` → ``revealed``; or
+    ``skipped`` / ``failed``. ``leased_by`` names the replica process that owns a ``leased``,
+    ``sending`` or ``revealing`` row until ``lease_until``; after that any replica takes it over.
     """
 
     __tablename__ = "deliveries"
@@ -413,6 +415,8 @@ class Delivery(Base):
     reveal_due_at: Mapped[datetime | None] = mapped_column(index=True)
     revealed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
+    leased_by: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
 
 
 class ItemPin(Base):

@@ -7,10 +7,17 @@ pages of ``send_batch``, ``send_workers`` pages at a time (each page is committe
 before its Bot API calls and completed after), then reveals the answers that are due, and
 repeats until nothing is due.
 
+Several replicas may run this loop on one PostgreSQL. They claim subscriptions and lease pages of
+deliveries with SKIP LOCKED, so each takes different work; a replica renews its leases while it
+works, and the work of one that died is taken over when its lease runs out (at once when it
+restarts under the same ``REPLICA_ID``).
+
 Delivery guarantee (see README, "Delivery guarantees"): a delivery row per (subscription, slot)
-makes every slot post at most once. A send in flight when the process dies (its page committed
-as ``sending``, its result not yet committed) is *not* retried at the next start: at-most-once.
-Claimed deliveries whose send had not started are sent after a restart.
+makes every slot post at most once. Each post is recorded as ``sending`` right before its own
+request goes out, after its turn under the rate limits, and as sent right after, in grouped
+transactions (:mod:`bot.scheduling.ledger`). A post in flight when its replica dies is *not*
+retried: at-most-once, and only for the few requests that were on the wire. Leased posts whose
+send had not started are sent by whichever replica takes them over.
 
 Faults change state and never stop the loop: 403 and "chat not found" pause the subscription
 with the reason; a group that became a supergroup moves the subscription and the post goes to
@@ -22,7 +29,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from random import Random
@@ -43,10 +52,11 @@ from bot.clock import Clock
 from bot.content.schema import QuizItem
 from bot.rendering.markdown import Rendered, plain
 from bot.rendering.posts import QuizPoll, answer_post, question_post, quiz_poll
+from bot.scheduling.ledger import SendLedger, WriteAheadPoint, write_ahead
 from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services import daily_posts, subscriptions
 from bot.services.catalog import Card, load_cards
-from bot.services.daily_posts import DeliveryJob, RevealJob, SentPost
+from bot.services.daily_posts import DeliveryJob, Lease, RevealJob, SentPost
 from bot.telegram.deep_links import start_link, topic_payload
 from bot.telegram.i18n import post_style
 from bot.telegram.keyboards import link_keyboard
@@ -65,6 +75,11 @@ ResultT = TypeVar("ResultT")
 
 IDLE_CHECK_SECONDS = 60.0  # also notices subscriptions written by another process
 ERROR_PAUSE_SECONDS = 5.0
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+class _LeaseLost(Exception):
+    """Another replica took this delivery over while this one stalled: it must not be sent."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,8 @@ class DailyScheduler:
         send_batch: int = 25,
         send_workers: int = 4,
         idle_check_seconds: float = IDLE_CHECK_SECONDS,
+        replica: str = "",
+        lease_duration: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -121,18 +138,22 @@ class DailyScheduler:
         self.idle_check_seconds = idle_check_seconds
         self._prepared: dict[int, _Prepared | None] = {}
         self._stopping = False
+        # A new incarnation per process: a restarted replica's old leases are told from its own.
+        self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
+        self.lease_duration = lease_duration
+        self._ledger = SendLedger[SentPost | _Refused](
+            session_factory, self._writing, self._lease, self._record_outcomes
+        )
+        # Innermost, registered after the rate limiter: it runs once a post's turn has come.
+        bot.session.middleware(WriteAheadPoint())
 
     def wake(self) -> None:
         self.wakeup.notify()
 
     async def run(self) -> None:
-        """Until :meth:`stop`: recover from the last run, then work and sleep."""
-        recovered = False
+        """Until :meth:`stop`: work, then sleep until something is due."""
         while not self._stopping:
             try:
-                if not recovered:
-                    await self.recover()
-                    recovered = True
                 await self.run_due()
                 delay = await self._seconds_to_next()
             except Exception:
@@ -147,22 +168,44 @@ class DailyScheduler:
         self._stopping = True
         self.wakeup.notify()
 
+    def _lease(self) -> Lease:
+        return Lease(self.lease_owner, self.clock() + self.lease_duration)
+
     async def recover(self) -> None:
-        async with self.session_factory() as session, session.begin():
-            await daily_posts.recover_interrupted(session, self.clock())
+        """Take over what stopped replicas (this one before a restart, too) left unfinished."""
+        async with self._writing, self.session_factory() as session, session.begin():
+            await daily_posts.reap_expired(session, self.clock(), self._lease())
 
     async def run_due(self) -> None:
         """Claim, send and reveal until nothing is due at the clock's current time."""
         self._prepared.clear()  # items may have changed since the last round
-        while not self._stopping:
-            async with self.session_factory() as session, session.begin():
-                report = await daily_posts.claim_due(
-                    session, self.clock(), self.grace, self.rng, self.claim_batch
-                )
-            sent = await self._send_claimed()
-            revealed = await self._reveal_due()
-            if not (report.claimed or report.skipped or sent or revealed):
-                return
+        renewing = asyncio.create_task(self._renew_leases(), name="lease-renewal")
+        try:
+            while not self._stopping:
+                await self.recover()
+                async with self._writing, self.session_factory() as session, session.begin():
+                    report = await daily_posts.claim_due(
+                        session, self.clock(), self.grace, self.rng, self.claim_batch
+                    )
+                sent = await self._send_claimed()
+                revealed = await self._reveal_due()
+                if not (report.claimed or report.skipped or sent or revealed):
+                    return
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _renew_leases(self) -> None:
+        """While this replica works, its leases stay its own (a page may wait long for its
+        turn under the rate limits)."""
+        while True:
+            await asyncio.sleep(self.lease_duration.total_seconds() / 3)
+            try:
+                async with self._writing, self.session_factory() as session, session.begin():
+                    await daily_posts.renew_leases(session, self._lease())
+            except Exception:  # the next beat tries again; the lease still has two thirds left
+                logger.exception("renewing the daily posts' leases failed")
 
     async def _seconds_to_next(self) -> float:
         async with self.session_factory() as session:
@@ -178,7 +221,7 @@ class DailyScheduler:
         self,
         take: Callable[[AsyncSession], Awaitable[list[JobT]]],
         handle: Callable[[JobT], Awaitable[ResultT]],
-        finish: Callable[[AsyncSession, list[JobT], list[ResultT]], Awaitable[None]],
+        finish: Callable[[AsyncSession, list[JobT], list[ResultT]], Awaitable[None]] | None = None,
     ) -> int:
         """Work through pages of jobs, ``send_workers`` pages in flight so that one page's
         database work overlaps another's Bot API calls. The workers' transactions take turns
@@ -195,8 +238,9 @@ class DailyScheduler:
                 if not jobs:
                     break
                 results = await asyncio.gather(*(handle(job) for job in jobs))
-                async with self._writing, self.session_factory() as session, session.begin():
-                    await finish(session, jobs, list(results))
+                if finish is not None:
+                    async with self._writing, self.session_factory() as session, session.begin():
+                        await finish(session, jobs, list(results))
                 done += len(jobs)
             return done
 
@@ -206,16 +250,32 @@ class DailyScheduler:
 
     async def _send_claimed(self) -> int:
         async def take(session: AsyncSession) -> list[DeliveryJob]:
-            return await daily_posts.start_sending(session, self.clock(), self.grace,
-                                                   self.send_batch)
+            return await daily_posts.lease_deliveries(session, self.clock(), self.grace,
+                                                      self.send_batch, self._lease())
 
-        return await self._in_pages(take, self._deliver, self._finish_sending)
+        return await self._in_pages(take, self._deliver_and_record)
 
-    async def _finish_sending(
-        self, session: AsyncSession, jobs: list[DeliveryJob], outcomes: list[SentPost | _Refused]
+    async def _deliver_and_record(self, job: DeliveryJob) -> None:
+        async def mark_in_flight() -> None:
+            if not await self._ledger.started(job.delivery_id):
+                raise _LeaseLost(job.delivery_id)
+
+        token = write_ahead.set(mark_in_flight)
+        try:
+            outcome = await self._deliver(job)
+        except _LeaseLost:
+            logger.warning("chat %s: the daily post was taken over by another replica",
+                           job.chat_id)
+            return
+        finally:
+            write_ahead.reset(token)
+        await self._ledger.finished(outcome)
+
+    async def _record_outcomes(
+        self, session: AsyncSession, outcomes: Sequence[SentPost | _Refused]
     ) -> None:
         sent = [outcome for outcome in outcomes if isinstance(outcome, SentPost)]
-        await daily_posts.complete_sent(session, sent, self.clock())
+        await daily_posts.complete_sent(session, sent, self.clock(), self._lease())
         for outcome in outcomes:
             if isinstance(outcome, _Refused):
                 await self._apply_refusal(session, outcome)
@@ -234,6 +294,8 @@ class DailyScheduler:
                                 tuple(prepared.poll.correct_option_ids))
             message = await send_post(self.bot, job.chat_id, prepared.question)
             return SentPost(job, message.message_id)
+        except _LeaseLost:
+            raise
         except Exception as error:  # one bad post must not stop the broadcast
             return _refusal(job.chat_id, job.delivery_id, error)
 
@@ -243,9 +305,11 @@ class DailyScheduler:
             logger.info("chat %s became %s; the subscription follows it",
                         refused.job_chat_id, refused.moved_to)
             await subscriptions.move_chat(session, refused.job_chat_id, refused.moved_to, now)
-            await daily_posts.redirect_delivery(session, refused.delivery_id, refused.moved_to)
+            await daily_posts.redirect_delivery(session, refused.delivery_id, refused.moved_to,
+                                                self._lease())
             return
-        await daily_posts.fail_delivery(session, refused.delivery_id, refused.error)
+        await daily_posts.fail_delivery(session, refused.delivery_id, refused.error,
+                                        self._lease())
         if refused.pause_reason is not None:
             logger.warning("chat %s: daily posts paused (%s)", refused.job_chat_id,
                            refused.pause_reason)
@@ -270,7 +334,8 @@ class DailyScheduler:
 
     async def _reveal_due(self) -> int:
         async def take(session: AsyncSession) -> list[RevealJob]:
-            return await daily_posts.start_revealing(session, self.clock(), self.send_batch)
+            return await daily_posts.start_revealing(session, self.clock(), self.send_batch,
+                                                     self._lease())
 
         return await self._in_pages(take, self._reveal, self._finish_revealing)
 

@@ -1,10 +1,12 @@
 """The daily post's bookkeeping: which slots are due, which item each chat gets, and the
 delivery rows that make every (subscription, slot) post at most once.
 
-A delivery goes ``claimed`` (item chosen, next slot scheduled; committed) → ``sending``
-(committed right before the Bot API call) → ``sent`` (message and poll ids) → ``revealing`` →
-``revealed``; or ``skipped`` (too late, nothing to post) / ``failed`` (Telegram refused, or the
-bot stopped while the send was in flight). Nothing here knows about Telegram.
+A delivery goes ``claimed`` (item chosen, next slot scheduled; committed) → ``leased`` (a
+replica took it, until its lease runs out) → ``sending`` (committed right before its Bot API
+call) → ``sent`` (message and poll ids) → ``revealing`` → ``revealed``; or ``skipped`` (too
+late, nothing to post) / ``failed`` (Telegram refused, or the replica stopped while the send was
+in flight). Several replicas share one PostgreSQL: they claim and lease with SKIP LOCKED, and
+every write of a leased row is fenced by the lease owner. Nothing here knows about Telegram.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.scheduling.recurrence import next_occurrence
 logger = logging.getLogger(__name__)
 
 CLAIMED = "claimed"
+LEASED = "leased"
 SENDING = "sending"
 SENT = "sent"
 REVEALING = "revealing"
@@ -34,7 +37,7 @@ REVEALED = "revealed"
 SKIPPED = "skipped"
 FAILED = "failed"
 # A delivery in one of these states has (or will have) put its item in the chat.
-POSTED_STATES = (CLAIMED, SENDING, SENT, REVEALING, REVEALED)
+POSTED_STATES = (CLAIMED, LEASED, SENDING, SENT, REVEALING, REVEALED)
 
 INTERRUPTED = "interrupted: the bot stopped while this send was in flight (not retried)"
 
@@ -50,6 +53,7 @@ class PoolItem:
 class ClaimReport:
     claimed: int = 0
     skipped: int = 0
+    lateness: timedelta = timedelta(0)  # how late the most overdue claimed slot was taken
 
 
 @dataclass(frozen=True)
@@ -198,9 +202,11 @@ async def claim_due(
                Subscription.cycle, Subscription.next_run_at)
         .where(Subscription.next_run_at <= now)
         .order_by(Subscription.next_run_at, Subscription.id).limit(limit)
+        .with_for_update(skip_locked=True)  # replicas claim disjoint pages
     )]
     if not subscriptions:
         return ClaimReport()
+    oldest_slot = min(subscription.next_run_at for subscription in subscriptions)
     slots: dict[int, datetime] = {}
     skipped_rows: list[dict[str, object]] = []
     for subscription in subscriptions:
@@ -228,7 +234,8 @@ async def claim_due(
          for s in subscriptions],
     )
     skipped = sum(1 for row in rows if row["status"] == SKIPPED)
-    return ClaimReport(claimed=len(rows) - skipped, skipped=skipped)
+    return ClaimReport(claimed=len(rows) - skipped, skipped=skipped,
+                       lateness=now - oldest_slot)
 
 
 async def queue_post(
@@ -293,32 +300,66 @@ async def _insert_deliveries(session: AsyncSession, rows: list[dict[str, object]
 # --- sending -----------------------------------------------------------------------------------
 
 
-async def recover_interrupted(session: AsyncSession, now: datetime) -> int:
-    """At start: sends that were in flight when the bot stopped are not retried (at-most-once).
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a piece of work and until when. ``owner`` is ``<replica>/<incarnation>``: a
+    replica restarting under the same name takes its old work back at once; another replica's
+    work is taken over only after ``until``."""
 
-    They may or may not have reached the chat; retrying could post twice. Claimed deliveries
-    whose send never started are left alone: the loop sends them.
+    owner: str
+    until: datetime
+
+    @property
+    def replica(self) -> str:
+        return self.owner.rsplit("/", 1)[0]
+
+
+async def reap_expired(session: AsyncSession, now: datetime, lease: Lease) -> int:
+    """Take back the work of replicas that stopped (their lease ran out, or it was this replica's
+    before a restart).
+
+    Leased deliveries whose send never started go back to ``claimed`` and are sent. Sends and
+    reveals that were in flight may or may not have reached the chat, and retrying could post
+    twice, so they are not retried: at-most-once.
     """
-    result = await session.execute(
-        update(Delivery).where(Delivery.status == SENDING)
-        .values(status=FAILED, error=INTERRUPTED)
+    stale = (Delivery.lease_until < now) | (
+        Delivery.leased_by.startswith(lease.replica + "/", autoescape=True)
+        & (Delivery.leased_by != lease.owner)
+    )
+    released = await session.execute(
+        update(Delivery).where(Delivery.status == LEASED, stale)
+        .values(status=CLAIMED, leased_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    interrupted = await session.execute(
+        update(Delivery).where(Delivery.status == SENDING, stale)
+        .values(status=FAILED, error=INTERRUPTED, lease_until=None)
+        .execution_options(synchronize_session=False)
     )
     reveals = await session.execute(
-        update(Delivery).where(Delivery.status == REVEALING)
-        .values(status=REVEALED, revealed_at=now, error=INTERRUPTED)
+        update(Delivery).where(Delivery.status == REVEALING, stale)
+        .values(status=REVEALED, revealed_at=now, error=INTERRUPTED, lease_until=None)
+        .execution_options(synchronize_session=False)
     )
-    count = int(getattr(result, "rowcount", 0) or 0) + int(getattr(reveals, "rowcount", 0) or 0)
-    if count:
-        logger.warning("%d send(s) were in flight when the bot stopped; not retried", count)
-    return count
+    lost = _rowcount(interrupted) + _rowcount(reveals)
+    if lost:
+        logger.warning("%d send(s) were in flight when a replica stopped; not retried", lost)
+    if _rowcount(released):
+        logger.info("took over %d daily post(s) from a stopped replica", _rowcount(released))
+    return lost
 
 
-async def start_sending(
-    session: AsyncSession, now: datetime, grace: timedelta, limit: int
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def lease_deliveries(
+    session: AsyncSession, now: datetime, grace: timedelta, limit: int, lease: Lease
 ) -> list[DeliveryJob]:
-    """The next ``limit`` claimed deliveries, marked ``sending`` (commit before sending).
+    """The next ``limit`` claimed deliveries, leased to this replica (commit before sending).
 
-    A claimed delivery older than ``grace`` (claimed before a long downtime) is skipped.
+    Replicas skip each other's locked rows (PostgreSQL's SKIP LOCKED), so they lease disjoint
+    pages. A claimed delivery older than ``grace`` (claimed before a long downtime) is skipped.
     """
     # Plain rows and set-based updates, not ORM objects: this runs once per page of a broadcast.
     rows = (await session.execute(
@@ -328,6 +369,7 @@ async def start_sending(
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Chat, Chat.id == Delivery.chat_id)
         .where(Delivery.status == CLAIMED).order_by(Delivery.id).limit(limit)
+        .with_for_update(skip_locked=True, of=Delivery)
     )).all()
     late = [row for row in rows if now - row.slot_at > grace]
     for row in late:
@@ -339,8 +381,45 @@ async def start_sending(
                     row.anonymous_polls or row.type == "channel", row.reveal_after_minutes)
         for row in rows if row not in late and row.item_id is not None
     ]
-    await _set_status(session, [job.delivery_id for job in jobs], SENDING)
+    if jobs:
+        await session.execute(
+            update(Delivery).where(Delivery.id.in_([job.delivery_id for job in jobs]))
+            .values(status=LEASED, leased_by=lease.owner, lease_until=lease.until)
+            .execution_options(synchronize_session=False)
+        )
     return jobs
+
+
+async def mark_sending(
+    session: AsyncSession, delivery_ids: Sequence[int], lease: Lease
+) -> set[int]:
+    """Write-ahead for single sends: the deliveries still this replica's, now ``sending``.
+
+    A delivery missing from the result was taken over by another replica (this one stalled past
+    its lease) and must not be sent.
+    """
+    if not delivery_ids:
+        return set()
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.leased_by == lease.owner,
+               Delivery.status.in_((LEASED, SENDING)))
+        .values(status=SENDING)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+async def renew_leases(session: AsyncSession, lease: Lease) -> None:
+    """Still working: keep this replica's work from being taken over."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.leased_by == lease.owner,
+               Delivery.status.in_((LEASED, SENDING, REVEALING)))
+        .values(lease_until=lease.until)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _set_status(
@@ -362,14 +441,19 @@ class SentPost:
     correct_option_ids: tuple[int, ...] = ()
 
 
-async def complete_sent(session: AsyncSession, posts: Sequence[SentPost], now: datetime) -> None:
+async def complete_sent(
+    session: AsyncSession, posts: Sequence[SentPost], now: datetime, lease: Lease
+) -> None:
     """Record sent posts; a quiz's poll goes to ``sent_polls`` so answers in groups count."""
     if posts:
         table = Delivery.metadata.tables[Delivery.__tablename__]
         await session.execute(
-            update(table).where(table.c.id == bindparam("delivery_id")).values(
+            update(table)
+            .where(table.c.id == bindparam("delivery_id"), table.c.leased_by == lease.owner)
+            .values(
                 status=SENT, sent_at=now, message_id=bindparam("sent_message_id"),
                 poll_id=bindparam("sent_poll_id"), reveal_due_at=bindparam("reveal_at"),
+                lease_until=None,
             ),
             [{"delivery_id": post.job.delivery_id, "sent_message_id": post.message_id,
               "sent_poll_id": post.poll_id,
@@ -389,34 +473,43 @@ async def complete_sent(session: AsyncSession, posts: Sequence[SentPost], now: d
         )
 
 
-async def fail_delivery(session: AsyncSession, delivery_id: int, error: str) -> None:
+async def fail_delivery(
+    session: AsyncSession, delivery_id: int, error: str, lease: Lease
+) -> None:
     await session.execute(
-        update(Delivery).where(Delivery.id == delivery_id)
-        .values(status=FAILED, error=error[:500])
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.leased_by == lease.owner)
+        .values(status=FAILED, error=error[:500], lease_until=None)
     )
 
 
-async def redirect_delivery(session: AsyncSession, delivery_id: int, chat_id: int) -> None:
+async def redirect_delivery(
+    session: AsyncSession, delivery_id: int, chat_id: int, lease: Lease
+) -> None:
     """The chat moved (a group became a supergroup): send the same post to its new id."""
     await session.execute(
-        update(Delivery).where(Delivery.id == delivery_id)
-        .values(status=CLAIMED, chat_id=chat_id)
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.leased_by == lease.owner)
+        .values(status=CLAIMED, chat_id=chat_id, leased_by=None, lease_until=None)
     )
 
 
 # --- revealing ---------------------------------------------------------------------------------
 
 
-async def start_revealing(session: AsyncSession, now: datetime, limit: int) -> list[RevealJob]:
-    """The next ``limit`` sent posts whose answer is due, marked ``revealing``."""
+async def start_revealing(
+    session: AsyncSession, now: datetime, limit: int, lease: Lease
+) -> list[RevealJob]:
+    """The next ``limit`` sent posts whose answer is due, marked ``revealing`` by this replica."""
     deliveries = list(await session.scalars(
         select(Delivery).where(Delivery.reveal_due_at <= now)
         .order_by(Delivery.reveal_due_at, Delivery.id).limit(limit)
+        .with_for_update(skip_locked=True)
     ))
     jobs = []
     for delivery in deliveries:
         delivery.reveal_due_at = None
         delivery.status = REVEALING
+        delivery.leased_by = lease.owner
+        delivery.lease_until = lease.until
         assert delivery.item_id is not None
         assert delivery.message_id is not None
         jobs.append(RevealJob(delivery.id, delivery.subscription_id, delivery.chat_id,
@@ -430,7 +523,8 @@ async def complete_reveal(
 ) -> None:
     await session.execute(
         update(Delivery).where(Delivery.id == delivery_id)
-        .values(status=REVEALED, revealed_at=now, error=error[:500] if error else None)
+        .values(status=REVEALED, revealed_at=now, error=error[:500] if error else None,
+                lease_until=None)
     )
 
 
