@@ -226,6 +226,8 @@ async def run(settings: Settings) -> None:
             bot=bot, session_factory=session_factory, i18n=i18n, signature=signature,
             clock=utc_now, rng=rng, wakeup=schedule_wakeup,
             grace=timedelta(hours=settings.daily_grace_hours), bot_username=me.username or "",
+            replica=settings.replica_id,
+            lease_duration=timedelta(seconds=settings.daily_lease_seconds),
         )
         reminder_task: asyncio.Task[None] | None = None
         scheduler_task: asyncio.Task[None] | None = None

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     daily_grace_hours: float = Field(default=3.0, ge=0, le=24 * 7)
     # Messages per second over all chats; 0 lifts the limit (per-chat limits stay).
     telegram_rate_limit: float = Field(default=25.0, ge=0)
+    # Several replicas on one PostgreSQL: each needs its own stable name (default: the host
+    # name). A replica's unfinished daily posts are taken over by the others after the lease.
+    replica_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")
+    daily_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
 
     @field_validator("bot_token")
     @classmethod

@@ -1,0 +1,139 @@
+"""Three replicas of the real bot on one PostgreSQL and one fake Bot API: a due broadcast posts
+every chat exactly once, also when one replica is killed in the middle of it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import load_content
+from bot.content.files import read_content_dir
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.models import Delivery, Subscription
+from bot.services import subscriptions
+from tests.e2e.conftest import E2E_CONTENT, StartBot
+from tests.fakebot import BotProcess, FakeBotAPI
+
+CHATS = list(range(700_001, 701_001))  # 1 000 private chats
+# Short, so the test sees a killed replica's work taken over within seconds.
+LEASE_SECONDS = "3"
+
+
+@pytest.fixture
+async def shared_database(postgres_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The replicas' one database: content loaded, every chat subscribed and due a minute ago."""
+    engine = create_engine(postgres_url)
+    factory = create_session_factory(engine)
+    now = datetime.now(UTC)
+    await load_content(factory, read_content_dir(E2E_CONTENT), lambda: now)
+    async with factory() as session, session.begin():
+        for chat_id in CHATS:
+            await subscriptions.subscribe(session, chat_id=chat_id, chat_type="private",
+                                          by_user=chat_id, now=now, timezone="UTC",
+                                          times=[time(9, 0)])
+        await session.execute(update(Subscription).values(next_run_at=now - timedelta(minutes=1)))
+    yield factory
+    await engine.dispose()
+
+
+async def start_replicas(
+    bot_process: StartBot, postgres_url: str, rate_limit: str, count: int = 3
+) -> list[BotProcess]:
+    return list(await asyncio.gather(*(
+        bot_process({
+            "DATABASE_URL": postgres_url,
+            "CONTENT_DIR": str(E2E_CONTENT),
+            "REPLICA_ID": f"replica-{number}",
+            "DAILY_LEASE_SECONDS": LEASE_SECONDS,
+            "TELEGRAM_RATE_LIMIT": rate_limit,
+        })
+        for number in range(1, count + 1)
+    )))
+
+
+def posts_per_chat(api: FakeBotAPI) -> Counter[int]:
+    return Counter({chat_id: len(api.sent_messages(chat_id)) for chat_id in CHATS})
+
+
+async def broadcast_done(factory: async_sessionmaker[AsyncSession], timeout: float) -> Counter[str]:  # noqa: ASYNC109
+    """Wait until no delivery is waiting or in flight; the deliveries by status."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with factory() as session:
+            statuses = Counter({status: count for status, count in await session.execute(
+                select(Delivery.status, func.count()).group_by(Delivery.status)
+            )})
+        if sum(statuses.values()) == len(CHATS) and set(statuses) <= {"sent", "failed"}:
+            return statuses
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the broadcast did not finish: {dict(statuses)}")
+        await asyncio.sleep(0.2)
+
+
+async def test_three_replicas_post_to_each_of_1000_chats_exactly_once(
+    fake_api: FakeBotAPI, bot_process: StartBot, postgres_url: str,
+    shared_database: async_sessionmaker[AsyncSession],
+) -> None:
+    replicas = await start_replicas(bot_process, postgres_url, rate_limit="0")
+
+    statuses = await broadcast_done(shared_database, timeout=120)
+
+    assert statuses == Counter({"sent": len(CHATS)})
+    assert set(posts_per_chat(fake_api).values()) == {1}
+    async with shared_database() as session:
+        senders = set(await session.scalars(select(Delivery.leased_by)))
+    assert len({owner.split("/")[0] for owner in senders if owner}) == len(replicas)
+
+
+async def test_a_replica_killed_mid_broadcast_leaves_every_chat_exactly_one_post(
+    fake_api: FakeBotAPI, bot_process: StartBot, postgres_url: str,
+    shared_database: async_sessionmaker[AsyncSession],
+) -> None:
+    # Paced, so the broadcast takes seconds and the kill lands in the middle of it.
+    victim, *survivors = await start_replicas(bot_process, postgres_url, rate_limit="40")
+    await fake_api.wait_for_call("sendPoll", lambda call: call.params.get("chat_id") in CHATS)
+    while sum(posts_per_chat(fake_api).values()) < len(CHATS) // 4:
+        await asyncio.sleep(0.05)
+    await victim.kill()
+    killed_at = sum(posts_per_chat(fake_api).values())
+    assert killed_at < len(CHATS)  # mid-broadcast indeed
+
+    statuses = await broadcast_done(shared_database, timeout=120)
+
+    counts = posts_per_chat(fake_api)
+    assert max(counts.values()) == 1  # never twice
+    async with shared_database() as session:
+        interrupted = set(await session.scalars(
+            select(Delivery.chat_id).where(Delivery.status == "failed")
+        ))
+    # Only a request on the wire at the kill is in doubt (marked failed, not retried:
+    # at-most-once): at most one per send page of the victim, usually none. Every other chat
+    # got its post exactly once, including those the victim had leased but not yet sent.
+    assert len(interrupted) <= 4, statuses
+    assert [chat for chat in CHATS if counts[chat] != 1 and chat not in interrupted] == []
+    assert all(replica.running for replica in survivors)
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:  # TEMPORARY until tests/databases.py lands
+    import uuid
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    from bot.db.migrate import upgrade_to_head
+    name = f"replicas_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    engine = create_engine(url)
+    await upgrade_to_head(engine)
+    await engine.dispose()
+    yield url
+    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    await admin.close()
