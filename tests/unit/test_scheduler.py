@@ -20,7 +20,8 @@ from bot.content.files import read_content_dir
 from bot.db.models import Delivery, SentPoll, Subscription
 from bot.scheduling.scheduler import DailyScheduler
 from bot.scheduling.wakeup import ScheduleWakeup
-from bot.services import subscriptions
+from bot.services import daily_posts, subscriptions
+from bot.services.daily_posts import Lease
 from bot.telegram.i18n import create_i18n
 from tests.fakebot import FakeBotAPI, bad_request, delay, forbidden, make_user
 
@@ -267,6 +268,72 @@ async def test_a_crash_with_sends_in_flight_never_posts_a_chat_twice(
     assert hanging in interrupted
     assert len(interrupted) <= 4  # at most the page that was in flight
     assert all(counts[learner] == 1 for learner in learners if learner not in interrupted)
+
+
+async def lease_a_page(
+    session_factory: async_sessionmaker[AsyncSession], clock: FakeClock, owner: str
+) -> tuple[Lease, list[int]]:
+    """What a replica does before it dies or stalls: lease a page of deliveries."""
+    lease = Lease(owner, clock() + timedelta(seconds=60))
+    async with session_factory() as session, session.begin():
+        await daily_posts.claim_due(session, clock(), timedelta(hours=3), Random(1), 100)
+        jobs = await daily_posts.lease_deliveries(session, clock(), timedelta(hours=3), 100,
+                                                  lease)
+    return lease, [job.delivery_id for job in jobs]
+
+
+@pytest.mark.usefixtures("bank")
+async def test_another_replica_takes_over_a_dead_replicas_page_only_after_its_lease(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    learners = list(range(7001, 7006))
+    for learner in learners:
+        await subscribe(session_factory, clock, learner, "private")
+    clock.now = NINE_BERLIN
+    await lease_a_page(session_factory, clock, "replica-a/dead")
+    survivor = scheduler_for(replica="replica-b")
+
+    await survivor.run_due()
+    assert [len(posts(fake_api, learner)) for learner in learners] == [0] * len(learners)
+
+    clock.now += timedelta(seconds=61)
+    await survivor.run_due()
+    assert [len(posts(fake_api, learner)) for learner in learners] == [1] * len(learners)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_replica_restarting_under_its_name_takes_its_page_back_at_once(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    for learner in (7101, 7102):
+        await subscribe(session_factory, clock, learner, "private")
+    clock.now = NINE_BERLIN
+    await lease_a_page(session_factory, clock, "replica-a/before-restart")
+
+    await scheduler_for(replica="replica-a").run_due()
+
+    assert [len(posts(fake_api, learner)) for learner in (7101, 7102)] == [1, 1]
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_replica_that_stalled_past_its_lease_cannot_post_what_was_taken_over(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    for learner in (7201, 7202):
+        await subscribe(session_factory, clock, learner, "private")
+    clock.now = NINE_BERLIN
+    stalled, leased = await lease_a_page(session_factory, clock, "replica-a/stalled")
+    clock.now += timedelta(seconds=61)
+    await scheduler_for(replica="replica-b").run_due()
+
+    async with session_factory() as session, session.begin():
+        still_ours = await daily_posts.mark_sending(session, leased, stalled)
+
+    assert still_ours == set()  # the stalled replica's write-ahead fails: it sends nothing
+    assert [len(posts(fake_api, learner)) for learner in (7201, 7202)] == [1, 1]
 
 
 @pytest.mark.usefixtures("bank")
