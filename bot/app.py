@@ -29,7 +29,7 @@ from bot.config import (
 )
 from bot.content.files import ContentBundle, read_content_dir
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.migrate import upgrade_to_head
+from bot.db.migrate import exclusive_startup, upgrade_to_head
 from bot.handlers import (
     admin_add,
     admin_bank,
@@ -193,9 +193,10 @@ async def run(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     try:
         me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
-        await upgrade_to_head(engine)
         session_factory = create_session_factory(engine)
-        await load_content(session_factory, bundle, utc_now)
+        async with exclusive_startup(engine):
+            await upgrade_to_head(engine)
+            await load_content(session_factory, bundle, utc_now)
         i18n = create_i18n(settings.default_language)
         in_flight = InFlightUpdates()
         language_overrides = LanguageOverrides(session_factory)
