@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
@@ -22,6 +23,11 @@ class LingeringRedisStorage(RedisStorage):
 
 
 def redis_state(url: str) -> tuple[LingeringRedisStorage, RedisEventIsolation]:
-    """The storage and an isolation that serializes one user's updates across replicas."""
-    storage = LingeringRedisStorage(Redis.from_url(url))
+    """The storage and an isolation that serializes one user's updates across replicas.
+
+    Keys name the bot (``fsm:<bot id>:<chat>:<user>:…``), so bots may share one Redis.
+    """
+    storage = LingeringRedisStorage(
+        Redis.from_url(url), key_builder=DefaultKeyBuilder(with_bot_id=True)
+    )
     return storage, storage.create_isolation()
