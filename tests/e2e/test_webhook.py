@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import Learner, StartBot, query
-from tests.fakebot import BotProcess, FakeBotAPI, make_user, too_many_requests
+from tests.fakebot import BotProcess, FakeBotAPI, delay, make_user, too_many_requests
 
 PUBLIC_URL = "https://bot.example.test/tg/webhook"
 SECRET = "s3cret-Token_for-e2e"
@@ -121,6 +121,20 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
     assert status == 200  # answered once handled: the quiz is out and remembered
     assert fake_api.calls_of("sendPoll", chat_id=ALICE_ID)
     assert query(database_file, "SELECT count(*) FROM sent_polls") == [(1,)]
+
+
+async def test_sigterm_lets_the_update_in_flight_finish_and_acknowledges_it(
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, database_file: Path,
+) -> None:
+    fake_api.fail_next("sendPoll", delay(2.0))
+    fake_api.route_webhook(webhook_bot.hook)
+    update = fake_api.send_text(make_user(ALICE_ID, "Алиса"), "/quiz")
+    await fake_api.wait_for_call("sendPoll", finished=False)
+
+    assert await webhook_bot.process.stop() == 0
+    assert query(database_file, "SELECT count(*) FROM sent_polls") == [(1,)]
+    await fake_api.wait_delivered(update)  # answered 200 once handled: Telegram won't resend
+    assert fake_api.webhook_deliveries == [(update["update_id"], 200)]
 
 
 async def test_healthz_answers_when_the_database_does(
