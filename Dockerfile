@@ -14,4 +14,6 @@ RUN pip install -e '.[postgres,redis]' && mkdir -p /app/data && chown -R bot:bot
 
 USER bot
 VOLUME ["/app/data"]
+# Webhook mode (WEBHOOK_URL set): the webhook, /healthz and /metrics.
+EXPOSE 8080
 CMD ["python", "-m", "bot"]
