@@ -74,10 +74,10 @@ from bot.telegram.middlewares import (
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
+from bot.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
 
 if TYPE_CHECKING:
     from bot.telegram.redis_storage import LingeringRedisStorage
-from bot.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +111,8 @@ def create_dispatcher(
     restart, unless ``fsm_storage`` is given: ``run`` passes aiogram's RedisStorage there once
     a Redis URL is configured. Updates of one user in one chat are handled one at a time, so
     the messages of a long text sent in a burst all land in the draft (across replicas with
-    a Redis ``events_isolation``). ``bot_username`` (from
-    getMe) builds deep links: ``bot.telegram.deep_links.start_link``.
+    a Redis ``events_isolation``). ``bot_username`` (from getMe) builds deep links:
+    ``bot.telegram.deep_links.start_link``. ``metrics`` counts and times the updates.
     """
     language_overrides = language_overrides or LanguageOverrides(session_factory)
     dispatcher = Dispatcher(
