@@ -10,8 +10,10 @@ COPY bot ./bot
 COPY migrations ./migrations
 COPY content ./content
 # Editable install: migrations/ and content/ stay next to the package, catalogs get compiled.
-RUN pip install -e '.[postgres]' && mkdir -p /app/data && chown -R bot:bot /app/data /app/bot/locales
+RUN pip install -e '.[postgres,redis]' && mkdir -p /app/data && chown -R bot:bot /app/data /app/bot/locales
 
 USER bot
 VOLUME ["/app/data"]
+# Webhook mode (WEBHOOK_URL set): the webhook, /healthz and /metrics.
+EXPOSE 8080
 CMD ["python", "-m", "bot"]

@@ -25,7 +25,10 @@ def main() -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return EXIT_BAD_SETTINGS
-    configure_logging(settings.log_level, secrets=[settings.bot_token.get_secret_value()])
+    configure_logging(
+        settings.log_level,
+        secrets=[settings.bot_token.get_secret_value(), settings.webhook_secret_token()],
+    )
     try:
         with asyncio.Runner(loop_factory=_fastest_event_loop()) as runner:
             runner.run(run(settings))

@@ -7,13 +7,14 @@ import contextlib
 import logging
 from datetime import timedelta
 from random import Random
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
@@ -63,6 +64,7 @@ from bot.services.roles import Role, editor_ids
 from bot.telegram.commands import set_admin_commands, set_bot_commands
 from bot.telegram.fsm_storage import DatabaseStorage
 from bot.telegram.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
+from bot.telegram.metrics import BotApiMetrics, BotMetrics, UpdateMetrics
 from bot.telegram.middlewares import (
     DbSessionMiddleware,
     DialogStateInTransaction,
@@ -72,6 +74,10 @@ from bot.telegram.middlewares import (
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
+from bot.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
+
+if TYPE_CHECKING:
+    from bot.telegram.redis_storage import LingeringRedisStorage
 
 logger = logging.getLogger(__name__)
 
@@ -96,19 +102,22 @@ def create_dispatcher(
     interview_limits: TimeLimits | None = None,
     chart_renderer: ChartRenderer | None = None,
     schedule_wakeup: ScheduleWakeup | None = None,
+    events_isolation: BaseEventIsolation | None = None,
+    metrics: BotMetrics | None = None,
 ) -> Dispatcher:
     """The whole app, wired.
 
     Dialog state (aiogram FSM) lives in the database, so a half-written item survives a
     restart, unless ``fsm_storage`` is given: ``run`` passes aiogram's RedisStorage there once
     a Redis URL is configured. Updates of one user in one chat are handled one at a time, so
-    the messages of a long text sent in a burst all land in the draft. ``bot_username`` (from
-    getMe) builds deep links: ``bot.telegram.deep_links.start_link``.
+    the messages of a long text sent in a burst all land in the draft (across replicas with
+    a Redis ``events_isolation``). ``bot_username`` (from getMe) builds deep links:
+    ``bot.telegram.deep_links.start_link``. ``metrics`` counts and times the updates.
     """
     language_overrides = language_overrides or LanguageOverrides(session_factory)
     dispatcher = Dispatcher(
         storage=fsm_storage or DatabaseStorage(session_factory),
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=events_isolation or SimpleEventIsolation(),
         disable_fsm=True,  # registered below, after InFlightUpdates
         i18n=i18n,
         signature=signature,
@@ -128,6 +137,7 @@ def create_dispatcher(
         chart_renderer=chart_renderer or ChartRenderer(),
         schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
     )
+    dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
     # The dialog state is read from the database before the handler runs: an update waiting
     # for it already counts as in flight, so a shutdown does not cut it off.
@@ -162,7 +172,7 @@ def create_dispatcher(
     return dispatcher
 
 
-def create_bot(settings: Settings) -> Bot:
+def create_bot(settings: Settings, metrics: BotMetrics | None = None) -> Bot:
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(str(settings.telegram_api_url)))
         if settings.telegram_api_url
@@ -171,6 +181,7 @@ def create_bot(settings: Settings) -> Bot:
     session.middleware(RetryMiddleware())  # outermost: each retried attempt is rate limited
     session.middleware(RateLimitMiddleware(RateLimiter(settings.telegram_rate_limit or None)))
     session.middleware(KeepResponseModels())
+    session.middleware(BotApiMetrics(metrics or BotMetrics()))  # innermost: every attempt
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -187,10 +198,15 @@ async def load_content(
 
 
 async def run(settings: Settings) -> None:
-    """Migrate, load content, then poll until SIGTERM/SIGINT; in-flight updates finish first."""
+    """Migrate, load content, then poll (or serve the webhook, with WEBHOOK_URL) until
+    SIGTERM/SIGINT; in-flight updates finish first."""
     bundle = read_content_dir(settings.content_dir)  # a bad file stops us before any DB write
-    bot = create_bot(settings)
+    metrics = BotMetrics()
+    bot = create_bot(settings, metrics)
     engine = create_engine(settings.database_url)
+    fsm_storage, events_isolation = (
+        _redis_state(settings.redis_url) if settings.redis_url else (None, None)
+    )
     try:
         me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
         session_factory = create_session_factory(engine)
@@ -220,6 +236,9 @@ async def run(settings: Settings) -> None:
                 open_question=timedelta(seconds=settings.interview_question_seconds),
             ),
             schedule_wakeup=schedule_wakeup,
+            fsm_storage=fsm_storage,
+            events_isolation=events_isolation,
+            metrics=metrics,
         )
         reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
                                      default_zone=default_zone, clock=utc_now)
@@ -253,11 +272,22 @@ async def run(settings: Settings) -> None:
 
         dispatcher.startup.register(on_startup)
         dispatcher.shutdown.register(on_shutdown)
-        await dispatcher.start_polling(
-            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=True
-        )
+        ops = OpsEndpoints(session_factory, metrics)
+        if settings.webhook_url is not None:
+            await serve_webhook(
+                dispatcher, bot, url=str(settings.webhook_url),
+                secret=settings.webhook_secret_token(), host=settings.webhook_host,
+                port=settings.webhook_port, ops=ops,
+            )
+            return
+        async with serving_ops(ops, settings.webhook_host, settings.metrics_port):
+            await dispatcher.start_polling(
+                bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=True
+            )
     finally:
         await bot.session.close()
+        if fsm_storage is not None:
+            await fsm_storage.close_pool()
         await engine.dispose()
         logger.info("stopped")
 
@@ -284,6 +314,13 @@ async def _stop_scheduler(scheduler: DailyScheduler, task: asyncio.Task[None]) -
         task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def _redis_state(url: str) -> tuple[LingeringRedisStorage, BaseEventIsolation]:
+    # Imported here: the redis package is an optional extra, needed only with REDIS_URL.
+    from bot.telegram.redis_storage import redis_state
+
+    return redis_state(url)
 
 
 async def _log_error(event: ErrorEvent) -> None:

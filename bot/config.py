@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +18,8 @@ DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_INTERVIEW_QUIZ_SECONDS = 60
 DEFAULT_INTERVIEW_QUESTION_SECONDS = 180
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
+# Telegram's rule for setWebhook's secret_token.
+_WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class Settings(BaseSettings):
@@ -48,6 +52,17 @@ class Settings(BaseSettings):
     # name). A replica's unfinished daily posts are taken over by the others after the lease.
     replica_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")
     daily_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # Webhook mode when set: Telegram POSTs updates to this public https URL (path included).
+    webhook_url: AnyHttpUrl | None = None
+    # Telegram sends it with every update; empty = derived from the token, so replicas agree.
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"  # all interfaces: in a container, behind the proxy
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # Polling mode: serve /healthz and /metrics on this port too (webhook mode serves them on
+    # WEBHOOK_PORT).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Dialog state and per-user update isolation in Redis (needed with several replicas).
+    redis_url: str | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -84,6 +99,47 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return url
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_only(cls, url: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        if url is not None and url.scheme != "https":
+            raise ValueError("must be an https:// URL (Telegram delivers webhooks over HTTPS only)")
+        return url
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is None or not secret.get_secret_value():
+            return None
+        if not _WEBHOOK_SECRET_PATTERN.fullmatch(secret.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return secret
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        if importlib.util.find_spec("redis") is None:
+            raise ValueError("needs the redis package: pip install '.[redis]'")
+        return url
+
+    @field_validator("telegram_api_url", "webhook_url", "metrics_port", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``NAME=`` in .env (as in .env.example) means the default, not an invalid value."""
+        return None if value == "" else value
+
+    def webhook_secret_token(self) -> str:
+        """WEBHOOK_SECRET, or one derived from the token: the same on every replica, and
+        knowing it does not reveal the token."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        token = self.bot_token.get_secret_value().encode()
+        return hashlib.sha256(b"webhook-secret:" + token).hexdigest()
 
 
 class SettingsError(Exception):

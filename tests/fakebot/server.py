@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, web
 
 from . import updates as _updates
 from .formatting import FormattingError, UnsupportedParseMode, apply_formatting, utf16_len
@@ -742,6 +742,13 @@ class FakeBotAPI(_Builders):
 
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+
+        # webhook delivery (see route_webhook)
+        self._webhook_target: str | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_client: ClientSession | None = None
+        #: (update_id, HTTP status; 0 = no connection) of every webhook delivery attempt.
+        self.webhook_deliveries: list[tuple[int, int]] = []
         self._url: str | None = None
 
     # ---------------------------------------------------------------- lifecycle
@@ -776,6 +783,12 @@ class FakeBotAPI(_Builders):
         self._closing.set()
         self._wake_polls()
         self._notify()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+        if self._webhook_client is not None:
+            await self._webhook_client.close()
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
@@ -785,6 +798,56 @@ class FakeBotAPI(_Builders):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    # ---------------------------------------------------------------- webhook delivery
+
+    def route_webhook(self, local_url: str) -> None:
+        """Deliver queued updates to ``local_url`` while a webhook is set, as Telegram POSTs
+        them to the webhook's public https URL (which a test maps to the bot's local port).
+
+        One update at a time, with the webhook's secret token; an update stays queued until
+        the bot answers 200, and is retried otherwise, as Telegram does.
+        """
+        self._webhook_target = local_url
+        if self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
+
+    async def post_to_webhook(
+        self, url: str, update: Mapping[str, Any], secret_token: str | None
+    ) -> tuple[int, str]:
+        """POST ``update`` to ``url`` as Telegram would, with ``secret_token`` in
+        X-Telegram-Bot-Api-Secret-Token (None: no header); the HTTP status and body."""
+        if self._webhook_client is None:
+            self._webhook_client = ClientSession()
+        headers = {} if secret_token is None else {"X-Telegram-Bot-Api-Secret-Token": secret_token}
+        async with self._webhook_client.post(url, json=dict(update), headers=headers) as response:
+            return response.status, await response.text()
+
+    async def _deliver_to_webhook(self) -> None:
+        while not self._closing.is_set():
+            wakeup = self._poll_wakeup
+            _updates.expire_polls(self)
+            batch = self._take(1) if self.webhook is not None else []
+            if not batch or self._webhook_target is None or self.webhook is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), self.long_poll_cap)
+                continue
+            update = batch[0]
+            try:
+                status, _ = await self.post_to_webhook(
+                    self._webhook_target, update, self.webhook.get("secret_token")
+                )
+            except ClientError:
+                status = 0
+            self.webhook_deliveries.append((int(update["update_id"]), status))
+            if status != 200:
+                await asyncio.sleep(0.2)  # the bot is down or failed: Telegram retries later
+                continue
+            self._queue = [queued for queued in self._queue if queued is not update]
+            if update["update_id"] not in self._delivered:
+                self._delivered.add(update["update_id"])
+                self.delivered_updates.append(copy.deepcopy(update))
+            self._notify()
 
     # ---------------------------------------------------------------- faults
 

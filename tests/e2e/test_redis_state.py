@@ -1,0 +1,68 @@
+"""With REDIS_URL the dialog state lives in Redis: shared by replicas, kept over a restart."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from tests.e2e.conftest import Learner, StartBot, query
+from tests.e2e.test_admin_add import DONE, marks, start_quiz, text
+from tests.fakebot import FakeBotAPI, make_user
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """A reachable Redis; skipped without one, except in CI (env CI set), where it fails."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (RedisConnectionError, OSError) as error:
+        await client.aclose()
+        reason = f"no Redis at {REDIS_URL} ({error}); set TEST_REDIS_URL to run this test"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def admin(fake_api: FakeBotAPI, redis: Redis) -> AsyncIterator[Learner]:
+    """An admin with an id of its own, so the test's Redis keys meet no one else's."""
+    admin_id = random.randint(10**9, 2 * 10**9)
+    yield Learner(fake_api, make_user(admin_id, "Админ"))
+    stale = [key async for key in redis.scan_iter(f"fsm:*:{admin_id}:{admin_id}:*")]
+    if stale:
+        await redis.delete(*stale)
+
+
+async def test_a_dialog_in_redis_survives_a_restart(
+    bot_process: StartBot, bot_settings: dict[str, str], database_file: Path,
+    admin: Learner, redis: Redis,
+) -> None:
+    settings = {**bot_settings, "ADMIN_IDS": str(admin.id), "REDIS_URL": REDIS_URL}
+    before = await bot_process(settings)
+    ask_correct = await start_quiz(admin, "Что такое early stopping?",
+                                   "Остановка по валидации\nУвеличение эпох")
+    assert query(database_file, "SELECT count(*) FROM dialog_states") == [(0,)]
+    assert [key async for key in redis.scan_iter(f"fsm:*:{admin.id}:{admin.id}:state")]
+    assert await before.stop() == 0
+
+    await bot_process(settings)  # a new process: the state comes back from Redis
+    await marks(admin, ask_correct, "⬜ Остановка по валидации")
+    ask_poll_explanation = await admin.presses(ask_correct, DONE)
+    assert text(ask_poll_explanation).startswith("Короткое пояснение")
+
+    cancelled = await admin.says("/cancel")
+    assert text(cancelled).startswith("Диалог прерван, ничего не сохранено.")
+    assert [key async for key in redis.scan_iter(f"fsm:*:{admin.id}:{admin.id}:state")] == []

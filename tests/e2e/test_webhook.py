@@ -1,0 +1,182 @@
+"""Webhook mode: Telegram POSTs updates, checked by a secret; /healthz and /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.e2e.conftest import Learner, StartBot, query
+from tests.fakebot import BotProcess, FakeBotAPI, delay, make_user, too_many_requests
+
+PUBLIC_URL = "https://bot.example.test/tg/webhook"
+SECRET = "s3cret-Token_for-e2e"
+ALICE_ID = 3003
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class WebhookBot:
+    process: BotProcess
+    base: str  # http://127.0.0.1:<port>
+
+    @property
+    def hook(self) -> str:
+        return f"{self.base}/tg/webhook"
+
+
+@pytest.fixture
+async def webhook_bot(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str]
+) -> WebhookBot:
+    """The bot in webhook mode on a free local port, once it has called setWebhook."""
+    port = free_port()
+    process = await bot_process({
+        **bot_settings, "WEBHOOK_URL": PUBLIC_URL, "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port),
+    }, wait=False)
+    await fake_api.wait_for_call("setWebhook", timeout=30)
+    return WebhookBot(process, f"http://127.0.0.1:{port}")
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def alice(fake_api: FakeBotAPI) -> Learner:
+    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
+
+
+async def metric(http: aiohttp.ClientSession, base: str, sample: str, **labels: str) -> float:
+    """The value of one sample on /metrics (0 when absent: no such event yet)."""
+    async with http.get(f"{base}/metrics") as response:
+        assert response.status == 200
+        body = await response.text()
+    for family in text_string_to_metric_families(body):
+        for found in family.samples:
+            if found.name == sample and found.labels == labels:
+                return float(found.value)
+    return 0.0
+
+
+async def reaches(
+    http: aiohttp.ClientSession, base: str, expected: float, sample: str, **labels: str
+) -> None:
+    """Wait until the sample reads ``expected``: an update is counted when its handler ends,
+    a moment after the reply it sent."""
+    for _ in range(100):
+        value = await metric(http, base, sample, **labels)
+        if value == expected:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{sample}{labels} stayed at {value}, expected {expected}")
+
+
+async def test_updates_come_by_webhook_and_a_stopping_replica_keeps_it(
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, alice: Learner
+) -> None:
+    registered = fake_api.calls_of("setWebhook")[0].params
+    assert registered["url"] == PUBLIC_URL
+    assert registered["secret_token"] == SECRET
+    assert {"message", "callback_query", "poll_answer"} <= set(registered["allowed_updates"])
+    assert not registered.get("drop_pending_updates")
+
+    fake_api.route_webhook(webhook_bot.hook)
+    greeting = await alice.says("/start")
+    assert greeting.params["text"].startswith("Привет, Алиса! 👋")
+    assert fake_api.calls_of("getUpdates") == []
+
+    assert await webhook_bot.process.stop() == 0
+    assert fake_api.calls_of("deleteWebhook") == []  # the other replicas still serve it
+    assert fake_api.webhook is not None
+    assert SECRET not in webhook_bot.process.log
+
+
+async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, database_file: Path,
+) -> None:
+    update = fake_api.send_text(make_user(ALICE_ID, "Алиса"), "/quiz")
+    for secret in ("wrong-secret", None):
+        status, _ = await fake_api.post_to_webhook(webhook_bot.hook, update, secret)
+        assert status == 401
+    await asyncio.sleep(0.5)  # time the bot would have needed to answer
+    assert fake_api.calls_of("sendPoll") == []
+    assert query(database_file, "SELECT count(*) FROM sent_polls") == [(0,)]
+
+    status, _ = await fake_api.post_to_webhook(webhook_bot.hook, update, SECRET)
+    assert status == 200  # answered once handled: the quiz is out and remembered
+    assert fake_api.calls_of("sendPoll", chat_id=ALICE_ID)
+    assert query(database_file, "SELECT count(*) FROM sent_polls") == [(1,)]
+
+
+async def test_sigterm_lets_the_update_in_flight_finish_and_acknowledges_it(
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, database_file: Path,
+) -> None:
+    fake_api.fail_next("sendPoll", delay(2.0))
+    fake_api.route_webhook(webhook_bot.hook)
+    update = fake_api.send_text(make_user(ALICE_ID, "Алиса"), "/quiz")
+    await fake_api.wait_for_call("sendPoll", finished=False)
+
+    assert await webhook_bot.process.stop() == 0
+    assert query(database_file, "SELECT count(*) FROM sent_polls") == [(1,)]
+    await fake_api.wait_delivered(update)  # answered 200 once handled: Telegram won't resend
+    assert fake_api.webhook_deliveries == [(update["update_id"], 200)]
+
+
+async def test_healthz_answers_when_the_database_does(
+    webhook_bot: WebhookBot, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{webhook_bot.base}/healthz") as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "database": "up"}
+
+
+async def test_metrics_count_updates_sends_and_flood_waits(
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, http: aiohttp.ClientSession, alice: Learner,
+) -> None:
+    base = webhook_bot.base
+    handled = {"update_type": "message", "outcome": "handled"}
+    assert await metric(http, base, "bot_updates_total", **handled) == 0
+    fake_api.route_webhook(webhook_bot.hook)
+
+    fake_api.fail_next("sendMessage", too_many_requests(retry_after=1))
+    throttled = await alice.says("/start")
+    assert throttled.status == 429
+    assert (await alice.reply()).ok  # retried after retry_after
+
+    await reaches(http, base, 1, "bot_updates_total", **handled)
+    assert await metric(http, base, "bot_update_handling_seconds_count",
+                        update_type="message") == 1
+    assert await metric(http, base, "bot_api_calls_total", method="sendMessage") == 2
+    assert await metric(http, base, "bot_api_flood_waits_total", method="sendMessage") == 1
+
+    await alice.says("/help")
+    await reaches(http, base, 2, "bot_updates_total", **handled)
+    assert await metric(http, base, "bot_api_flood_waits_total", method="sendMessage") == 1
+
+
+async def test_polling_mode_serves_metrics_on_metrics_port(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    http: aiohttp.ClientSession, alice: Learner,
+) -> None:
+    port = free_port()
+    await bot_process({**bot_settings, "METRICS_PORT": str(port), "WEBHOOK_HOST": "127.0.0.1"})
+    await alice.says("/start")
+    base = f"http://127.0.0.1:{port}"
+    await reaches(http, base, 1, "bot_updates_total", update_type="message", outcome="handled")
+    async with http.get(f"{base}/healthz") as response:
+        assert response.status == 200
