@@ -247,7 +247,7 @@ async def run(settings: Settings) -> None:
             clock=utc_now, rng=rng, wakeup=schedule_wakeup,
             grace=timedelta(hours=settings.daily_grace_hours), bot_username=me.username or "",
             replica=settings.replica_id,
-            lease_duration=timedelta(seconds=settings.daily_lease_seconds),
+            lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
         )
         reminder_task: asyncio.Task[None] | None = None
         scheduler_task: asyncio.Task[None] | None = None

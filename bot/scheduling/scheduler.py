@@ -60,6 +60,7 @@ from bot.services.daily_posts import DeliveryJob, Lease, RevealJob, SentPost
 from bot.telegram.deep_links import start_link, topic_payload
 from bot.telegram.i18n import post_style
 from bot.telegram.keyboards import link_keyboard
+from bot.telegram.metrics import BotMetrics
 from bot.telegram.sending import send_post, send_quiz
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ class DailyScheduler:
         idle_check_seconds: float = IDLE_CHECK_SECONDS,
         replica: str = "",
         lease_duration: timedelta = DEFAULT_LEASE,
+        metrics: BotMetrics | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -141,6 +143,7 @@ class DailyScheduler:
         # A new incarnation per process: a restarted replica's old leases are told from its own.
         self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
         self.lease_duration = lease_duration
+        self.metrics = metrics
         self._ledger = SendLedger[SentPost | _Refused](
             session_factory, self._writing, self._lease, self._record_outcomes
         )
@@ -187,6 +190,9 @@ class DailyScheduler:
                     report = await daily_posts.claim_due(
                         session, self.clock(), self.grace, self.rng, self.claim_batch
                     )
+                if self.metrics is not None:
+                    for late in report.lateness:
+                        self.metrics.scheduler_lag.observe(late.total_seconds())
                 sent = await self._send_claimed()
                 revealed = await self._reveal_due()
                 if not (report.claimed or report.skipped or sent or revealed):

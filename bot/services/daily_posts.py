@@ -53,7 +53,7 @@ class PoolItem:
 class ClaimReport:
     claimed: int = 0
     skipped: int = 0
-    lateness: timedelta = timedelta(0)  # how late the most overdue claimed slot was taken
+    lateness: tuple[timedelta, ...] = ()  # per claimed slot: how late it was claimed
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,6 @@ async def claim_due(
     )]
     if not subscriptions:
         return ClaimReport()
-    oldest_slot = min(subscription.next_run_at for subscription in subscriptions)
     slots: dict[int, datetime] = {}
     skipped_rows: list[dict[str, object]] = []
     for subscription in subscriptions:
@@ -235,7 +234,7 @@ async def claim_due(
     )
     skipped = sum(1 for row in rows if row["status"] == SKIPPED)
     return ClaimReport(claimed=len(rows) - skipped, skipped=skipped,
-                       lateness=now - oldest_slot)
+                       lateness=tuple(now - slot for slot in slots.values()))
 
 
 async def queue_post(

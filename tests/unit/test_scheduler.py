@@ -23,6 +23,7 @@ from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services import daily_posts, subscriptions
 from bot.services.daily_posts import Lease
 from bot.telegram.i18n import create_i18n
+from bot.telegram.metrics import BotMetrics
 from tests.fakebot import FakeBotAPI, bad_request, delay, forbidden, make_user
 
 E2E_CONTENT = Path(__file__).resolve().parents[1] / "e2e" / "content"
@@ -268,6 +269,23 @@ async def test_a_crash_with_sends_in_flight_never_posts_a_chat_twice(
     assert hanging in interrupted
     assert len(interrupted) <= 4  # at most the page that was in flight
     assert all(counts[learner] == 1 for learner in learners if learner not in interrupted)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_how_late_each_slot_was_started_goes_to_the_lag_metric(
+    session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    for learner in (7301, 7302):
+        await subscribe(session_factory, clock, learner, "private")
+    metrics = BotMetrics()
+    clock.now = NINE_BERLIN + timedelta(seconds=90)
+
+    await scheduler_for(metrics=metrics).run_due()
+
+    exposition = metrics.exposition().decode()
+    assert "bot_daily_scheduler_lag_seconds_count 2.0" in exposition
+    assert "bot_daily_scheduler_lag_seconds_sum 180.0" in exposition
 
 
 async def lease_a_page(
