@@ -120,10 +120,14 @@ class PostgresDatabases:
         self.created = 0
         self.template: str | None = None
 
-    def check_reachable(self) -> None:
-        """Raises ``OperationalError`` when no server answers."""
-        with self.admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    def unreachable(self) -> str | None:
+        """Why the server does not answer, or None when it does."""
+        try:
+            with self.admin.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except OperationalError as error:
+            return " ".join(str(error.orig).split())
+        return None
 
     def _url(self, name: str) -> str:
         return self.server_url.set(database=name).render_as_string(hide_password=False)
@@ -165,14 +169,10 @@ def _postgres_server_url() -> str:
 @pytest.fixture(scope="session")
 def postgres_databases() -> Iterator[PostgresDatabases]:
     databases = PostgresDatabases(_postgres_server_url())
-    try:
-        databases.check_reachable()
-    except OperationalError as error:
-        reason = (
-            f"no PostgreSQL server at {databases.server_url.render_as_string()}: "
-            f"{str(error.orig).strip()}"
-        )
-        databases.admin.dispose()
+    unreachable = databases.unreachable()
+    if unreachable is not None:
+        databases.close()
+        reason = f"no PostgreSQL server at {databases.server_url.render_as_string()}: {unreachable}"
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI must provide it)", pytrace=False)
         pytest.skip(f"{reason} (set TEST_POSTGRES_URL or start one)")
