@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per test, on SQLite by default."""
+"""Shared fixtures: a migrated database per test, on SQLite by default (see tests/databases.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.migrate import upgrade_to_head
 from bot.locales.build_hook import compile_catalogs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["tests.fakebot.fixtures"]
+pytest_plugins = ["tests.fakebot.fixtures", "tests.databases"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -23,14 +22,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-
-
-@pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
-    await upgrade_to_head(engine)
     yield engine
     await engine.dispose()
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.databases import Database
 from tests.fakebot import BotProcess, Call, FakeBotAPI
 
 E2E_CONTENT = Path(__file__).resolve().parent / "content"
@@ -18,23 +18,20 @@ StartBot = Callable[..., Awaitable[BotProcess]]
 
 
 @pytest.fixture
-def database_file(tmp_path: Path) -> Path:
-    return tmp_path / "e2e.db"
+def database(empty_database_url: str) -> Iterator[Database]:
+    """The bot's database, empty: the bot migrates it at start-up as in production."""
+    database = Database(empty_database_url)
+    yield database
+    database.close()
 
 
 @pytest.fixture
-def bot_settings(database_file: Path) -> dict[str, str]:
+def bot_settings(database: Database) -> dict[str, str]:
     return {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database_file}",
+        "DATABASE_URL": database.url,
         "CONTENT_DIR": str(E2E_CONTENT),
         "LOG_LEVEL": "DEBUG",
     }
-
-
-def query(database_file: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Read the bot's database as an outsider would: no ORM, no shared session."""
-    with sqlite3.connect(database_file) as connection:
-        return connection.execute(sql, args).fetchall()
 
 
 def to(chat_id: int) -> Callable[[Call], bool]:
@@ -117,11 +114,11 @@ class ChatUser(Learner):
         return await self.reply(expect)
 
 
-async def settled(database_file: Path, sql: str, expected: list[tuple[Any, ...]]) -> None:
+async def settled(database: Database, sql: str, expected: list[tuple[Any, ...]]) -> None:
     """Wait until the bot has committed what ``sql`` should read (for steps it answers silently:
     an answer in a group, being removed from a chat)."""
     for _ in range(200):
-        if query(database_file, sql) == expected:
+        if database.query(sql) == expected:
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"{sql!r} never read {expected!r}; last {query(database_file, sql)!r}")
+    raise AssertionError(f"{sql!r} never read {expected!r}; last {database.query(sql)!r}")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.conftest import Learner, StartBot, button_data, buttons, query
+from tests.databases import Database
+from tests.e2e.conftest import Learner, StartBot, button_data, buttons
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 
 ADMIN_ID = 1001
@@ -37,8 +36,8 @@ def text(call: Call) -> str:
     return str(call.params["text"])
 
 
-def items(database_file: Path) -> list[tuple[object, ...]]:
-    return query(database_file, "SELECT slug, version, source FROM items ORDER BY id")
+def items(database: Database) -> list[tuple[object, ...]]:
+    return database.query("SELECT slug, version, source FROM items ORDER BY id")
 
 
 def on_screen(api: FakeBotAPI, call: Call) -> list[str]:
@@ -65,7 +64,7 @@ async def start_quiz(admin: Learner, question: str, options: str) -> Call:
 
 
 async def test_add_a_quiz_step_by_step_then_quiz_serves_it(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
 ) -> None:
     kinds = await admin.says("/add")
     ask_question = await admin.presses(kinds, "Квиз")
@@ -121,7 +120,7 @@ async def test_add_a_quiz_step_by_step_then_quiz_serves_it(
             "На инференсе он выключен, а веса масштабируются.") in text(post)
     assert "#deep_learning #тест #dropout #регуляризация" in text(post)
     assert labels(post) == ["Сохранить", "Изменить поле", "Удалить"]
-    assert items(database_file)[4:] == []  # a preview writes nothing
+    assert items(database)[4:] == []  # a preview writes nothing
 
     saved = await admin.presses(post, "Сохранить")
     assert text(saved).startswith("Сохранено: chto-delaet-dropout (версия 1).")
@@ -131,16 +130,16 @@ async def test_add_a_quiz_step_by_step_then_quiz_serves_it(
         served.add((await admin.says("/quiz", expect="sendPoll")).params["question"])
     assert "Что делает dropout?" in served
     assert await admin_bot.stop() == 0
-    assert items(database_file)[-1] == ("chto-delaet-dropout", 1, "admin")
-    assert query(database_file, "SELECT i.difficulty, v.changed_by FROM items i JOIN "
-                 "item_versions v ON v.item_id = i.id WHERE i.slug = 'chto-delaet-dropout'") == [
+    assert items(database)[-1] == ("chto-delaet-dropout", 1, "admin")
+    assert database.query("SELECT i.difficulty, v.changed_by FROM items i JOIN item_versions v "
+                          "ON v.item_id = i.id WHERE i.slug = 'chto-delaet-dropout'") == [
         ("middle", ADMIN_ID)]
-    assert query(database_file, "SELECT count(*) FROM dialog_states") == [(0,)]
+    assert database.query("SELECT count(*) FROM dialog_states") == [(0,)]
 
 
 async def test_a_dialog_survives_a_restart_and_cancel_discards_it(
     fake_api: FakeBotAPI, bot_process: StartBot, admin_settings: dict[str, str],
-    database_file: Path, admin: Learner,
+    database: Database, admin: Learner,
 ) -> None:
     before = await bot_process(admin_settings)
     ask_correct = await start_quiz(admin, "Что такое early stopping?",
@@ -158,8 +157,8 @@ async def test_a_dialog_survives_a_restart_and_cancel_discards_it(
     stale = await admin.presses(ask_correct, DONE, expect="answerCallbackQuery")
     assert stale.params["text"] == "Эта кнопка устарела."
     assert text(await admin.says("/cancel")) == "Отменять нечего: диалог не начат."
-    assert len(items(database_file)) == 4
-    assert query(database_file, "SELECT count(*) FROM dialog_states") == [(0,)]
+    assert len(items(database)) == 4
+    assert database.query("SELECT count(*) FROM dialog_states") == [(0,)]
 
 
 async def test_a_button_from_an_earlier_dialog_is_refused(
@@ -175,7 +174,7 @@ async def test_a_button_from_an_earlier_dialog_is_refused(
 
 
 async def test_a_quiz_from_the_poll_editor_becomes_an_item(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
 ) -> None:
     fake_api.send_user_poll(admin.user, "Что делает BatchNorm?",
                             ["Нормирует активации по батчу", "Удаляет нейроны"],
@@ -196,14 +195,14 @@ async def test_a_quiz_from_the_poll_editor_becomes_an_item(
     saved = await admin.presses(post, "Сохранить")
     assert text(saved).startswith("Сохранено: chto-delaet-batchnorm (версия 1).")
     assert await admin_bot.stop() == 0
-    (document,) = query(database_file, "SELECT json_extract(document, '$.correct_option_ids'), "
-                        "json_extract(document, '$.poll_explanation') FROM items "
-                        "WHERE slug = 'chto-delaet-batchnorm'")
+    (document,) = database.query("SELECT document ->> 'correct_option_ids', "
+                                 "document ->> 'poll_explanation' FROM items "
+                                 "WHERE slug = 'chto-delaet-batchnorm'")
     assert document == ("[0]", "Нормирует по статистикам батча.")
 
 
 async def test_a_forwarded_quiz_or_a_regular_poll_is_refused(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
 ) -> None:
     fake_api.forward_poll(admin.user, "Чей-то квиз?", ["да", "нет"],
                           forward_from=make_user(3003, "Автор"), correct_option_ids=[0])
@@ -213,12 +212,12 @@ async def test_a_forwarded_quiz_or_a_regular_poll_is_refused(
     fake_api.send_user_poll(admin.user, "Куда пойдём?", ["в кино", "в парк"], type="regular")
     assert text(await admin.reply()).startswith("Это обычный опрос, а не квиз")
     assert await admin_bot.stop() == 0
-    assert len(items(database_file)) == 4
-    assert query(database_file, "SELECT count(*) FROM dialog_states") == [(0,)]
+    assert len(items(database)) == 4
+    assert database.query("SELECT count(*) FROM dialog_states") == [(0,)]
 
 
 async def test_edit_changes_one_field_as_a_new_version(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
 ) -> None:
     assert text(await admin.says("/edit no-such-item")) == (
         "Нет квиза, вопроса или задачи с id «no-such-item».")
@@ -235,13 +234,13 @@ async def test_edit_changes_one_field_as_a_new_version(
     saved = await admin.presses(post, "Сохранить")
     assert text(saved).startswith("Сохранено: e2e-roc (версия 2).")
     assert await admin_bot.stop() == 0
-    assert query(database_file, "SELECT v.version, v.changed_by FROM item_versions v JOIN items i "
-                 "ON i.id = v.item_id WHERE i.slug = 'e2e-roc' ORDER BY v.version") == [
+    assert database.query("SELECT v.version, v.changed_by FROM item_versions v JOIN items i "
+                          "ON i.id = v.item_id WHERE i.slug = 'e2e-roc' ORDER BY v.version") == [
         (1, None), (2, ADMIN_ID)]
 
 
 async def test_a_stranger_pressing_an_admins_dialog_button_is_refused(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
 ) -> None:
     kinds = await admin.says("/add")
     stranger = make_user(STRANGER_ID, "Чужой")
@@ -253,5 +252,5 @@ async def test_a_stranger_pressing_an_admins_dialog_button_is_refused(
     ask_question = await admin.presses(kinds, "Задача")
     assert text(ask_question).startswith("Условие задачи")
     assert await admin_bot.stop() == 0
-    assert query(database_file, "SELECT user_id, state FROM dialog_states") == [
+    assert database.query("SELECT user_id, state FROM dialog_states") == [
         (ADMIN_ID, "Authoring:question")]

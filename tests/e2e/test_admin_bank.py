@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from bot.telegram.commands import PRIVATE_COMMANDS
-from tests.e2e.conftest import Learner, StartBot, button_data, buttons, query
+from tests.databases import Database
+from tests.e2e.conftest import Learner, StartBot, button_data, buttons
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 from tests.unit.factories import quiz_data, yaml_file
 
@@ -50,13 +50,13 @@ async def uploads(person: Learner, name: str, content: bytes, caption: str | Non
     return await person.reply()
 
 
-def bank_state(database_file: Path) -> list[tuple[Any, ...]]:
+def bank_state(database: Database) -> list[tuple[Any, ...]]:
     return [
-        *query(database_file, "SELECT slug, version, content_hash, source, archived_at "
-                              "FROM items ORDER BY slug"),
-        *query(database_file, "SELECT count(*) FROM item_versions"),
-        *query(database_file, "SELECT * FROM admin_roles"),
-        *query(database_file, "SELECT count(*) FROM admin_actions"),
+        *database.query("SELECT slug, version, content_hash, source, archived_at "
+                        "FROM items ORDER BY slug"),
+        *database.query("SELECT count(*) FROM item_versions"),
+        *database.query("SELECT * FROM admin_roles"),
+        *database.query("SELECT count(*) FROM admin_actions"),
     ]
 
 
@@ -66,7 +66,7 @@ def chat_menu(api: FakeBotAPI, user_id: int, language: str = "") -> list[str] | 
 
 
 async def test_a_valid_file_sent_with_the_caption_import_is_written_and_reported(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
 ) -> None:
     changed_roc = {"id": "e2e-roc", "kind": "question", "topic": "metrics",
                    "question": "Как строится ROC-кривая?", "answer": "Перебором порогов."}
@@ -79,16 +79,16 @@ async def test_a_valid_file_sent_with_the_caption_import_is_written_and_reported
     shown = await owner.says("/show precision", expect="sendPoll")
     assert shown.params["question"] == "Что такое precision?"
     assert await admin_bot.stop() == 0
-    assert query(database_file, "SELECT i.slug, i.source, v.version, v.changed_by "
-                                "FROM items i JOIN item_versions v ON v.item_id = i.id "
-                                "WHERE v.changed_by IS NOT NULL ORDER BY i.slug") == [
+    assert database.query("SELECT i.slug, i.source, v.version, v.changed_by "
+                          "FROM items i JOIN item_versions v ON v.item_id = i.id "
+                          "WHERE v.changed_by IS NOT NULL ORDER BY i.slug") == [
         ("e2e-roc", "import", 2, OWNER_ID), ("precision", "import", 1, OWNER_ID)]
 
 
 async def test_a_broken_file_is_reported_with_its_places_and_changes_nothing(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
 ) -> None:
-    before = bank_state(database_file)
+    before = bank_state(database)
     broken = yaml_file(quiz_data("fine"), quiz_data("bad", options=["одна"], topic="astrology"))
     report = await uploads(owner, "bad.yaml", broken, caption="/import")
     assert report.params["text"] == (
@@ -99,13 +99,13 @@ async def test_a_broken_file_is_reported_with_its_places_and_changes_nothing(
     not_yaml = await uploads(owner, "picture.yaml", b"\x89PNG\r\n\x1a\n\x00\x00", "/import")
     assert not_yaml.params["text"].endswith("• picture.yaml: not a UTF-8 text file")
     assert await admin_bot.stop() == 0
-    assert bank_state(database_file) == before
+    assert bank_state(database) == before
 
 
 async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
 ) -> None:
-    before = bank_state(database_file)
+    before = bank_state(database)
     prompt = await owner.says("/import dry")
     assert prompt.params["text"].startswith("Жду файл .yaml, .json или .zip")
     dry = await uploads(owner, "new.yaml", yaml_file(quiz_data("precision")))
@@ -113,7 +113,7 @@ async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
         "🔎 Проверка new.yaml: файл в порядке, ничего не записано.\n"
         "создано: 1, обновлено: 0, без изменений: 0\nновые: precision"
     )
-    dry_state = bank_state(database_file)
+    dry_state = bank_state(database)
 
     await owner.says("/import")
     done = await uploads(owner, "new.yaml", yaml_file(quiz_data("precision")))
@@ -124,14 +124,14 @@ async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
     assert (await owner.reply()).params["text"].startswith("Я понимаю команды.")
     assert await admin_bot.stop() == 0
     assert dry_state == before
-    assert query(database_file, "SELECT slug FROM items WHERE source = 'import'") == [
+    assert database.query("SELECT slug FROM items WHERE source = 'import'") == [
         ("precision",)]
 
 
 async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
 ) -> None:
-    before = bank_state(database_file)
+    before = bank_state(database)
     huge = b"# padding\n" * (IMPORT_MAX_BYTES // 10) + yaml_file(quiz_data("precision"))
     report = await uploads(owner, "huge.yaml", huge, caption="/import")
     assert report.params["text"] == (
@@ -140,13 +140,13 @@ async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
     )
     assert fake_api.calls_of("getFile") == []
     assert await admin_bot.stop() == 0
-    assert bank_state(database_file) == before
+    assert bank_state(database) == before
 
 
 async def test_export_then_import_of_the_same_file_changes_nothing(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
 ) -> None:
-    before = bank_state(database_file)
+    before = bank_state(database)
     export = await owner.says("/export", expect="sendDocument")
     assert export.params["caption"].startswith("Вопросов: 4.")
     document = export.result["document"]
@@ -168,11 +168,11 @@ async def test_export_then_import_of_the_same_file_changes_nothing(
     unknown = await owner.says("/export astrology")
     assert unknown.params["text"].startswith("Не знаю такого фильтра.")
     assert await admin_bot.stop() == 0
-    assert bank_state(database_file)[:5] == before[:5]  # the items and their versions as they were
+    assert bank_state(database)[:5] == before[:5]  # the items and their versions as they were
 
 
 async def test_find_show_archive_restore_and_the_bank_counts(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
 ) -> None:
     found = await owner.says("/find roc")
     assert found.params["text"] == (
@@ -205,16 +205,16 @@ async def test_find_show_archive_restore_and_the_bank_counts(
         "• regularization: quiz 2",
     ]
     assert await admin_bot.stop() == 0
-    assert query(database_file, "SELECT slug, archived_by FROM items WHERE archived_at IS NOT "
-                                "NULL") == [("e2e-roc", OWNER_ID)]
-    assert query(database_file, "SELECT action, target, actor_id FROM admin_actions "
-                                "ORDER BY id") == [
+    assert database.query("SELECT slug, archived_by FROM items WHERE archived_at IS NOT "
+                          "NULL") == [("e2e-roc", OWNER_ID)]
+    assert database.query("SELECT action, target, actor_id FROM admin_actions "
+                          "ORDER BY id") == [
         ("archive", "e2e-l2", OWNER_ID), ("restore", "e2e-l2", OWNER_ID),
         ("archive", "e2e-roc", OWNER_ID)]
 
 
 async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revoke(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database,
     owner: Learner, editor: Learner,
 ) -> None:
     await fake_api.wait_for_call("setMyCommands", lambda call: call.params.get(
@@ -240,14 +240,14 @@ async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revok
     assert chat_menu(fake_api, EDITOR_ID, "en") is None
     assert (await editor.says("/bank")).params["text"] == REFUSAL
     assert await admin_bot.stop() == 0
-    assert query(database_file, "SELECT * FROM admin_roles") == []
-    assert query(database_file, "SELECT action, target, actor_id FROM admin_actions "
-                                "ORDER BY id") == [
+    assert database.query("SELECT * FROM admin_roles") == []
+    assert database.query("SELECT action, target, actor_id FROM admin_actions "
+                          "ORDER BY id") == [
         ("grant-editor", str(EDITOR_ID), OWNER_ID), ("revoke-editor", str(EDITOR_ID), OWNER_ID)]
 
 
 async def test_an_owner_grants_by_replying_to_a_persons_message_in_a_group(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database,
     owner: Learner, editor: Learner,
 ) -> None:
     group = fake_api.add_chat(-100_777, "supergroup", "ML chat")
@@ -257,7 +257,7 @@ async def test_an_owner_grants_by_replying_to_a_persons_message_in_a_group(
                                            lambda call: call.params["chat_id"] == group["id"])
     assert granted.params["text"].startswith(f"✅ {EDITOR_ID} теперь редактор")
     assert await admin_bot.stop() == 0
-    assert query(database_file, "SELECT user_id, granted_by FROM admin_roles") == [
+    assert database.query("SELECT user_id, granted_by FROM admin_roles") == [
         (EDITOR_ID, OWNER_ID)]
 
 
@@ -268,42 +268,42 @@ ADMIN_COMMANDS = ["/add", "/edit", "/import", "/import dry", "/export", "/export
 
 @pytest.mark.parametrize("command", ADMIN_COMMANDS)
 async def test_a_non_admin_is_refused_every_admin_command(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, stranger: Learner,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, stranger: Learner,
     command: str,
 ) -> None:
-    before = bank_state(database_file)
+    before = bank_state(database)
     assert (await stranger.says(command)).params["text"] == REFUSAL
     assert fake_api.calls_of("sendDocument") == fake_api.calls_of("sendPoll") == []
     assert await admin_bot.stop() == 0
-    assert bank_state(database_file) == before
+    assert bank_state(database) == before
 
 
 async def test_a_non_admins_file_with_the_caption_import_is_refused_undownloaded(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path, stranger: Learner,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, stranger: Learner,
 ) -> None:
-    before = bank_state(database_file)
+    before = bank_state(database)
     refusal = await uploads(stranger, "new.yaml", yaml_file(quiz_data("precision")), "/import")
     assert refusal.params["text"] == REFUSAL
     assert fake_api.calls_of("getFile") == []
     assert await admin_bot.stop() == 0
-    assert bank_state(database_file) == before
+    assert bank_state(database) == before
 
 
 async def test_a_non_admin_replaying_an_admins_button_changes_nothing(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database_file: Path,
+    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database,
     owner: Learner, stranger: Learner,
 ) -> None:
     await owner.says("/show e2e-roc")  # the question, then the answer, then the status
     await owner.reply()
     status = await owner.reply()
-    before = bank_state(database_file)
+    before = bank_state(database)
     replayed = fake_api.click(stranger.user, status.result, button_data(status, "🗄 В архив"))
     refusal = await fake_api.wait_for_call(
         "answerCallbackQuery",
         lambda call: call.params["callback_query_id"] == replayed["callback_query"]["id"])
     assert (refusal.params["text"], refusal.params["show_alert"]) == (REFUSAL, True)
     assert await admin_bot.stop() == 0
-    assert bank_state(database_file) == before
+    assert bank_state(database) == before
 
 
 async def test_help_lists_the_admin_commands_to_admins_only(

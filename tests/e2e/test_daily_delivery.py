@@ -7,14 +7,14 @@ import asyncio
 import time as wall
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade_to_head
 from bot.services import subscriptions
-from tests.e2e.conftest import StartBot, query, to
+from tests.databases import Database
+from tests.e2e.conftest import StartBot, to
 from tests.fakebot import Call, FakeBotAPI, bad_request, forbidden, make_user, migrated
 
 ZONE = ZoneInfo("Asia/Kathmandu")  # +05:45: a local minute is not a UTC-aligned hour offset
@@ -34,9 +34,9 @@ def next_minute_with_time_to_start() -> datetime:
     return slot if slot - now >= timedelta(seconds=20) else slot + timedelta(minutes=1)
 
 
-async def subscribe_all(database_file: Path, slot: datetime) -> None:
+async def subscribe_all(database: Database, slot: datetime) -> None:
     """Admins subscribed these chats earlier: the rows are there before the bot starts."""
-    engine = create_engine(f"sqlite+aiosqlite:///{database_file}")
+    engine = create_engine(database.url)
     await upgrade_to_head(engine)
     local = slot.astimezone(ZONE).time().replace(tzinfo=None)
     plans: list[tuple[int, str, tuple[str, ...]]] = [
@@ -73,26 +73,26 @@ async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:  #
     return result
 
 
-def subscription(database_file: Path, chat_id: int) -> tuple[str, str] | None:
+def subscription(database: Database, chat_id: int) -> tuple[str, str] | None:
     """(status, pause reason) of the chat's subscription; None if it has none."""
-    rows = query(database_file,
-                 "SELECT status, coalesce(pause_reason, '') FROM subscriptions WHERE chat_id = ?",
-                 chat_id)
+    rows = database.query(
+        "SELECT status, coalesce(pause_reason, '') FROM subscriptions WHERE chat_id = :chat",
+        chat=chat_id)
     return (str(rows[0][0]), str(rows[0][1])) if rows else None
 
 
-def paused(database_file: Path, chat_id: int) -> str | None:
+def paused(database: Database, chat_id: int) -> str | None:
     """The pause reason, once the chat's subscription is paused."""
-    state = subscription(database_file, chat_id)
+    state = subscription(database, chat_id)
     return state[1] if state is not None and state[0] == "paused" else None
 
 
 async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_change_state(
     bot_process: StartBot, fake_api: FakeBotAPI, bot_settings: dict[str, str],
-    database_file: Path,
+    database: Database,
 ) -> None:
     slot = next_minute_with_time_to_start()
-    await subscribe_all(database_file, slot)
+    await subscribe_all(database, slot)
     fake_api.add_chat(GROUP, "supergroup", "ML club")
     fake_api.add_chat(CHANNEL, "channel", "ML interview")
     fake_api.add_chat(VANISHED_GROUP, "supergroup", "Deleted")
@@ -105,7 +105,7 @@ async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_chan
     await bot_process(bot_settings)
 
     fake_api.migrate_group(MIGRATING_GROUP, NEW_SUPERGROUP)
-    await eventually(lambda: subscription(database_file, NEW_SUPERGROUP))
+    await eventually(lambda: subscription(database, NEW_SUPERGROUP))
 
     quiz = await fake_api.wait_for_call("sendPoll", to(GROUP), timeout=90)
     assert wall_time(quiz).replace(second=0, microsecond=0) == slot
@@ -119,12 +119,12 @@ async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_chan
         assert task.params["text"].startswith("📌")
     assert not fake_api.calls_of("sendMessage", chat_id=MIGRATING_GROUP)
 
-    blocked = await eventually(lambda: paused(database_file, BLOCKED_LEARNER))
+    blocked = await eventually(lambda: paused(database, BLOCKED_LEARNER))
     assert "blocked" in blocked
-    vanished = await eventually(lambda: paused(database_file, VANISHED_GROUP))
+    vanished = await eventually(lambda: paused(database, VANISHED_GROUP))
     assert "chat not found" in vanished
-    assert subscription(database_file, OLD_GROUP) is None
-    assert subscription(database_file, ITS_SUPERGROUP) == ("active", "")
+    assert subscription(database, OLD_GROUP) is None
+    assert subscription(database, ITS_SUPERGROUP) == ("active", "")
 
     poll = quiz.result["poll"]
     right = poll["correct_option_ids"][0]
@@ -140,5 +140,5 @@ async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_chan
     assert drill_link["url"].startswith(f"https://t.me/{fake_api.username}?start=topic_")
     model_answer = await fake_api.wait_for_call("sendMessage", to(LEARNER))
     assert model_answer.params["reply_parameters"]["message_id"] == question.result["message_id"]
-    assert query(database_file, "SELECT count(*) FROM attempts WHERE poll_id = ?",
-                 poll["id"]) == [(2,)]
+    assert database.query("SELECT count(*) FROM attempts WHERE poll_id = :poll",
+                          poll=poll["id"]) == [(2,)]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.conftest import Learner, buttons, query
+from tests.databases import Database
+from tests.e2e.conftest import Learner, buttons
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 
 ALICE_ID = 1001
@@ -47,7 +46,7 @@ def data_of(call: Call, label: str) -> str:
 
 
 async def test_a_drill_serves_its_cards_then_sums_up(
-    running_bot: BotProcess, database_file: Path, alice: Learner,
+    running_bot: BotProcess, database: Database, alice: Learner,
 ) -> None:
     alice.api.send_text(alice.user, "/drill 3")
     card = await next_card(alice)
@@ -60,9 +59,9 @@ async def test_a_drill_serves_its_cards_then_sums_up(
     assert "Отвечено: 3\nВерно: 3\n" in summary
     assert len(set(seen)) == 3  # three different cards
     assert await running_bot.stop() == 0
-    assert query(database_file, "SELECT count(*) FROM cards WHERE user_id = ? AND reps = 1",
-                 ALICE_ID) == [(3,)]
-    assert query(database_file, "SELECT count(*) FROM drill_sessions") == [(0,)]
+    assert database.query("SELECT count(*) FROM cards WHERE user_id = :user AND reps = 1",
+                          user=ALICE_ID) == [(3,)]
+    assert database.query("SELECT count(*) FROM drill_sessions") == [(0,)]
 
 
 async def test_chosen_topics_change_what_quiz_serves(
@@ -91,7 +90,7 @@ async def test_chosen_topics_change_what_quiz_serves(
 
 
 async def test_language_command_switches_the_interface(
-    running_bot: BotProcess, database_file: Path, alice: Learner,
+    running_bot: BotProcess, database: Database, alice: Learner,
 ) -> None:
     chooser = await alice.says("/language")
     alice.api.click(alice.user, chooser.result, data_of(chooser, "English"))
@@ -103,14 +102,14 @@ async def test_language_command_switches_the_interface(
     assert [b["text"] for b in buttons(question)] == ["Show answer"]
     assert question.params["text"] == "🧠 Как работает ROC-кривая?"  # content keeps its language
     assert await running_bot.stop() == 0
-    assert query(database_file, "SELECT language FROM learner_settings WHERE user_id = ?",
-                 ALICE_ID) == [("en",)]
+    assert database.query("SELECT language FROM learner_settings WHERE user_id = :user",
+                          user=ALICE_ID) == [("en",)]
 
 
 async def test_deep_links_open_an_item_or_a_topic_drill(
-    running_bot: BotProcess, database_file: Path, alice: Learner,
+    running_bot: BotProcess, database: Database, alice: Learner,
 ) -> None:
-    ((roc_id,),) = query(database_file, "SELECT id FROM items WHERE slug = 'e2e-roc'")
+    ((roc_id,),) = database.query("SELECT id FROM items WHERE slug = 'e2e-roc'")
     opened = await alice.says(f"/start q_{roc_id}")
     assert opened.params["text"] == "🧠 Как работает ROC-кривая?"
     assert [b["text"] for b in buttons(opened)] == ["Показать ответ"]
@@ -124,5 +123,5 @@ async def test_deep_links_open_an_item_or_a_topic_drill(
     drilled = await next_card(alice)
     assert drilled.method == "sendPoll"  # the topic has quizzes only
     assert await running_bot.stop() == 0
-    assert query(database_file, "SELECT topic_id FROM drill_sessions WHERE user_id = ?",
-                 ALICE_ID) == [("regularization",)]
+    assert database.query("SELECT topic_id FROM drill_sessions WHERE user_id = :user",
+                          user=ALICE_ID) == [("regularization",)]

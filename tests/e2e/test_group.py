@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ChatUser, Learner, StartBot, buttons, query, settled, to
+from tests.databases import Database
+from tests.e2e.conftest import ChatUser, Learner, StartBot, buttons, settled, to
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 
 GROUP_ID = -1001234567890
@@ -35,7 +35,7 @@ def mentions(call: Call) -> list[tuple[str, int]]:
 
 
 async def test_a_group_quiz_is_public_and_its_answers_make_the_leaderboard(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
 ) -> None:
     alice = ChatUser(fake_api, ALICE, GROUP_ID)
     empty = await alice.says("/top")
@@ -51,7 +51,7 @@ async def test_a_group_quiz_is_public_and_its_answers_make_the_leaderboard(
     fake_api.answer_poll(ALICE, quiz.result["poll"]["id"], correct)
     fake_api.answer_poll(ALICE, second.result["poll"]["id"], second.params["correct_option_ids"])
     fake_api.answer_poll(BOB, quiz.result["poll"]["id"], [wrong])
-    await settled(database_file, "SELECT count(*) FROM attempts", [(3,)])
+    await settled(database, "SELECT count(*) FROM attempts", [(3,)])
     assert len(fake_api.calls_of("sendMessage", chat_id=GROUP_ID)) == 1  # no verdicts in groups
 
     top = await alice.says("/top")
@@ -64,7 +64,7 @@ async def test_a_group_quiz_is_public_and_its_answers_make_the_leaderboard(
 
 
 async def test_added_greets_removed_pauses_readded_offers_to_resume(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
 ) -> None:
     admin = ChatUser(fake_api, ADMIN, GROUP_ID)
     fake_api.chat_state(GROUP_ID).bot_status = "left"
@@ -75,7 +75,7 @@ async def test_added_greets_removed_pauses_readded_offers_to_resume(
 
     await admin.says("/subscribe 09:30")
     fake_api.chat_member_update(GROUP_ID, ADMIN, "member", "kicked")
-    await settled(database_file, "SELECT status FROM subscriptions", [("paused",)])
+    await settled(database, "SELECT status FROM subscriptions", [("paused",)])
     fake_api.chat_member_update(GROUP_ID, ADMIN, "kicked", "member")
     offer = await admin.reply()
     assert offer.params["text"].startswith(
@@ -89,13 +89,13 @@ async def test_added_greets_removed_pauses_readded_offers_to_resume(
     assert "Статус: включён\n🕘 09:30 (Europe/Moscow)" in settings.params["text"]
 
     assert await running_bot.stop() == 0
-    assert query(database_file, "SELECT status, pause_reason FROM subscriptions") == [
+    assert database.query("SELECT status, pause_reason FROM subscriptions") == [
         ("active", None)
     ]
 
 
 async def test_a_channel_owner_who_adds_the_bot_hears_how_to_subscribe_in_private(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path,
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database,
 ) -> None:
     channel_id = -1009876543210
     fake_api.add_chat(channel_id, "channel", "ML Interview", username="ml_interview", owner=OWNER,
@@ -109,17 +109,17 @@ async def test_a_channel_owner_who_adds_the_bot_hears_how_to_subscribe_in_privat
 
     await Learner(fake_api, OWNER).says("/subscribe @ml_interview")
     fake_api.chat_member_update(channel_id, OWNER, "administrator", "left")
-    await settled(database_file, "SELECT status, pause_reason FROM subscriptions",
+    await settled(database, "SELECT status, pause_reason FROM subscriptions",
                   [("paused", "removed")])
 
 
 async def test_removal_shows_in_settings_until_resumed(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
 ) -> None:
     admin = ChatUser(fake_api, ADMIN, GROUP_ID)
     await admin.says("/subscribe")
     fake_api.chat_member_update(GROUP_ID, ADMIN, "member", "left")
-    await settled(database_file, "SELECT status FROM subscriptions", [("paused",)])
+    await settled(database, "SELECT status FROM subscriptions", [("paused",)])
     fake_api.chat_state(GROUP_ID).bot_status = "member"  # back without a my_chat_member update
     screen = await admin.says("/settings")
     assert "Статус: на паузе (меня удалили из чата)" in screen.params["text"]
@@ -130,12 +130,12 @@ async def test_removal_shows_in_settings_until_resumed(
 
 
 async def test_a_learner_who_unblocks_the_bot_is_offered_to_resume(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path,
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database,
 ) -> None:
     alice = Learner(fake_api, ALICE)
     await alice.says("/subscribe")
     fake_api.chat_member_update(None, ALICE, "member", "kicked")
-    await settled(database_file, "SELECT status, pause_reason FROM subscriptions",
+    await settled(database, "SELECT status, pause_reason FROM subscriptions",
                   [("paused", "blocked")])
     fake_api.chat_member_update(None, ALICE, "kicked", "member")
     offer = await alice.reply()

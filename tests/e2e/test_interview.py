@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Learner, StartBot, buttons, query
+from tests.databases import Database
+from tests.e2e.conftest import Learner, StartBot, buttons
 from tests.fakebot import Call, FakeBotAPI, make_user
 
 ALICE_ID = 1001
@@ -35,7 +35,7 @@ async def next_question(learner: Learner) -> Call:
 
 async def test_a_short_interview_with_a_timed_out_quiz_ends_with_a_scorecard(
     fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     bot = await bot_process({**bot_settings, "INTERVIEW_QUIZ_SECONDS": str(QUIZ_SECONDS)})
     polling = await fake_api.wait_for_call("getUpdates")
@@ -85,18 +85,18 @@ async def test_a_short_interview_with_a_timed_out_quiz_ends_with_a_scorecard(
     assert not [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith(("✅", "❌"))]
 
     assert await bot.stop() == 0
-    outcomes = query(database_file,
-                     "SELECT outcome FROM interview_items ORDER BY position")
+    outcomes = database.query(
+        "SELECT outcome FROM interview_items ORDER BY position")
     assert sorted(outcome for (outcome,) in outcomes) == ["correct", "correct", "missed"]
     # Every item fed spaced repetition, the missed one as "again".
-    ratings = query(database_file, "SELECT last_rating FROM cards WHERE user_id = ?", ALICE_ID)
+    ratings = database.query("SELECT last_rating FROM cards WHERE user_id = :user", user=ALICE_ID)
     assert len(ratings) == 3
     assert (1,) in ratings
 
 
 async def test_a_quiz_that_runs_out_while_the_bot_is_down_is_settled_after_the_restart(
     fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     settings = {**bot_settings, "INTERVIEW_QUIZ_SECONDS": str(QUIZ_SECONDS)}
     first = await bot_process(settings)
@@ -113,4 +113,4 @@ async def test_a_quiz_that_runs_out_while_the_bot_is_down_is_settled_after_the_r
     scorecard = await alice.reply()
     assert "Результат: 0 из 1 (0%)" in scorecard.params["text"]
     assert await second.stop() == 0
-    assert query(database_file, "SELECT status FROM interviews") == [("finished",)]
+    assert database.query("SELECT status FROM interviews") == [("finished",)]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.conftest import Learner, StartBot, button_data, buttons, query
+from tests.databases import Database
+from tests.e2e.conftest import Learner, StartBot, button_data, buttons
 from tests.fakebot import (
     BotProcess,
     Call,
@@ -75,7 +74,7 @@ async def test_english_speakers_get_the_english_interface(
 
 async def test_quiz_answer_is_recorded_once_and_explained(
     fake_api: FakeBotAPI, running_bot: BotProcess,
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")
     assert quiz.params["type"] == "quiz"
@@ -100,8 +99,8 @@ async def test_quiz_answer_is_recorded_once_and_explained(
     assert praise.params["text"].startswith("✅ Верно!")
 
     assert await running_bot.stop() == 0
-    attempts = query(database_file,
-                     "SELECT user_id, is_correct FROM attempts ORDER BY answered_at")
+    attempts = database.query(
+        "SELECT user_id, is_correct FROM attempts ORDER BY answered_at")
     assert attempts == [(ALICE_ID, 0), (ALICE_ID, 1)]
     explanations = [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith(("❌", "✅"))]
     assert len(explanations) == 2
@@ -109,7 +108,7 @@ async def test_quiz_answer_is_recorded_once_and_explained(
 
 async def test_an_answer_to_an_unknown_poll_is_ignored_with_a_log_line(
     fake_api: FakeBotAPI, running_bot: BotProcess,
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")
     await alice.answers(quiz, [0])
@@ -117,12 +116,12 @@ async def test_an_answer_to_an_unknown_poll_is_ignored_with_a_log_line(
     await fake_api.wait_delivered(fake_api.push_update("poll_answer", stranger))
     assert await running_bot.stop() == 0
     assert "ignored an answer to poll 999999999999" in running_bot.log
-    assert query(database_file, "SELECT count(*) FROM attempts") == [(1,)]
+    assert database.query("SELECT count(*) FROM attempts") == [(1,)]
 
 
 async def test_open_question_reveal_and_self_grade(
     fake_api: FakeBotAPI, running_bot: BotProcess,
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     question = await alice.says("/question")
     assert question.params["text"] == "🧠 Как работает ROC-кривая?"
@@ -149,7 +148,7 @@ async def test_open_question_reveal_and_self_grade(
     stale = await alice.presses(answer, "Трудно", expect="answerCallbackQuery")
     assert stale.params["text"] == "Эта кнопка устарела."
     assert await running_bot.stop() == 0
-    (grade,) = query(database_file, "SELECT user_id, grade FROM self_grades")
+    (grade,) = database.query("SELECT user_id, grade FROM self_grades")
     assert grade in {(ALICE_ID, "good"), (ALICE_ID, "easy")}
 
 
@@ -165,7 +164,7 @@ async def test_task_reveals_answer_and_solution(
 
 async def test_forged_and_stale_buttons_change_nothing(
     fake_api: FakeBotAPI, running_bot: BotProcess,
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     question = await alice.says("/question")
     for forged in ("grade:1:good", "reveal:999", "garbage", "next:astrology"):
@@ -175,21 +174,21 @@ async def test_forged_and_stale_buttons_change_nothing(
             "Эта кнопка устарела.", True
         )
     assert await running_bot.stop() == 0
-    assert query(database_file, "SELECT count(*) FROM self_grades") == [(0,)]
+    assert database.query("SELECT count(*) FROM self_grades") == [(0,)]
     assert labels(question) == ["Показать ответ"]
     assert button_data(question, "Показать ответ").startswith("reveal:")
 
 
 async def test_restart_on_the_same_database_loses_nothing_and_loads_nothing_twice(
     fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     first = await bot_process(bot_settings)
     quiz = await alice.says("/quiz", expect="sendPoll")
     await alice.answers(quiz, quiz.params["correct_option_ids"])
     assert await first.stop() == 0
     assert "content loaded: 4 created" in first.log
-    snapshot = query(database_file, "SELECT slug, version, content_hash FROM items ORDER BY slug")
+    snapshot = database.query("SELECT slug, version, content_hash FROM items ORDER BY slug")
 
     second = await bot_process(bot_settings)
     # Telegram redelivers an update whose offset was not confirmed before the stop.
@@ -197,16 +196,16 @@ async def test_restart_on_the_same_database_loses_nothing_and_loads_nothing_twic
     await fake_api.wait_delivered(redelivered)
     assert await second.stop() == 0
     assert "content loaded: 0 created, 0 updated, 4 unchanged" in second.log
-    assert query(database_file,
-                 "SELECT slug, version, content_hash FROM items ORDER BY slug") == snapshot
-    assert query(database_file, "SELECT count(*) FROM item_versions") == [(4,)]
-    assert query(database_file, "SELECT count(*) FROM attempts") == [(1,)]
+    assert database.query(
+        "SELECT slug, version, content_hash FROM items ORDER BY slug") == snapshot
+    assert database.query("SELECT count(*) FROM item_versions") == [(4,)]
+    assert database.query("SELECT count(*) FROM attempts") == [(1,)]
     assert not [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith("✅")][1:]
 
 
 async def test_stopping_finishes_the_reply_in_flight(
     fake_api: FakeBotAPI, running_bot: BotProcess,
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")
     fake_api.fail_next("sendMessage", delay(2.0))
@@ -217,17 +216,17 @@ async def test_stopping_finishes_the_reply_in_flight(
     assert in_flight.params["text"].startswith("✅ Верно!")
     after_signal = running_bot.log.split("Received SIGTERM", 1)[1]
     assert f"Update id={answer['update_id']} is handled" in after_signal
-    assert query(database_file, "SELECT count(*) FROM attempts") == [(1,)]
+    assert database.query("SELECT count(*) FROM attempts") == [(1,)]
 
 
 async def test_a_refused_reply_does_not_lose_the_answer(
     fake_api: FakeBotAPI, running_bot: BotProcess,
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")
     fake_api.fail_next("sendMessage", forbidden("bot was blocked by the user"))
     refused = await alice.answers(quiz, quiz.params["correct_option_ids"])
     assert refused.status == 403
-    assert query(database_file, "SELECT is_correct FROM attempts") == [(1,)]
+    assert database.query("SELECT is_correct FROM attempts") == [(1,)]
     # The bot carries on: the next command is served as usual.
     assert (await alice.says("/question")).ok

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from tests.e2e.conftest import Learner, StartBot, query
+from tests.databases import Database
+from tests.e2e.conftest import Learner, StartBot
 from tests.e2e.test_admin_add import DONE, marks, start_quiz, text
 from tests.fakebot import FakeBotAPI, make_user
 
@@ -47,14 +47,14 @@ async def admin(fake_api: FakeBotAPI, redis: Redis) -> AsyncIterator[Learner]:
 
 
 async def test_a_dialog_in_redis_survives_a_restart(
-    bot_process: StartBot, bot_settings: dict[str, str], database_file: Path,
+    bot_process: StartBot, bot_settings: dict[str, str], database: Database,
     admin: Learner, redis: Redis,
 ) -> None:
     settings = {**bot_settings, "ADMIN_IDS": str(admin.id), "REDIS_URL": REDIS_URL}
     before = await bot_process(settings)
     ask_correct = await start_quiz(admin, "Что такое early stopping?",
                                    "Остановка по валидации\nУвеличение эпох")
-    assert query(database_file, "SELECT count(*) FROM dialog_states") == [(0,)]
+    assert database.query("SELECT count(*) FROM dialog_states") == [(0,)]
     assert [key async for key in redis.scan_iter(f"fsm:*:{admin.id}:{admin.id}:state")]
     assert await before.stop() == 0
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.conftest import Learner, StartBot, query
+from tests.databases import Database
+from tests.e2e.conftest import Learner, StartBot
 from tests.fakebot import FakeBotAPI, make_user
 
 ALICE_ID = 1001
@@ -20,7 +19,7 @@ def alice(fake_api: FakeBotAPI) -> Learner:
 
 async def test_a_reminder_is_set_sent_once_when_cards_are_due_and_starts_a_drill(
     fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database_file: Path, alice: Learner,
+    database: Database, alice: Learner,
 ) -> None:
     first = await bot_process(bot_settings)
     status = await alice.says("/remind")
@@ -37,8 +36,8 @@ async def test_a_reminder_is_set_sent_once_when_cards_are_due_and_starts_a_drill
     assert await first.stop() == 0
 
     # Time passes while the bot is down: the card and the reminder fall due.
-    query(database_file, "UPDATE cards SET due = ?", LONG_AGO)
-    query(database_file, "UPDATE learner_settings SET next_reminder_at = ?", LONG_AGO)
+    database.execute("UPDATE cards SET due = :due", due=LONG_AGO)
+    database.execute("UPDATE learner_settings SET next_reminder_at = :due", due=LONG_AGO)
     second = await bot_process(bot_settings)
     reminder = await alice.reply()
     assert reminder.params["text"].startswith("🔔 Карточек к повторению: 1.")
@@ -52,5 +51,5 @@ async def test_a_reminder_is_set_sent_once_when_cards_are_due_and_starts_a_drill
     assert await third.stop() == 0
     reminders = [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith("🔔")]
     assert len(reminders) == 1
-    ((next_at,),) = query(database_file, "SELECT next_reminder_at FROM learner_settings")
-    assert next_at > LONG_AGO
+    assert database.query("SELECT count(*) FROM learner_settings WHERE next_reminder_at > :due",
+                          due=LONG_AGO) == [(1,)]

@@ -124,21 +124,3 @@ async def test_a_replica_killed_mid_broadcast_leaves_every_chat_exactly_one_post
     assert [chat for chat in CHATS if counts[chat] != 1 and chat not in interrupted] == []
     assert all(replica.running for replica in survivors)
 
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:  # TEMPORARY until tests/databases.py lands
-    import uuid
-
-    import asyncpg  # type: ignore[import-untyped]
-
-    from bot.db.migrate import upgrade_to_head
-    name = f"replicas_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    engine = create_engine(url)
-    await upgrade_to_head(engine)
-    await engine.dispose()
-    yield url
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.e2e.conftest import E2E_CONTENT, StartBot, query
+from tests.databases import Database
+from tests.e2e.conftest import E2E_CONTENT, StartBot
 from tests.fakebot import FakeBotAPI
 
 BROKEN_ITEM = """\
@@ -33,11 +34,11 @@ async def test_a_missing_token_stops_the_bot_with_one_line(
 
 async def test_a_bad_content_file_stops_the_bot_and_leaves_the_database_as_it_was(
     fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database_file: Path, tmp_path: Path,
+    database: Database, tmp_path: Path,
 ) -> None:
     first = await bot_process(bot_settings)
     assert await first.stop() == 0
-    before = query(database_file, "SELECT slug, version, archived_at FROM items ORDER BY slug")
+    before = database.query("SELECT slug, version, archived_at FROM items ORDER BY slug")
 
     content = tmp_path / "content"
     shutil.copytree(E2E_CONTENT, content)
@@ -48,14 +49,14 @@ async def test_a_bad_content_file_stops_the_bot_and_leaves_the_database_as_it_wa
     assert await second.wait_exit() == 3
     assert "items/broken.yaml:6, item 'broken-quiz', field 'options'" in second.log
     assert "at least 2" in second.log
-    assert query(database_file,
-                 "SELECT slug, version, archived_at FROM items ORDER BY slug") == before
+    assert database.query(
+        "SELECT slug, version, archived_at FROM items ORDER BY slug") == before
     assert fake_api.calls[calls_before:] == []  # refused before talking to Telegram
 
 
 async def test_a_token_the_bot_api_rejects_is_reported_without_echoing_it(
     fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database_file: Path,
+    database: Database,
 ) -> None:
     wrong_token = "987654321:AAwrong-token-wrong-token-wrong-tok"
     bot = await bot_process({**bot_settings, "BOT_TOKEN": wrong_token}, wait=False)
@@ -63,4 +64,4 @@ async def test_a_token_the_bot_api_rejects_is_reported_without_echoing_it(
     assert "BOT_TOKEN was rejected by the Bot API (401 Unauthorized)" in bot.log
     assert wrong_token.partition(":")[2] not in bot.log
     assert "Traceback" not in bot.log
-    assert not database_file.exists()  # noqa: ASYNC240  (checked before any migration)
+    assert database.tables() == set()  # refused before any migration

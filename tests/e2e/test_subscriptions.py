@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ChatUser, Learner, buttons, query
+from tests.databases import Database
+from tests.e2e.conftest import ChatUser, Learner, buttons
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 
 GROUP_ID = -1001234567890
@@ -36,16 +36,16 @@ def labels(call: Call) -> list[str]:
     return [str(button["text"]) for button in buttons(call)]
 
 
-def subscriptions_of(database_file: Path, chat_id: int) -> list[tuple[Any, ...]]:
-    rows = query(database_file,
-                 "SELECT status, times, timezone, weekdays, topics, kinds, anonymous_polls,"
-                 " reveal_after_minutes FROM subscriptions WHERE chat_id = ?", chat_id)
+def subscriptions_of(database: Database, chat_id: int) -> list[tuple[Any, ...]]:
+    rows = database.query(
+        "SELECT status, times, timezone, weekdays, topics, kinds, anonymous_polls,"
+        " reveal_after_minutes FROM subscriptions WHERE chat_id = :chat", chat=chat_id)
     return [tuple(json.loads(v) if isinstance(v, str) and v[:1] == "[" else v for v in row)
             for row in rows]
 
 
 async def test_a_group_admin_subscribes_and_a_member_is_politely_refused(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
 ) -> None:
     refusal = await ChatUser(fake_api, MEMBER, GROUP_ID).says("/subscribe")
     assert refusal.params["text"] == (
@@ -62,7 +62,7 @@ async def test_a_group_admin_subscribes_and_a_member_is_politely_refused(
     assert text.endswith("Время, дни, темы и остальное: /settings")
 
     assert await running_bot.stop() == 0
-    assert subscriptions_of(database_file, GROUP_ID) == [
+    assert subscriptions_of(database, GROUP_ID) == [
         ("active", ["09:30"], "Europe/Berlin", list(range(7)), [], ["quiz", "question", "task"],
          0, 240)
     ]
@@ -89,7 +89,7 @@ async def test_an_anonymous_admin_counts_as_an_admin(
     ],
 )
 async def test_a_bad_schedule_is_named_with_an_example(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
     typed: str, answer: str,
 ) -> None:
     error = await ChatUser(fake_api, ADMIN, GROUP_ID).says(typed)
@@ -97,7 +97,7 @@ async def test_a_bad_schedule_is_named_with_an_example(
         answer + "\nНапример: /subscribe 09:30 Europe/Moscow или /subscribe 09:30,18:00"
     )
     assert await running_bot.stop() == 0
-    assert subscriptions_of(database_file, GROUP_ID) == []
+    assert subscriptions_of(database, GROUP_ID) == []
 
 
 async def test_a_learner_subscribes_their_private_chat_with_the_defaults(
@@ -118,7 +118,7 @@ async def test_a_learner_subscribes_their_private_chat_with_the_defaults(
 
 
 async def test_a_channel_subscription_says_exactly_what_is_missing(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, channel: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, channel: dict[str, Any],
 ) -> None:
     owner = Learner(fake_api, OWNER)
     refused = "Не получится настроить вопрос дня для «ML Interview»:\n• "
@@ -152,13 +152,13 @@ async def test_a_channel_subscription_says_exactly_what_is_missing(
     assert "Опросы: анонимные" in screen.params["text"]
     assert "👥 Опросы открытые" not in labels(screen)  # channel polls are always anonymous
     assert await running_bot.stop() == 0
-    assert [row[:3] + row[6:7] for row in subscriptions_of(database_file, CHANNEL_ID)] == [
+    assert [row[:3] + row[6:7] for row in subscriptions_of(database, CHANNEL_ID)] == [
         ("active", ["08:00"], "Europe/Moscow", 1)
     ]
 
 
 async def test_a_channel_subscribed_by_forwarding_one_of_its_posts(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, channel: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, channel: dict[str, Any],
 ) -> None:
     fake_api.forward_text(MEMBER, "❓ Вопрос дня", forward_from=channel)
     stranger = await Learner(fake_api, MEMBER).reply()
@@ -174,11 +174,11 @@ async def test_a_channel_subscribed_by_forwarding_one_of_its_posts(
     assert done.params["text"].startswith(
         "✅ Готово! «ML Interview» будет получать вопрос дня.\n🕘 10:00 (Europe/Moscow)")
     assert await running_bot.stop() == 0
-    assert [row[0] for row in subscriptions_of(database_file, CHANNEL_ID)] == ["active"]
+    assert [row[0] for row in subscriptions_of(database, CHANNEL_ID)] == ["active"]
 
 
 async def test_settings_buttons_change_the_subscription_for_admins_only(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
 ) -> None:
     admin = ChatUser(fake_api, ADMIN, GROUP_ID)
     member = ChatUser(fake_api, MEMBER, GROUP_ID)
@@ -241,14 +241,14 @@ async def test_settings_buttons_change_the_subscription_for_admins_only(
                            "Опросы: анонимные", "Ответ публикуется через 1 ч"]
 
     assert await running_bot.stop() == 0
-    assert subscriptions_of(database_file, GROUP_ID) == [
+    assert subscriptions_of(database, GROUP_ID) == [
         ("active", ["18:00"], "Asia/Tokyo", [0, 1, 2, 3, 4], ["metrics"], ["quiz", "question"],
          1, 60)
     ]
 
 
 async def test_unsubscribe_stops_the_daily_post_for_admins_only(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
 ) -> None:
     admin = ChatUser(fake_api, ADMIN, GROUP_ID)
     await admin.says("/subscribe")
@@ -257,6 +257,6 @@ async def test_unsubscribe_stops_the_daily_post_for_admins_only(
     stopped = await admin.says("/unsubscribe")
     assert stopped.params["text"] == "Вопрос дня для «ML Club» остановлен. Вернуть: /subscribe"
     assert await running_bot.stop() == 0
-    assert query(database_file, "SELECT status, next_run_at FROM subscriptions") == [
+    assert database.query("SELECT status, next_run_at FROM subscriptions") == [
         ("stopped", None)
     ]

@@ -6,13 +6,13 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import Learner, StartBot, query
+from tests.databases import Database
+from tests.e2e.conftest import Learner, StartBot
 from tests.fakebot import BotProcess, FakeBotAPI, delay, make_user, too_many_requests
 
 PUBLIC_URL = "https://bot.example.test/tg/webhook"
@@ -107,7 +107,7 @@ async def test_updates_come_by_webhook_and_a_stopping_replica_keeps_it(
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
-    fake_api: FakeBotAPI, webhook_bot: WebhookBot, database_file: Path,
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, database: Database,
 ) -> None:
     update = fake_api.send_text(make_user(ALICE_ID, "Алиса"), "/quiz")
     for secret in ("wrong-secret", None):
@@ -115,16 +115,16 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
         assert status == 401
     await asyncio.sleep(0.5)  # time the bot would have needed to answer
     assert fake_api.calls_of("sendPoll") == []
-    assert query(database_file, "SELECT count(*) FROM sent_polls") == [(0,)]
+    assert database.query("SELECT count(*) FROM sent_polls") == [(0,)]
 
     status, _ = await fake_api.post_to_webhook(webhook_bot.hook, update, SECRET)
     assert status == 200  # answered once handled: the quiz is out and remembered
     assert fake_api.calls_of("sendPoll", chat_id=ALICE_ID)
-    assert query(database_file, "SELECT count(*) FROM sent_polls") == [(1,)]
+    assert database.query("SELECT count(*) FROM sent_polls") == [(1,)]
 
 
 async def test_sigterm_lets_the_update_in_flight_finish_and_acknowledges_it(
-    fake_api: FakeBotAPI, webhook_bot: WebhookBot, database_file: Path,
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, database: Database,
 ) -> None:
     fake_api.fail_next("sendPoll", delay(2.0))
     fake_api.route_webhook(webhook_bot.hook)
@@ -132,7 +132,7 @@ async def test_sigterm_lets_the_update_in_flight_finish_and_acknowledges_it(
     await fake_api.wait_for_call("sendPoll", finished=False)
 
     assert await webhook_bot.process.stop() == 0
-    assert query(database_file, "SELECT count(*) FROM sent_polls") == [(1,)]
+    assert database.query("SELECT count(*) FROM sent_polls") == [(1,)]
     await fake_api.wait_delivered(update)  # answered 200 once handled: Telegram won't resend
     assert fake_api.webhook_deliveries == [(update["update_id"], 200)]
 

@@ -1,21 +1,22 @@
 """Migrations are code: every step goes up and down, and together they equal the models.
 
-Alembic's async env calls ``asyncio.run``, so these tests are synchronous on purpose.
+Alembic's async env calls ``asyncio.run``, so these tests are synchronous on purpose. They run on
+the suite's database (SQLite, or PostgreSQL with ``TEST_DATABASE_URL``), starting empty.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
 
 from bot.db.migrate import alembic_config
 from bot.db.models import Base
+from tests.databases import Database
 
 
 def _revisions() -> list[str]:
@@ -24,33 +25,32 @@ def _revisions() -> list[str]:
 
 
 @pytest.fixture
-def sqlite_file(tmp_path: Path) -> Path:
-    return tmp_path / "migrations.db"
+def database(empty_database_url: str) -> Iterator[Database]:
+    database = Database(empty_database_url)
+    yield database
+    database.close()
 
 
-def test_upgrade_to_head_then_downgrade_to_base_leaves_nothing(sqlite_file: Path) -> None:
-    config = alembic_config(f"sqlite+aiosqlite:///{sqlite_file}")
+def test_upgrade_to_head_then_downgrade_to_base_leaves_nothing(database: Database) -> None:
+    config = alembic_config(database.url)
     command.upgrade(config, "head")
-    tables = set(inspect(create_engine(f"sqlite:///{sqlite_file}")).get_table_names())
     assert {"users", "chats", "items", "item_versions", "sent_polls", "attempts",
-            "self_grades"} <= tables
+            "self_grades"} <= database.tables()
     command.downgrade(config, "base")
-    assert set(inspect(create_engine(f"sqlite:///{sqlite_file}")).get_table_names()) <= {
-        "alembic_version"
-    }
+    assert database.tables() <= {"alembic_version"}
 
 
 @pytest.mark.parametrize("revision", _revisions())
-def test_stairway_each_step_goes_down_and_up_again(sqlite_file: Path, revision: str) -> None:
-    config = alembic_config(f"sqlite+aiosqlite:///{sqlite_file}")
+def test_stairway_each_step_goes_down_and_up_again(database: Database, revision: str) -> None:
+    config = alembic_config(database.url)
     command.upgrade(config, revision)
     command.downgrade(config, "-1")
     command.upgrade(config, revision)
 
 
-def test_models_match_migrations(sqlite_file: Path) -> None:
-    command.upgrade(alembic_config(f"sqlite+aiosqlite:///{sqlite_file}"), "head")
-    with create_engine(f"sqlite:///{sqlite_file}").connect() as connection:
+def test_models_match_migrations(database: Database) -> None:
+    command.upgrade(alembic_config(database.url), "head")
+    with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
