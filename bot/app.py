@@ -18,7 +18,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, utc_now
 from bot.config import (
@@ -197,6 +197,16 @@ async def load_content(
     logger.info("content loaded: %s", report)
 
 
+async def prepare_database(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession],
+    bundle: ContentBundle, clock: Clock,
+) -> None:
+    """Migrate and load the content; replicas starting together do it one at a time."""
+    async with exclusive_startup(engine):
+        await upgrade_to_head(engine)
+        await load_content(session_factory, bundle, clock)
+
+
 async def run(settings: Settings) -> None:
     """Migrate, load content, then poll (or serve the webhook, with WEBHOOK_URL) until
     SIGTERM/SIGINT; in-flight updates finish first."""
@@ -210,9 +220,7 @@ async def run(settings: Settings) -> None:
     try:
         me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
         session_factory = create_session_factory(engine)
-        async with exclusive_startup(engine):
-            await upgrade_to_head(engine)
-            await load_content(session_factory, bundle, utc_now)
+        await prepare_database(engine, session_factory, bundle, utc_now)
         i18n = create_i18n(settings.default_language)
         in_flight = InFlightUpdates()
         language_overrides = LanguageOverrides(session_factory)
