@@ -59,6 +59,7 @@ from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.content_sync import sync_content
 from bot.services.interview import TimeLimits
+from bot.services.polls import PollCache
 from bot.services.roles import Role, editor_ids
 from bot.telegram.commands import set_admin_commands, set_bot_commands
 from bot.telegram.fsm_storage import DatabaseStorage
@@ -69,6 +70,7 @@ from bot.telegram.middlewares import (
     InFlightUpdates,
     KnownButtonsOnly,
 )
+from bot.telegram.polling import poll
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
@@ -106,6 +108,8 @@ def create_dispatcher(
     getMe) builds deep links: ``bot.telegram.deep_links.start_link``.
     """
     language_overrides = language_overrides or LanguageOverrides(session_factory)
+    answer_recorder = answer_recorder or AnswerRecorder(session_factory,
+                                                        PollCache(session_factory))
     dispatcher = Dispatcher(
         storage=fsm_storage or DatabaseStorage(session_factory),
         events_isolation=SimpleEventIsolation(),
@@ -115,7 +119,8 @@ def create_dispatcher(
         owner_ids=owner_ids,
         clock=clock,
         rng=rng or Random(),
-        answer_recorder=answer_recorder or AnswerRecorder(session_factory),
+        answer_recorder=answer_recorder,
+        poll_cache=answer_recorder.polls,  # the interview filter's, too
         import_max_bytes=import_max_bytes,
         default_zone=default_zone or ZoneInfo(DEFAULT_TIMEZONE),
         default_timezone=(default_zone or ZoneInfo(DEFAULT_TIMEZONE)).key,
@@ -198,6 +203,8 @@ async def run(settings: Settings) -> None:
         await load_content(session_factory, bundle, utc_now)
         i18n = create_i18n(settings.default_language)
         in_flight = InFlightUpdates()
+        answer_recorder = AnswerRecorder(session_factory, PollCache(session_factory),
+                                         batch_size=settings.answer_batch_size)
         language_overrides = LanguageOverrides(session_factory)
         default_zone = ZoneInfo(settings.default_timezone)
         schedule_wakeup = ScheduleWakeup()
@@ -209,6 +216,7 @@ async def run(settings: Settings) -> None:
             signature=signature,
             owner_ids=settings.admin_ids,
             rng=rng,
+            answer_recorder=answer_recorder,
             in_flight=in_flight,
             import_max_bytes=settings.import_max_bytes,
             default_zone=default_zone,
@@ -241,6 +249,7 @@ async def run(settings: Settings) -> None:
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
                 logger.warning("stopped with updates still in flight after %ss",
                                SHUTDOWN_GRACE_SECONDS)
+            await answer_recorder.close()
             if reminder_task is not None:  # a claimed reminder is skipped, never sent twice
                 reminder_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -250,9 +259,7 @@ async def run(settings: Settings) -> None:
 
         dispatcher.startup.register(on_startup)
         dispatcher.shutdown.register(on_shutdown)
-        await dispatcher.start_polling(
-            bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=True
-        )
+        await poll(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
         await bot.session.close()
         await engine.dispose()

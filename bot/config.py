@@ -15,6 +15,7 @@ DEFAULT_IMPORT_MAX_BYTES = 1_000_000
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_INTERVIEW_QUIZ_SECONDS = 60
 DEFAULT_INTERVIEW_QUESTION_SECONDS = 180
+ANSWER_BATCH_SIZE = 100  # one getUpdates page
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
 
 
@@ -44,6 +45,8 @@ class Settings(BaseSettings):
     daily_grace_hours: float = Field(default=3.0, ge=0, le=24 * 7)
     # Messages per second over all chats; 0 lifts the limit (per-chat limits stay).
     telegram_rate_limit: float = Field(default=25.0, ge=0)
+    # Quiz answers stored per transaction at most; 1 stores each on its own (a baseline).
+    answer_batch_size: int = Field(default=ANSWER_BATCH_SIZE, ge=1, le=500)
 
     @field_validator("bot_token")
     @classmethod
