@@ -69,6 +69,7 @@ from bot.telegram.middlewares import (
     DialogStateInTransaction,
     InFlightUpdates,
     KnownButtonsOnly,
+    NoDialogStateForPolls,
 )
 from bot.telegram.polling import poll
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
@@ -136,12 +137,15 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
     # The dialog state is read from the database before the handler runs: an update waiting
     # for it already counts as in flight, so a shutdown does not cut it off.
-    dispatcher.update.outer_middleware(dispatcher.fsm)
+    dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.middleware(DialogStateInTransaction())
     dispatcher.include_routers(
+        # First: poll answers are the bulk of a busy group's updates, and they then skip the
+        # walk through every other router.
+        answers.create_router(),
         links.create_router(),
         start.create_router(),
         admin_roles.create_router(),  # first of the admin routers: it refuses non-admins
@@ -155,10 +159,9 @@ def create_dispatcher(
         drill.create_router(),
         topics.create_router(),
         language.create_router(),
-        interview.create_router(),  # before answers: it takes the answers to its own quizzes
+        interview.create_router(),  # the answers to its own quizzes
         stats.create_router(),
         reminders.create_router(),
-        answers.create_router(),
         membership.create_router(),
         chat_migration.create_router(),
         fallback.create_router(),

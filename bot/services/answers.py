@@ -75,22 +75,22 @@ async def record_answers(
                          answers[-1].answered_at)
     statement = (
         insert_for(session, Attempt)
-        .values([
-            {
-                "user_id": outcome.user_id,
-                "item_id": outcome.item_id,
-                "poll_id": outcome.poll_id,
-                "chosen_option_ids": list(answer.option_ids),
-                "is_correct": outcome.is_correct,
-                "answered_at": answer.answered_at,
-            }
-            for _, answer, outcome in firsts.values()
-        ])
         .on_conflict_do_nothing(index_elements=[Attempt.poll_id, Attempt.user_id])
         .returning(Attempt.poll_id, Attempt.user_id)
     )
+    rows = [
+        {
+            "user_id": outcome.user_id,
+            "item_id": outcome.item_id,
+            "poll_id": outcome.poll_id,
+            "chosen_option_ids": list(answer.option_ids),
+            "is_correct": outcome.is_correct,
+            "answered_at": answer.answered_at,
+        }
+        for _, answer, outcome in firsts.values()
+    ]
     reviews = []
-    for row in await session.execute(statement):
+    for row in await session.execute(statement, rows):
         index, answer, outcome = firsts[(row.poll_id, row.user_id)]
         outcomes[index] = replace(outcome, is_new=True)
         answer_time = answer.answered_at - polls[outcome.poll_id].sent_at
