@@ -76,8 +76,10 @@ class AnswerRecorder:
         return await outcome
 
     async def close(self) -> None:
-        """Waits until every answer handed in so far is committed (graceful shutdown)."""
+        """Writes every answer handed in so far at once, and waits until it is committed
+        (graceful shutdown)."""
         if self._writer is not None:
+            self._batch_full.set()
             await asyncio.shield(self._writer)
 
     async def _write_pending(self) -> None:
@@ -110,11 +112,16 @@ class AnswerRecorder:
                     session, [pending.answer for pending in batch],
                     {pending.poll.poll_id: pending.poll for pending in batch},
                 )
-        except Exception as error:  # each caller's handler fails (and logs) on its own
-            logger.warning("a batch of %d answers was not stored: %r", len(batch), error)
-            for pending in batch:
-                if not pending.outcome.done():
-                    pending.outcome.set_exception(error)
+        except Exception as error:
+            if len(batch) > 1:  # one bad answer must not cost the others theirs
+                logger.warning("a batch of %d answers was refused (%r); storing them one by one",
+                               len(batch), error)
+                for pending in batch:
+                    await self._write([pending])
+                return
+            # The caller's handler fails, and the error is logged with its update.
+            if not batch[0].outcome.done():
+                batch[0].outcome.set_exception(error)
             return
         for pending, outcome in zip(batch, outcomes, strict=True):
             if not pending.outcome.done():
