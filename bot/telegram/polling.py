@@ -57,6 +57,9 @@ async def poll(
                           backoff_config, stop)
     finally:
         logger.info("polling stopped")
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(signum)
         await dispatcher.emit_shutdown(bot=bot, **workflow_data)
 
 
