@@ -64,7 +64,8 @@ async def poll(
 
 
 def _on_signal(stop: asyncio.Event, signum: signal.Signals) -> None:
-    logger.warning("received %s: finishing the updates in hand", signum.name)
+    # aiogram's own wording: operators (and the e2e tests) look for it.
+    logger.warning("Received %s signal; finishing the updates in hand", signum.name)
     stop.set()
 
 
