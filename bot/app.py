@@ -60,6 +60,7 @@ from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.content_sync import sync_content
 from bot.services.interview import TimeLimits
+from bot.services.polls import PollCache
 from bot.services.roles import Role, editor_ids
 from bot.telegram.commands import set_admin_commands, set_bot_commands
 from bot.telegram.fsm_storage import DatabaseStorage
@@ -70,7 +71,9 @@ from bot.telegram.middlewares import (
     DialogStateInTransaction,
     InFlightUpdates,
     KnownButtonsOnly,
+    NoDialogStateForPolls,
 )
+from bot.telegram.polling import poll
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
 from bot.telegram.response_models import KeepResponseModels
 from bot.telegram.retry import RetryMiddleware
@@ -115,6 +118,8 @@ def create_dispatcher(
     ``bot.telegram.deep_links.start_link``. ``metrics`` counts and times the updates.
     """
     language_overrides = language_overrides or LanguageOverrides(session_factory)
+    answer_recorder = answer_recorder or AnswerRecorder(session_factory,
+                                                        PollCache(session_factory))
     dispatcher = Dispatcher(
         storage=fsm_storage or DatabaseStorage(session_factory),
         events_isolation=events_isolation or SimpleEventIsolation(),
@@ -124,7 +129,8 @@ def create_dispatcher(
         owner_ids=owner_ids,
         clock=clock,
         rng=rng or Random(),
-        answer_recorder=answer_recorder or AnswerRecorder(session_factory),
+        answer_recorder=answer_recorder,
+        poll_cache=answer_recorder.polls,  # the interview filter's, too
         import_max_bytes=import_max_bytes,
         default_zone=default_zone or ZoneInfo(DEFAULT_TIMEZONE),
         default_timezone=(default_zone or ZoneInfo(DEFAULT_TIMEZONE)).key,
@@ -141,12 +147,15 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
     # The dialog state is read from the database before the handler runs: an update waiting
     # for it already counts as in flight, so a shutdown does not cut it off.
-    dispatcher.update.outer_middleware(dispatcher.fsm)
+    dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.middleware(DialogStateInTransaction())
     dispatcher.include_routers(
+        # First: poll answers are the bulk of a busy group's updates, and they then skip the
+        # walk through every other router.
+        answers.create_router(),
         links.create_router(),
         start.create_router(),
         admin_roles.create_router(),  # first of the admin routers: it refuses non-admins
@@ -160,10 +169,9 @@ def create_dispatcher(
         drill.create_router(),
         topics.create_router(),
         language.create_router(),
-        interview.create_router(),  # before answers: it takes the answers to its own quizzes
+        interview.create_router(),  # the answers to its own quizzes
         stats.create_router(),
         reminders.create_router(),
-        answers.create_router(),
         membership.create_router(),
         chat_migration.create_router(),
         fallback.create_router(),
@@ -223,6 +231,8 @@ async def run(settings: Settings) -> None:
         await prepare_database(engine, session_factory, bundle, utc_now)
         i18n = create_i18n(settings.default_language)
         in_flight = InFlightUpdates()
+        answer_recorder = AnswerRecorder(session_factory, PollCache(session_factory),
+                                         batch_size=settings.answer_batch_size)
         language_overrides = LanguageOverrides(session_factory)
         default_zone = ZoneInfo(settings.default_timezone)
         schedule_wakeup = ScheduleWakeup()
@@ -234,6 +244,7 @@ async def run(settings: Settings) -> None:
             signature=signature,
             owner_ids=settings.admin_ids,
             rng=rng,
+            answer_recorder=answer_recorder,
             in_flight=in_flight,
             import_max_bytes=settings.import_max_bytes,
             default_zone=default_zone,
@@ -271,6 +282,7 @@ async def run(settings: Settings) -> None:
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
                 logger.warning("stopped with updates still in flight after %ss",
                                SHUTDOWN_GRACE_SECONDS)
+            await answer_recorder.close()
             if reminder_task is not None:  # a claimed reminder is skipped, never sent twice
                 reminder_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -289,9 +301,7 @@ async def run(settings: Settings) -> None:
             )
             return
         async with serving_ops(ops, settings.webhook_host, settings.metrics_port):
-            await dispatcher.start_polling(
-                bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=True
-            )
+            await poll(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
         await bot.session.close()
         if fsm_storage is not None:

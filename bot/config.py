@@ -17,6 +17,7 @@ DEFAULT_IMPORT_MAX_BYTES = 1_000_000
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_INTERVIEW_QUIZ_SECONDS = 60
 DEFAULT_INTERVIEW_QUESTION_SECONDS = 180
+ANSWER_BATCH_SIZE = 100  # one getUpdates page
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
 # Telegram's rule for setWebhook's secret_token.
 _WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -63,6 +64,8 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Dialog state and per-user update isolation in Redis (needed with several replicas).
     redis_url: str | None = None
+    # Quiz answers stored per transaction at most; 1 stores each on its own (a baseline).
+    answer_batch_size: int = Field(default=ANSWER_BATCH_SIZE, ge=1, le=500)
 
     @field_validator("bot_token")
     @classmethod

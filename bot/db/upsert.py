@@ -10,7 +10,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 def insert_for(session: AsyncSession, model: type[DeclarativeBase]) -> Any:
-    """The dialect's own ``insert`` construct, which has ``on_conflict_do_*``."""
+    """The dialect's own ``insert`` construct, which has ``on_conflict_do_*``: of the table, so a
+    list of rows is one executemany, without the ORM's bookkeeping per row."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model)
+    return module.insert(model.__table__)

@@ -16,6 +16,7 @@ from bot.services.answer_recorder import AnswerRecorder
 from bot.services.catalog import load_card
 from bot.services.users import UserProfile
 from bot.telegram.i18n import post_style
+from bot.telegram.interviewing import InterviewPoll
 from bot.telegram.sending import send_post
 from bot.telegram.serving import continue_keyboard, verdict
 
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 def create_router() -> Router:
     router = Router(name="answers")
 
-    @router.poll_answer()
+    @router.poll_answer(~InterviewPoll())
     async def poll_answered(
         poll_answer: PollAnswer, bot: Bot, session: AsyncSession, answer_recorder: AnswerRecorder,
         clock: Clock, i18n: I18n, signature: str,

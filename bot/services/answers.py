@@ -1,21 +1,22 @@
 """Quiz answers: the hot path, so it takes a batch and costs a fixed number of statements.
 
-A batch of any size is one SELECT of the polls, one upsert of the users, one INSERT … ON
+A batch of any size is at most one SELECT of the polls (none when the caller knows them all),
+one upsert of the users, one INSERT … ON
 CONFLICT DO NOTHING … RETURNING of the attempts, then one SELECT and one upsert of the cards the
 new attempts reschedule; the unique (poll, user) key makes a redelivered update count once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Attempt, SentPoll
+from bot.db.models import Attempt
 from bot.db.upsert import insert_for
+from bot.services.polls import PollFacts, load_poll_facts
 from bot.services.srs import QuizAnswer, Review, review_many
 from bot.services.users import UserProfile, remember_users
 
@@ -52,14 +53,16 @@ def is_correct_choice(chosen: Sequence[int], correct: Sequence[int]) -> bool:
 
 
 async def record_answers(
-    session: AsyncSession, answers: Sequence[PollAnswer]
+    session: AsyncSession, answers: Sequence[PollAnswer],
+    known_polls: Mapping[str, PollFacts] | None = None,
 ) -> list[AnswerOutcome | None]:
-    """One outcome per answer, in order; ``None`` for an unknown poll or a retracted vote."""
-    poll_ids = {answer.poll_id for answer in answers if answer.option_ids}
-    polls = {
-        poll.poll_id: poll
-        for poll in await session.scalars(select(SentPoll).where(SentPoll.poll_id.in_(poll_ids)))
-    } if poll_ids else {}
+    """One outcome per answer, in order; ``None`` for an unknown poll or a retracted vote.
+
+    The polls not in ``known_polls`` are read here."""
+    known_polls = known_polls or {}
+    missing = {answer.poll_id for answer in answers
+               if answer.option_ids and answer.poll_id not in known_polls}
+    polls = {**known_polls, **await load_poll_facts(session, missing)}
     outcomes = [_judge(answer, polls.get(answer.poll_id)) for answer in answers]
     # The first answer per (poll, user) in the batch is the one that can count.
     firsts: dict[tuple[str, int], tuple[int, PollAnswer, AnswerOutcome]] = {}
@@ -72,22 +75,22 @@ async def record_answers(
                          answers[-1].answered_at)
     statement = (
         insert_for(session, Attempt)
-        .values([
-            {
-                "user_id": outcome.user_id,
-                "item_id": outcome.item_id,
-                "poll_id": outcome.poll_id,
-                "chosen_option_ids": list(answer.option_ids),
-                "is_correct": outcome.is_correct,
-                "answered_at": answer.answered_at,
-            }
-            for _, answer, outcome in firsts.values()
-        ])
         .on_conflict_do_nothing(index_elements=[Attempt.poll_id, Attempt.user_id])
         .returning(Attempt.poll_id, Attempt.user_id)
     )
+    rows = [
+        {
+            "user_id": outcome.user_id,
+            "item_id": outcome.item_id,
+            "poll_id": outcome.poll_id,
+            "chosen_option_ids": list(answer.option_ids),
+            "is_correct": outcome.is_correct,
+            "answered_at": answer.answered_at,
+        }
+        for _, answer, outcome in firsts.values()
+    ]
     reviews = []
-    for row in await session.execute(statement):
+    for row in await session.execute(statement, rows):
         index, answer, outcome = firsts[(row.poll_id, row.user_id)]
         outcomes[index] = replace(outcome, is_new=True)
         answer_time = answer.answered_at - polls[outcome.poll_id].sent_at
@@ -98,7 +101,7 @@ async def record_answers(
     return outcomes
 
 
-def _judge(answer: PollAnswer, poll: SentPoll | None) -> AnswerOutcome | None:
+def _judge(answer: PollAnswer, poll: PollFacts | None) -> AnswerOutcome | None:
     """The verdict on one answer, not yet known to be new."""
     if poll is None or not answer.option_ids:
         return None
@@ -109,5 +112,5 @@ def _judge(answer: PollAnswer, poll: SentPoll | None) -> AnswerOutcome | None:
         chat_id=poll.chat_id,
         is_correct=is_correct_choice(answer.option_ids, poll.correct_option_ids),
         is_new=False,
-        correct_option_ids=tuple(poll.correct_option_ids),
+        correct_option_ids=poll.correct_option_ids,
     )

@@ -24,7 +24,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Difficulty, Kind
-from bot.db.models import Attempt, Interview, InterviewItem, Item, SentPoll, Topic
+from bot.db.models import Attempt, Interview, InterviewItem, Item, Topic
 from bot.services.catalog import Card, load_card
 from bot.services.grades import Grade, record_self_grade
 from bot.services.srs import review
@@ -275,20 +275,6 @@ async def _settle(
     if outcome is Outcome.MISSED:
         await review(session, user_id, entry.item_id, Rating.Again, now)
     return True
-
-
-async def is_interview_poll(session: AsyncSession, poll_id: str) -> bool | None:
-    """Whether the poll is an interview's; None while this bot has no record of the poll (a
-    poll sent a moment ago whose transaction has not committed yet)."""
-    row = (
-        await session.execute(
-            select(InterviewItem.id)
-            .select_from(SentPoll)
-            .outerjoin(InterviewItem, InterviewItem.poll_id == SentPoll.poll_id)
-            .where(SentPoll.poll_id == poll_id)
-        )
-    ).first()
-    return None if row is None else row[0] is not None
 
 
 @dataclass(frozen=True)

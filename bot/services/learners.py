@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -56,11 +57,16 @@ async def load_learner(session: AsyncSession, user_id: int, default_zone: ZoneIn
     return Learner(user_id, zone, settings.new_cards_per_day, topic_ids)
 
 
-async def load_language(session: AsyncSession, user_id: int) -> str | None:
-    """The interface language the learner chose, or None to follow Telegram's."""
-    return await session.scalar(
-        select(LearnerSettings.language).where(LearnerSettings.user_id == user_id)
+async def load_languages(
+    session: AsyncSession, user_ids: Collection[int]
+) -> dict[int, str | None]:
+    """The interface language each learner chose, or None to follow Telegram's; one SELECT."""
+    rows = await session.execute(
+        select(LearnerSettings.user_id, LearnerSettings.language)
+        .where(LearnerSettings.user_id.in_(user_ids))
     )
+    chosen: dict[int, str | None] = dict(rows.all())
+    return {user_id: chosen.get(user_id) for user_id in user_ids}
 
 
 async def set_language(session: AsyncSession, user_id: int, language: str) -> None:

@@ -134,14 +134,15 @@ async def review_many(session: AsyncSession, reviews: Sequence[Review]) -> list[
         card = cards.get(key) or cards.setdefault(key, new_card(*key, review.at))
         apply_review(card, review.outcome, review.at)
     columns = ("user_id", "item_id", "introduced_at", *_SCHEDULE_COLUMNS)
-    statement = insert_for(session, ReviewCard).values(
-        [{column: getattr(card, column) for column in columns} for card in cards.values()]
-    )
+    statement = insert_for(session, ReviewCard)
     statement = statement.on_conflict_do_update(
         index_elements=[ReviewCard.user_id, ReviewCard.item_id],
         set_={column: statement.excluded[column] for column in _SCHEDULE_COLUMNS},
     )
-    await session.execute(statement)
+    await session.execute(
+        statement,
+        [{column: getattr(card, column) for column in columns} for card in cards.values()],
+    )
     return list(cards.values())
 
 

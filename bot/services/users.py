@@ -38,7 +38,7 @@ async def remember_users(
     }
     if not rows:
         return
-    statement = insert_for(session, User).values(list(rows.values()))
+    statement = insert_for(session, User)
     statement = statement.on_conflict_do_update(
         index_elements=[User.id],
         set_={
@@ -48,7 +48,7 @@ async def remember_users(
             "last_seen_at": statement.excluded.last_seen_at,
         },
     )
-    await session.execute(statement)
+    await session.execute(statement, list(rows.values()))
 
 
 async def mark_blocked(session: AsyncSession, user_id: int, blocked_at: datetime | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rendering.posts import PostStyle
 from bot.services.catalog import Card
-from bot.services.learners import load_language
+from bot.services.learners import load_languages
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -39,7 +40,8 @@ class LanguageOverrides:
     Every update needs its locale before anything else runs, so a hit costs no query. The
     /language handler writes through ``remember``; with one bot process per database nothing
     else changes the choice, so entries never go stale. The cache keeps the most recently
-    active learners only.
+    active learners only. The misses of updates handled together (a getUpdates page) are
+    read in one query.
     """
 
     def __init__(
@@ -48,15 +50,37 @@ class LanguageOverrides:
         self.session_factory = session_factory
         self.capacity = capacity
         self._cache: OrderedDict[int, str | None] = OrderedDict()
+        self._wanted: dict[int, asyncio.Future[str | None]] = {}
+        self._loader: asyncio.Task[None] | None = None
 
     async def get(self, user_id: int) -> str | None:
         if user_id in self._cache:
             self._cache.move_to_end(user_id)
             return self._cache[user_id]
-        async with self.session_factory() as session:
-            language = await load_language(session, user_id)
-        self.remember(user_id, language)
-        return language
+        wanted = self._wanted.get(user_id)
+        if wanted is None:
+            wanted = self._wanted[user_id] = asyncio.get_running_loop().create_future()
+            if self._loader is None:
+                # It runs after the updates started in the same turn of the loop have asked.
+                self._loader = asyncio.create_task(self._load_wanted(), name="language-loader")
+        return await asyncio.shield(wanted)
+
+    async def _load_wanted(self) -> None:
+        try:
+            while self._wanted:
+                wanted, self._wanted = self._wanted, {}
+                try:
+                    async with self.session_factory() as session:
+                        languages = await load_languages(session, list(wanted))
+                except Exception as error:  # each asking update fails (and logs) on its own
+                    for future in wanted.values():
+                        future.set_exception(error)
+                    continue
+                for user_id, future in wanted.items():
+                    self.remember(user_id, languages[user_id])
+                    future.set_result(languages[user_id])
+        finally:
+            self._loader = None
 
     def remember(self, user_id: int, language: str | None) -> None:
         self._cache[user_id] = language
@@ -74,11 +98,9 @@ class LearnerI18nMiddleware(SimpleI18nMiddleware):
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         user: User | None = data.get("event_from_user")
-        if user is not None:
-            chosen = await self.overrides.get(user.id)
-            if chosen in self.i18n.available_locales:
-                return chosen
-        return await super().get_locale(event, data)
+        if user is None:
+            return self.i18n.default_locale
+        return await learner_locale(self.i18n, self.overrides, user.id, user.language_code)
 
 
 async def learner_locale(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from aiogram import Bot
@@ -17,39 +15,23 @@ from bot.content.schema import QuizItem
 from bot.rendering.markdown import Rendered, plain, styled
 from bot.rendering.posts import MESSAGE_LIMIT, question_post, quiz_poll
 from bot.services import interview as interviews
-from bot.services.answer_recorder import UNKNOWN_POLL_RETRY_DELAYS
 from bot.services.drill import record_sent_poll
+from bot.services.polls import PollCache
 from bot.telegram.deep_links import start_link, topic_payload
 from bot.telegram.keyboards import interview_reveal_keyboard, link_keyboard
 from bot.telegram.sending import send_post, send_quiz
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class InterviewPoll(Filter):
     """Lets through answers to interview quizzes, and their polls closing.
 
-    A poll sent a moment ago may not be committed yet when a fast answer (or, with a short open
-    period, its closing) arrives: while the poll is unknown, ask again after the same short
-    delays as ``AnswerRecorder``.
+    The poll's facts come from the cache the answer recorder shares, which also waits for a
+    poll sent a moment ago whose row is not committed yet.
     """
 
-    def __init__(
-        self, retry_delays: Sequence[float] = UNKNOWN_POLL_RETRY_DELAYS,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        self.retry_delays = retry_delays
-        self.sleep = sleep
-
-    async def __call__(self, event: PollAnswer | Poll, session: AsyncSession) -> bool:
-        poll_id = event.poll_id if isinstance(event, PollAnswer) else event.id
-        known = await interviews.is_interview_poll(session, poll_id)
-        for delay in self.retry_delays:
-            if known is not None:
-                break
-            await self.sleep(delay)
-            known = await interviews.is_interview_poll(session, poll_id)
-        return bool(known)
+    async def __call__(self, event: PollAnswer | Poll, poll_cache: PollCache) -> bool:
+        poll = await poll_cache.get(event.poll_id if isinstance(event, PollAnswer) else event.id)
+        return poll is not None and poll.is_interview
 
 
 async def carry_on(

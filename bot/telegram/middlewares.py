@@ -10,7 +10,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -109,3 +110,19 @@ class DialogStateInTransaction(BaseMiddleware):
         if isinstance(state, FSMContext) and isinstance(state.storage, DatabaseStorage):
             data["state"] = FSMContext(state.storage.within(data["session"]), state.key)
         return await handler(event, data)
+
+
+class NoDialogStateForPolls(BaseMiddleware):
+    """aiogram's FSM middleware, except for poll answers and polls.
+
+    No dialog step handles those, and the FSM middleware reads the dialog state up front: for
+    each answer of a busy group that would be a query on the hot path.
+    """
+
+    def __init__(self, fsm: FSMContextMiddleware) -> None:
+        self.fsm = fsm
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update) and (event.poll_answer or event.poll):
+            return await handler(event, data)
+        return await self.fsm(handler, event, data)

@@ -1212,6 +1212,20 @@ class FakeBotAPI(_Builders):
         self._wake_polls()
         return update
 
+    def push_updates(self, kind: str, payloads: Iterable[JSONDict]) -> list[JSONDict]:
+        """Queue many ``kind`` updates at once (benchmarks); return them."""
+        queued = [{"update_id": self._next_update_id + n, kind: payload}
+                  for n, payload in enumerate(payloads)]
+        self._next_update_id += len(queued)
+        self._queue.extend(queued)
+        self._wake_polls()
+        return queued
+
+    @property
+    def unconfirmed_count(self) -> int:
+        """How many queued updates the bot has not confirmed yet (no copies: cheap)."""
+        return len(self._queue)
+
     def drop_update(self, kind: str, payload: JSONDict, reason: str) -> JSONDict:
         """Record an update Telegram would not deliver (e.g. privacy mode); return it."""
         update: JSONDict = {kind: payload}

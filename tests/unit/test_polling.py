@@ -1,0 +1,118 @@
+"""Polling that confirms updates to Telegram only once they were handled."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import PollAnswer
+from aiogram.utils.backoff import BackoffConfig
+
+from bot.telegram.polling import poll
+from tests.fakebot import FakeBotAPI, make_user
+from tests.fakebot.server import server_error
+
+NO_WAIT = BackoffConfig(min_delay=0.0, max_delay=0.001, factor=1.5, jitter=0.0)
+
+
+class HeldHandler:
+    """A poll_answer handler that finishes only when the test says so."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.finished: list[str] = []
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle(self, poll_answer: PollAnswer) -> None:
+        self.started.append(poll_answer.poll_id)
+        self.entered.set()
+        await self.release.wait()
+        self.finished.append(poll_answer.poll_id)
+
+
+def answers(api: FakeBotAPI, count: int) -> list[int]:
+    voter = make_user(77, "Vera")
+    return [int(update["update_id"]) for update in api.push_updates("poll_answer", [
+        {"poll_id": f"poll-{n}", "user": voter, "option_ids": [0], "option_persistent_ids": ["0"]}
+        for n in range(count)
+    ])]
+
+
+def polling(
+    dispatcher: Dispatcher, bot: Bot, stop: asyncio.Event
+) -> asyncio.Task[None]:
+    return asyncio.create_task(poll(dispatcher, bot, allowed_updates=["poll_answer"],
+                                    polling_timeout=1, backoff_config=NO_WAIT, stop=stop))
+
+
+async def test_a_page_is_confirmed_only_after_all_its_updates_were_handled(
+    fake_api: FakeBotAPI, aiogram_bot: Bot
+) -> None:
+    handler = HeldHandler()
+    dispatcher = Dispatcher()
+    dispatcher.poll_answer.register(handler.handle)
+    ids = answers(fake_api, 3)
+    stop = asyncio.Event()
+    task = polling(dispatcher, aiogram_bot, stop)
+
+    await handler.entered.wait()
+    for _ in range(20):  # give a careless loop every chance to ask for the next page
+        await asyncio.sleep(0)
+    assert sorted(handler.started) == ["poll-0", "poll-1", "poll-2"]  # handled together
+    assert fake_api.unconfirmed_count == 3
+
+    handler.release.set()
+    await fake_api.wait_for_call(
+        "getUpdates", lambda call: call.params.get("offset") == ids[-1] + 1
+    )
+    assert fake_api.unconfirmed_count == 0
+    stop.set()
+    await task
+
+
+async def test_a_stop_lets_the_page_in_hand_finish_and_confirms_it(
+    fake_api: FakeBotAPI, aiogram_bot: Bot
+) -> None:
+    handler = HeldHandler()
+    dispatcher = Dispatcher()
+    dispatcher.poll_answer.register(handler.handle)
+    at_shutdown: list[list[str]] = []
+
+    async def on_shutdown() -> None:
+        at_shutdown.append(list(handler.finished))
+
+    dispatcher.shutdown.register(on_shutdown)
+    answers(fake_api, 2)
+    stop = asyncio.Event()
+    task = polling(dispatcher, aiogram_bot, stop)
+    await handler.entered.wait()
+
+    stop.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not task.done()
+    handler.release.set()
+    await task
+
+    assert sorted(handler.finished) == ["poll-0", "poll-1"]
+    assert [sorted(done) for done in at_shutdown] == [["poll-0", "poll-1"]]
+    assert fake_api.unconfirmed_count == 0
+
+
+async def test_a_failed_request_is_retried(fake_api: FakeBotAPI, aiogram_bot: Bot) -> None:
+    handler = HeldHandler()
+    handler.release.set()
+    dispatcher = Dispatcher()
+    dispatcher.poll_answer.register(handler.handle)
+    fake_api.fail_next("getUpdates", server_error(502), times=2)
+    answers(fake_api, 1)
+    stop = asyncio.Event()
+    task = polling(dispatcher, aiogram_bot, stop)
+
+    await handler.entered.wait()
+    stop.set()
+    await task
+
+    assert handler.finished == ["poll-0"]
+    assert fake_api.unconfirmed_count == 0
