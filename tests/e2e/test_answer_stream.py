@@ -4,14 +4,12 @@ is stopped or killed in the middle of the stream."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
 
-from bot.db.engine import create_engine
 from bot.db.models import SentPoll
-from tests.e2e.conftest import query
+from tests.databases import Database
 from tests.fakebot import BotProcess, FakeBotAPI
 
 GROUP = -100_777
@@ -19,17 +17,15 @@ POLLS = ("group-poll-1", "group-poll-2")
 ANSWERS = 600
 
 
-async def post_group_quizzes(database_file: Path) -> None:
+def post_group_quizzes(database: Database) -> None:
     """Two quizzes in a group, as the bot records them when it sends them."""
-    engine = create_engine(f"sqlite+aiosqlite:///{database_file}")
-    (item_id,) = query(database_file, "SELECT id FROM items ORDER BY id LIMIT 1")[0]
-    async with engine.begin() as connection:
-        await connection.execute(insert(SentPoll), [
+    (item_id,) = database.query("SELECT id FROM items ORDER BY id LIMIT 1")[0]
+    with database.engine.begin() as connection:
+        connection.execute(insert(SentPoll), [
             {"poll_id": poll, "item_id": item_id, "chat_id": GROUP, "message_id": n + 1,
              "correct_option_ids": [0], "sent_at": datetime.now(UTC)}
             for n, poll in enumerate(POLLS)
         ])
-    await engine.dispose()
 
 
 def queue_answers(api: FakeBotAPI) -> list[tuple[str, int]]:
@@ -46,9 +42,9 @@ def queue_answers(api: FakeBotAPI) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("ending", ["SIGTERM", "SIGKILL"])
 async def test_every_answer_confirmed_to_telegram_is_stored_however_the_bot_ends(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database_file: Path, ending: str
+    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, ending: str
 ) -> None:
-    await post_group_quizzes(database_file)
+    post_group_quizzes(database)
     answers = queue_answers(fake_api)
     first_id = int(fake_api.pending_updates[0]["update_id"])
     # The moment the bot confirms its first page: a careless bot has not stored it yet.
@@ -63,6 +59,6 @@ async def test_every_answer_confirmed_to_telegram_is_stored_however_the_bot_ends
         await running_bot.kill()
 
     confirmed = answers[:ANSWERS - fake_api.unconfirmed_count]
-    stored = set(query(database_file, "SELECT poll_id, user_id FROM attempts"))
+    stored = set(database.query("SELECT poll_id, user_id FROM attempts"))
     assert set(confirmed) <= stored
     assert confirmed
