@@ -64,6 +64,7 @@ from bot.services.polls import PollCache
 from bot.services.roles import Role, editor_ids
 from bot.telegram.commands import set_admin_commands, set_bot_commands
 from bot.telegram.fsm_storage import DatabaseStorage
+from bot.telegram.group_answers import GroupAnswers
 from bot.telegram.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
 from bot.telegram.metrics import BotApiMetrics, BotMetrics, UpdateMetrics
 from bot.telegram.middlewares import (
@@ -145,6 +146,7 @@ def create_dispatcher(
     )
     dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
+    dispatcher.update.outer_middleware(GroupAnswers(answer_recorder, clock))
     # The dialog state is read from the database before the handler runs: an update waiting
     # for it already counts as in flight, so a shutdown does not cut it off.
     dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))

@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.rendering.posts import answer_post
-from bot.services import answers
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.catalog import load_card
-from bot.services.users import UserProfile
+from bot.telegram.group_answers import recorded_answer
 from bot.telegram.i18n import post_style
 from bot.telegram.interviewing import InterviewPoll
 from bot.telegram.sending import send_post
@@ -31,19 +30,12 @@ def create_router() -> Router:
         poll_answer: PollAnswer, bot: Bot, session: AsyncSession, answer_recorder: AnswerRecorder,
         clock: Clock, i18n: I18n, signature: str,
     ) -> None:
-        user = poll_answer.user
-        if user is None:
+        answer = recorded_answer(poll_answer, clock())
+        if answer is None:
             logger.info("ignored an answer to poll %s given on behalf of a chat",
                         poll_answer.poll_id)
             return
-        outcome = await answer_recorder.record(
-            answers.PollAnswer(
-                poll_id=poll_answer.poll_id,
-                user=UserProfile(user.id, user.first_name, user.username, user.language_code),
-                option_ids=tuple(poll_answer.option_ids),
-                answered_at=clock(),
-            )
-        )
+        outcome = await answer_recorder.record(answer)
         if outcome is None:
             logger.info("ignored an answer to poll %s: not a quiz this bot sent, or a retraction",
                         poll_answer.poll_id)

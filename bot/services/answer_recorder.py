@@ -23,11 +23,12 @@ logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 
-# How long the first answer after a quiet spell waits for others to join its transaction. The
-# handlers of one getUpdates page reach the recorder within a few milliseconds of each other,
-# and a few milliseconds more before an explanation is sent go unnoticed by a learner. Answers
-# arriving while a batch is being written wait for that write instead, not for this delay.
-ANSWER_BATCH_DELAY_SECONDS = 0.005
+# How long the first answer after a quiet spell waits for others to join its transaction: one
+# turn of the event loop. The handlers of one getUpdates page are all ready at once and reach the
+# recorder in that turn; answers arriving while a batch is being written wait for that write
+# and form the next batch, so under load batches grow by themselves and no answer ever waits
+# for a timer.
+ANSWER_BATCH_DELAY_SECONDS = 0.0
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,15 @@
-"""Long polling that acknowledges an update to Telegram only after it was handled.
+"""Long polling that acknowledges a quiz answer to Telegram only after it was stored.
 
 aiogram's polling asks for the next page (whose offset confirms the last one) while the
 handlers of the last page still run: a crash then loses answers Telegram will never resend.
-Here a page is handled at once, all its updates concurrently, and only then is the next page
-asked for. aiogram's backoff on failed requests, its startup/shutdown events and its
-SIGTERM/SIGINT handling are kept: a signal stops the asking, the page in hand is finished and
-confirmed, then shutdown runs.
+Here a page's updates are all handled concurrently, and the next page is asked for once the
+page's quiz answers are handled, i.e. committed by the group-commit recorder. The page's other
+updates (a button press, a command) finish in the background meanwhile, as with aiogram's own
+polling, so one slow reply does not hold up a busy group's answers; a stop waits for them.
+
+aiogram's backoff on failed requests, its startup/shutdown events and its SIGTERM/SIGINT
+handling are kept: a signal stops the asking, the updates in hand are finished and confirmed,
+then shutdown runs.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ async def _poll_pages(
     # The request may take the whole long poll: wait a little longer than it.
     request_timeout = int(bot.session.timeout + polling_timeout) if bot.session.timeout else None
     failed = False
+    in_background: set[asyncio.Task[None]] = set()
     try:
         while not stop.is_set():
             try:
@@ -97,10 +102,16 @@ async def _poll_pages(
                 backoff.reset()
                 failed = False
             if updates:
-                await asyncio.gather(*(_handle(dispatcher, bot, update, workflow_data)
-                                       for update in updates))
+                handling = [asyncio.create_task(_handle(dispatcher, bot, update, workflow_data))
+                            for update in updates]
+                await asyncio.gather(*(task for task, update in zip(handling, updates, strict=True)
+                                       if update.poll_answer is not None))
+                in_background.update(task for task in handling if not task.done())
+                for task in in_background:
+                    task.add_done_callback(in_background.discard)
                 request.offset = updates[-1].update_id + 1
     finally:
+        await asyncio.gather(*in_background)
         if request.offset is not None:
             await _confirm(bot, request.offset)
 

@@ -1,11 +1,11 @@
-"""Polling that confirms updates to Telegram only once they were handled."""
+"""Polling that confirms quiz answers to Telegram only once they were handled (stored)."""
 
 from __future__ import annotations
 
 import asyncio
 
 from aiogram import Bot, Dispatcher
-from aiogram.types import PollAnswer
+from aiogram.types import CallbackQuery, PollAnswer
 from aiogram.utils.backoff import BackoffConfig
 
 from bot.telegram.polling import poll
@@ -42,11 +42,12 @@ def answers(api: FakeBotAPI, count: int) -> list[int]:
 def polling(
     dispatcher: Dispatcher, bot: Bot, stop: asyncio.Event
 ) -> asyncio.Task[None]:
-    return asyncio.create_task(poll(dispatcher, bot, allowed_updates=["poll_answer"],
+    return asyncio.create_task(poll(dispatcher, bot,
+                                    allowed_updates=dispatcher.resolve_used_update_types(),
                                     polling_timeout=1, backoff_config=NO_WAIT, stop=stop))
 
 
-async def test_a_page_is_confirmed_only_after_all_its_updates_were_handled(
+async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
     fake_api: FakeBotAPI, aiogram_bot: Bot
 ) -> None:
     handler = HeldHandler()
@@ -69,6 +70,38 @@ async def test_a_page_is_confirmed_only_after_all_its_updates_were_handled(
     assert fake_api.unconfirmed_count == 0
     stop.set()
     await task
+
+
+async def test_other_updates_finish_in_the_background_and_a_stop_waits_for_them(
+    fake_api: FakeBotAPI, aiogram_bot: Bot
+) -> None:
+    slow_press = asyncio.Event()
+    pressed: list[str] = []
+
+    async def press(callback: CallbackQuery) -> None:
+        await slow_press.wait()
+        pressed.append(str(callback.data))
+
+    dispatcher = Dispatcher()
+    dispatcher.poll_answer.register(HeldHandler().handle)
+    dispatcher.callback_query.register(press)
+    (update,) = fake_api.push_updates("callback_query", [
+        {"id": "press-1", "from": make_user(78, "Pavel"), "chat_instance": "c", "data": "next"}
+    ])
+    stop = asyncio.Event()
+    task = polling(dispatcher, aiogram_bot, stop)
+
+    await fake_api.wait_for_call(
+        "getUpdates", lambda call: call.params.get("offset") == int(update["update_id"]) + 1
+    )  # the press is still being handled: it does not hold up the answers behind it
+    stop.set()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not task.done()
+    assert pressed == []
+    slow_press.set()
+    await task
+    assert pressed == ["next"]
 
 
 async def test_a_stop_lets_the_page_in_hand_finish_and_confirms_it(
