@@ -106,9 +106,10 @@ async def _poll_pages(
                             for update in updates]
                 await asyncio.gather(*(task for task, update in zip(handling, updates, strict=True)
                                        if update.poll_answer is not None))
-                in_background.update(task for task in handling if not task.done())
-                for task in in_background:
-                    task.add_done_callback(in_background.discard)
+                for task in handling:
+                    if not task.done():
+                        in_background.add(task)
+                        task.add_done_callback(in_background.discard)
                 request.offset = updates[-1].update_id + 1
     finally:
         await asyncio.gather(*in_background)

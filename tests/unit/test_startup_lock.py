@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -13,8 +12,7 @@ from bot.content.files import read_content_dir
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Item, ItemVersion
 from tests.databases import PostgresDatabases
-
-E2E_CONTENT = Path(__file__).resolve().parents[1] / "e2e" / "content"
+from tests.e2e.conftest import E2E_CONTENT
 
 
 async def test_three_replicas_migrate_and_load_an_empty_database_one_at_a_time(
