@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import User
-from bot.db.upsert import insert_for
+from bot.db.upsert import upsert_for
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,8 @@ async def remember_users(
     }
     if not rows:
         return
-    statement = insert_for(session, User)
-    statement = statement.on_conflict_do_update(
-        index_elements=[User.id],
-        set_={
-            "first_name": statement.excluded.first_name,
-            "username": statement.excluded.username,
-            "language_code": statement.excluded.language_code,
-            "last_seen_at": statement.excluded.last_seen_at,
-        },
-    )
+    statement = upsert_for(session, User, ("id",),
+                           ("first_name", "username", "language_code", "last_seen_at"))
     await session.execute(statement, list(rows.values()))
 
 

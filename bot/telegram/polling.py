@@ -2,10 +2,11 @@
 
 aiogram's polling asks for the next page (whose offset confirms the last one) while the
 handlers of the last page still run: a crash then loses answers Telegram will never resend.
-Here a page's updates are all handled concurrently, and the next page is asked for once the
-page's quiz answers are handled, i.e. committed by the group-commit recorder. The page's other
-updates (a button press, a command) finish in the background meanwhile, as with aiogram's own
-polling, so one slow reply does not hold up a busy group's answers; a stop waits for them.
+Here a page's quiz answers are handled first, all concurrently, and the next page is asked for
+once they are handled, i.e. committed by the group-commit recorder. The page's other updates (a
+button press, a command) start then and finish in the background, as with aiogram's own
+polling: one slow reply does not hold up a busy group's answers, and their queries do not
+compete with the answers' write. A stop waits for them.
 
 aiogram's backoff on failed requests, its startup/shutdown events and its SIGTERM/SIGINT
 handling are kept: a signal stops the asking, the updates in hand are finished and confirmed,
@@ -102,12 +103,11 @@ async def _poll_pages(
                 backoff.reset()
                 failed = False
             if updates:
-                handling = [asyncio.create_task(_handle(dispatcher, bot, update, workflow_data))
-                            for update in updates]
-                await asyncio.gather(*(task for task, update in zip(handling, updates, strict=True)
-                                       if update.poll_answer is not None))
-                for task in handling:
-                    if not task.done():
+                await asyncio.gather(*(_handle(dispatcher, bot, update, workflow_data)
+                                       for update in updates if update.poll_answer is not None))
+                for update in updates:
+                    if update.poll_answer is None:
+                        task = asyncio.create_task(_handle(dispatcher, bot, update, workflow_data))
                         in_background.add(task)
                         task.add_done_callback(in_background.discard)
                 request.offset = updates[-1].update_id + 1
