@@ -5,21 +5,23 @@ session, so the storage runs such calls in short transactions of its own. Inside
 is bound to the update's session instead (``within``, applied by
 ``bot.telegram.middlewares.DialogStateInTransaction``): the state then commits or rolls back
 with the change it describes, and on SQLite it never waits for the write lock its own update
-holds until that update's commit.
+holds until that update's commit. The states the FSM middleware asks for together (the updates
+of one getUpdates page) are read in one query.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.batched_reads import BatchedReads
 from bot.db.models import DialogState
 from bot.db.upsert import insert_for
 
@@ -32,6 +34,7 @@ class DatabaseStorage(BaseStorage):
     ) -> None:
         self.session_factory = session_factory
         self.session = session
+        self._state_reads = BatchedReads(self._read_states, name="dialog-state-loader")
 
     def within(self, session: AsyncSession) -> DatabaseStorage:
         """The same storage, reading and writing in ``session`` (flushed, never committed)."""
@@ -42,6 +45,8 @@ class DatabaseStorage(BaseStorage):
         await self._write(key, state=name)
 
     async def get_state(self, key: StorageKey) -> str | None:
+        if self.session is None:
+            return await self._state_reads.get(key)
         row = await self._read(key)
         return row.state if row else None
 
@@ -78,6 +83,16 @@ class DatabaseStorage(BaseStorage):
                 .execution_options(populate_existing=True)  # the upsert bypasses the ORM
             )
 
+    async def _read_states(self, keys: Collection[StorageKey]) -> dict[StorageKey, str | None]:
+        columns = list(_KEY_COLUMNS)
+        async with self.session_factory() as session:
+            rows = await session.execute(
+                select(*columns, DialogState.state)
+                .where(tuple_(*columns).in_([_key_values(key) for key in keys]))
+            )
+            states = {tuple(row[:-1]): row.state for row in rows}
+        return {key: states.get(_key_values(key)) for key in keys}
+
     async def _write(self, key: StorageKey, **values: Any) -> None:
         """Upsert the given columns of the key's row; a row left empty (a finished dialog) goes."""
         columns = _columns(key)
@@ -106,6 +121,15 @@ def _columns(key: StorageKey) -> dict[str, Any]:
         "business_connection_id": key.business_connection_id or "",
         "destiny": key.destiny,
     }
+
+
+_KEY_COLUMNS = tuple(inspect(DialogState).primary_key)
+
+
+def _key_values(key: StorageKey) -> tuple[Any, ...]:
+    """The key's primary key values, in ``_KEY_COLUMNS`` order."""
+    columns = _columns(key)
+    return tuple(columns[column.name] for column in _KEY_COLUMNS)
 
 
 def _matches(key: StorageKey) -> list[Any]:

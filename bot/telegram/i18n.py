@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.batched_reads import BatchedReads
 from bot.rendering.posts import PostStyle
 from bot.services.catalog import Card
 from bot.services.learners import load_languages
@@ -50,37 +51,19 @@ class LanguageOverrides:
         self.session_factory = session_factory
         self.capacity = capacity
         self._cache: OrderedDict[int, str | None] = OrderedDict()
-        self._wanted: dict[int, asyncio.Future[str | None]] = {}
-        self._loader: asyncio.Task[None] | None = None
+        self._reads = BatchedReads(self._load, name="language-loader")
 
     async def get(self, user_id: int) -> str | None:
         if user_id in self._cache:
             self._cache.move_to_end(user_id)
             return self._cache[user_id]
-        wanted = self._wanted.get(user_id)
-        if wanted is None:
-            wanted = self._wanted[user_id] = asyncio.get_running_loop().create_future()
-            if self._loader is None:
-                # It runs after the updates started in the same turn of the loop have asked.
-                self._loader = asyncio.create_task(self._load_wanted(), name="language-loader")
-        return await asyncio.shield(wanted)
+        language = await self._reads.get(user_id)
+        self.remember(user_id, language)
+        return language
 
-    async def _load_wanted(self) -> None:
-        try:
-            while self._wanted:
-                wanted, self._wanted = self._wanted, {}
-                try:
-                    async with self.session_factory() as session:
-                        languages = await load_languages(session, list(wanted))
-                except Exception as error:  # each asking update fails (and logs) on its own
-                    for future in wanted.values():
-                        future.set_exception(error)
-                    continue
-                for user_id, future in wanted.items():
-                    self.remember(user_id, languages[user_id])
-                    future.set_result(languages[user_id])
-        finally:
-            self._loader = None
+    async def _load(self, user_ids: Collection[int]) -> Mapping[int, str | None]:
+        async with self.session_factory() as session:
+            return await load_languages(session, user_ids)
 
     def remember(self, user_id: int, language: str | None) -> None:
         self._cache[user_id] = language

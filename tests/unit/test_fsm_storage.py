@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.models import DialogState
 from bot.telegram.fsm_storage import DatabaseStorage
@@ -83,3 +85,22 @@ async def test_a_step_bound_to_the_update_commits_or_rolls_back_with_it(
         await storage.within(update).set_state(key(3, 3), Writing.options)
         await update.commit()
     assert await storage.get_state(key(3, 3)) == "Writing:options"
+
+
+async def test_states_asked_for_together_are_read_in_one_query(
+    session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine,
+) -> None:
+    storage = DatabaseStorage(session_factory)
+    await storage.set_state(key(1, 1), Writing.question)
+    await storage.set_state(key(1, 1, thread_id=7), Writing.options)
+    queries: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda *args: queries.append(args[2]))
+
+    states = list(await asyncio.gather(
+        storage.get_state(key(1, 1)), storage.get_state(key(1, 1, thread_id=7)),
+        storage.get_state(key(1, 2)), storage.get_state(key(1, 1, destiny="other")),
+    ))
+
+    assert states == ["Writing:question", "Writing:options", None, None]
+    assert len([query for query in queries if query.lstrip().startswith("SELECT")]) == 1

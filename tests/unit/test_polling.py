@@ -104,6 +104,35 @@ async def test_other_updates_finish_in_the_background_and_a_stop_waits_for_them(
     assert pressed == ["next"]
 
 
+async def test_a_page_s_other_updates_start_once_its_answers_are_handled(
+    fake_api: FakeBotAPI, aiogram_bot: Bot
+) -> None:
+    handler = HeldHandler()
+    pressed: list[str] = []
+
+    async def press(callback: CallbackQuery) -> None:
+        pressed.append(str(callback.data))
+
+    dispatcher = Dispatcher()
+    dispatcher.poll_answer.register(handler.handle)
+    dispatcher.callback_query.register(press)
+    fake_api.push_updates("callback_query", [
+        {"id": "press-1", "from": make_user(78, "Pavel"), "chat_instance": "c", "data": "next"}
+    ])
+    answers(fake_api, 2)
+    stop = asyncio.Event()
+    task = polling(dispatcher, aiogram_bot, stop)
+
+    await handler.entered.wait()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert pressed == []  # its queries would slow down the answers' write
+    handler.release.set()
+    stop.set()
+    await task
+    assert pressed == ["next"]
+
+
 async def test_a_stop_lets_the_page_in_hand_finish_and_confirms_it(
     fake_api: FakeBotAPI, aiogram_bot: Bot
 ) -> None:
