@@ -37,6 +37,7 @@ FAST_ANSWER = timedelta(seconds=15)
 # without it the schedule is a pure function of the ratings, which is also what tests need.
 SCHEDULER = Scheduler(enable_fuzzing=False)
 
+
 @dataclass(slots=True)
 class CardState:
     """A ``ReviewCard`` row as plain values.
