@@ -51,6 +51,8 @@ class WriteAheadPoint(BaseRequestMiddleware):
         if (record := write_ahead.get()) is not None:
             await record()
         return await make_request(bot, method)
+
+
 Record = Callable[[AsyncSession, Sequence[OutcomeT]], Awaitable[None]]
 
 

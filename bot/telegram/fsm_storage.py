@@ -34,7 +34,10 @@ class DatabaseStorage(BaseStorage):
     ) -> None:
         self.session_factory = session_factory
         self.session = session
-        self._state_reads = BatchedReads(self._read_states, name="dialog-state-loader")
+        # Bound to a session, it reads there; unbound (the FSM middleware's reads before the
+        # handler), the states asked for together are read together.
+        self._state_reads = (BatchedReads(self._read_states, name="dialog-state-loader")
+                             if session is None else None)
 
     def within(self, session: AsyncSession) -> DatabaseStorage:
         """The same storage, reading and writing in ``session`` (flushed, never committed)."""
@@ -45,7 +48,7 @@ class DatabaseStorage(BaseStorage):
         await self._write(key, state=name)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        if self.session is None:
+        if self._state_reads is not None:
             return await self._state_reads.get(key)
         row = await self._read(key)
         return row.state if row else None
