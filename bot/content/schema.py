@@ -36,6 +36,11 @@ POLL_DESCRIPTION_MAX = 1024
 LONG_TEXT_MAX = 12_000
 HEADLINE_MAX = 1_000
 ITEM_ID_MAX = 48  # "q_" + id must fit a 64-character deep-link payload.
+KEY_POINTS_MIN = 3
+KEY_POINTS_MAX = 6
+# A key point becomes a toggle button a learner ticks after reading the answer: it must read at a
+# glance and fit a button on a phone.
+KEY_POINT_MAX = 80
 
 ItemId = Annotated[
     str,
@@ -97,6 +102,14 @@ def _at_most_line_feeds(count: int) -> AfterValidator:
 
 
 PlainText = Annotated[str, StringConstraints(strip_whitespace=True)]
+KeyPoints = Annotated[
+    list[Annotated[PlainText, _utf16_between(1, KEY_POINT_MAX)]],
+    Field(
+        min_length=KEY_POINTS_MIN,
+        max_length=KEY_POINTS_MAX,
+        description="What a complete answer covers: short points a learner can tick.",
+    ),
+]
 Markdown = Annotated[str, Field(description="CommonMark; rendered to Telegram entities.")]
 LongMarkdown = Annotated[Markdown, _renders_within(LONG_TEXT_MAX)]
 Headline = Annotated[PlainText, _utf16_between(1, HEADLINE_MAX)]
@@ -190,6 +203,7 @@ class QuestionItem(_ItemBase):
     question: Headline
     details: LongMarkdown | None = None
     answer: LongMarkdown
+    key_points: KeyPoints | None = None
 
 
 class TaskItem(_ItemBase):
@@ -200,6 +214,7 @@ class TaskItem(_ItemBase):
     question: LongMarkdown
     answer: LongMarkdown
     solution: LongMarkdown
+    key_points: KeyPoints | None = None
 
 
 class ResourceItem(_ItemBase):
