@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from bot.rendering.markdown import render_markdown, utf16_len
+from bot.rendering.markdown import entity_problems, render_markdown, utf16_len
 
 # Telegram's limits (see shared/telegram-bot-api-facts.md); lengths are UTF-16 code units.
 POLL_QUESTION_MAX = 300
@@ -76,6 +76,13 @@ def _renders_within(high: int) -> AfterValidator:
         rendered = render_markdown(markdown)
         if not rendered.text.strip():
             raise PydanticCustomError("rendered_empty", "renders to empty text")
+        problems = entity_problems(rendered)
+        if problems:
+            raise PydanticCustomError(
+                "rendered_entities",
+                "renders to formatting Telegram refuses: {problem}",
+                {"problem": problems[0]},
+            )
         length = utf16_len(rendered.text)
         if length > high:
             raise PydanticCustomError(

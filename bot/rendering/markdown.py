@@ -6,13 +6,18 @@ ever escaped by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import combinations
 
 import telegramify_markdown
 from telegramify_markdown import MessageEntity as LibraryEntity
 from telegramify_markdown import split_entities, utf16_len
 
-__all__ = ["Rendered", "render_markdown", "utf16_len"]
+__all__ = ["Rendered", "entity_problems", "render_markdown", "utf16_len"]
+
+# Telegram shows nothing inside code, and drops these styles where they wrap code.
+CODE_TYPES = frozenset({"code", "pre"})
+STYLE_TYPES = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,71 @@ def styled(text: str, entity_type: str) -> Rendered:
 
 
 def render_markdown(markdown: str) -> Rendered:
-    text, entities = telegramify_markdown.convert(markdown, latex_escape=True)
-    return Rendered(text.strip("\n"), tuple(_from_library(e) for e in entities))
+    text, library_entities = telegramify_markdown.convert(markdown, latex_escape=True)
+    entities = [_from_library(e) for e in library_entities]
+    return _without_styles_over_code(_strip_newlines(text, entities))
+
+
+def entity_problems(rendered: Rendered) -> list[str]:
+    """What Telegram would refuse or drop: entities out of the text, partial overlaps, anything
+    nested in code, styles wrapping code. Empty when the text can be sent as it is."""
+    total = utf16_len(rendered.text)
+    problems = [
+        f"{e.type} at {e.offset}+{e.length} is outside the text of {total} units"
+        for e in rendered.entities if e.length <= 0 or e.offset < 0 or e.offset + e.length > total
+    ]
+    for a, b in combinations(rendered.entities, 2):
+        a_end, b_end = a.offset + a.length, b.offset + b.length
+        if a.offset >= b_end or b.offset >= a_end:
+            continue
+        inside_a = a.offset <= b.offset and b_end <= a_end
+        inside_b = b.offset <= a.offset and a_end <= b_end
+        if not (inside_a or inside_b):
+            problems.append(f"{a.type} and {b.type} overlap partly at {max(a.offset, b.offset)}")
+        elif (a.type in CODE_TYPES and inside_a) or (b.type in CODE_TYPES and inside_b):
+            problems.append(f"{a.type} and {b.type} are nested in code at {max(a.offset, b.offset)}")
+        elif {a.type, b.type} & CODE_TYPES and {a.type, b.type} & STYLE_TYPES:
+            problems.append(f"{a.type} and {b.type} wrap code at {max(a.offset, b.offset)}")
+    return problems
+
+
+def _strip_newlines(text: str, entities: list[Entity]) -> Rendered:
+    """The text without its leading and trailing line feeds, entities moved and cut to match
+    (a code block's blank last line would otherwise leave it running past the end)."""
+    stripped = text.strip("\n")
+    lead = utf16_len(text) - utf16_len(text.lstrip("\n"))
+    total = utf16_len(stripped)
+    kept = []
+    for e in entities:
+        start = min(max(e.offset - lead, 0), total)
+        end = min(max(e.offset + e.length - lead, 0), total)
+        if end > start:
+            kept.append(replace(e, offset=start, length=end - start))
+    return Rendered(stripped, tuple(kept))
+
+
+def _without_styles_over_code(rendered: Rendered) -> Rendered:
+    """``**`x`**`` as plain code: a style over code is dropped by Telegram, so it is cut out of
+    the styled run here (what remains of the run around the code stays styled)."""
+    code = sorted((e.offset, e.offset + e.length) for e in rendered.entities
+                  if e.type in CODE_TYPES)
+    if not code:
+        return rendered
+    entities: list[Entity] = []
+    for e in rendered.entities:
+        if e.type not in STYLE_TYPES:
+            entities.append(e)
+            continue
+        start, end = e.offset, e.offset + e.length
+        for code_start, code_end in code:
+            if code_start >= end or code_end <= start:
+                continue
+            if code_start > start:
+                entities.append(replace(e, offset=start, length=code_start - start))
+            start = max(start, code_end)
+        if end > start:
+            entities.append(replace(e, offset=start, length=end - start))
+    return Rendered(rendered.text, tuple(sorted(entities, key=lambda e: (e.offset, -e.length))))
 
 
 def _from_library(entity: LibraryEntity) -> Entity:

@@ -711,7 +711,33 @@ def check_entities(text: str, entities: Sequence[Any]) -> list[JSONDict]:
         if kind == "custom_emoji" and not raw.get("custom_emoji_id"):
             raise FormattingError("Invalid custom emoji identifier specified")
         result.append(dict(raw))
+    _check_nesting(result)
     return _sort(result)
+
+
+_CODE = frozenset({"code", "pre"})
+_STYLES = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
+
+
+def _check_nesting(entities: Sequence[JSONDict]) -> None:
+    """Entities nest or stay apart; nothing lives in code; a style does not wrap code (Telegram
+    drops it silently, which a test should see as loudly as a refusal)."""
+    for index, a in enumerate(entities):
+        for b in entities[index + 1:]:
+            a_end, b_end = a["offset"] + a["length"], b["offset"] + b["length"]
+            if a["offset"] >= b_end or b["offset"] >= a_end:
+                continue
+            a_holds_b = a["offset"] <= b["offset"] and b_end <= a_end
+            b_holds_a = b["offset"] <= a["offset"] and a_end <= b_end
+            if not (a_holds_b or b_holds_a):
+                raise FormattingError(
+                    f"Entities {a['type']} and {b['type']} intersect partially"
+                )
+            inner, outer = (b, a) if a_holds_b and not (b_holds_a and a["type"] in _CODE) else (a, b)
+            if outer["type"] in _CODE:
+                raise FormattingError(f"Entity {inner['type']} can't be inside {outer['type']}")
+            if inner["type"] in _CODE and outer["type"] in _STYLES:
+                raise FormattingError(f"Entity {outer['type']} can't contain {inner['type']}")
 
 
 def apply_formatting(

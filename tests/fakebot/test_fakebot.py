@@ -235,6 +235,25 @@ async def test_message_validation(bot: Bot, fake_api: FakeBotAPI) -> None:
         await bot.send_message(
             1001, "short", entities=[MessageEntity(type="bold", offset=3, length=5)]
         )
+    with pytest.raises(TelegramBadRequest, match="intersect partially"):
+        await bot.send_message(1001, "bold and italic", entities=[
+            MessageEntity(type="bold", offset=0, length=8),
+            MessageEntity(type="italic", offset=5, length=10),
+        ])
+    with pytest.raises(TelegramBadRequest, match="can't be inside pre"):
+        await bot.send_message(1001, "x = 1", entities=[
+            MessageEntity(type="pre", offset=0, length=5),
+            MessageEntity(type="bold", offset=0, length=1),
+        ])
+    with pytest.raises(TelegramBadRequest, match="bold can't contain code"):
+        await bot.send_message(1001, "E[e] = 0", entities=[
+            MessageEntity(type="bold", offset=0, length=8),
+            MessageEntity(type="code", offset=0, length=8),
+        ])
+    await bot.send_message(1001, "quoted code", entities=[  # a code block in a quote nests
+        MessageEntity(type="blockquote", offset=0, length=11),
+        MessageEntity(type="pre", offset=7, length=4),
+    ])
     with pytest.raises(TelegramBadRequest, match=r"Character '\.' is reserved"):
         await bot.send_message(1001, "Version 1.0", parse_mode="MarkdownV2")
     with pytest.raises(TelegramBadRequest, match='Unsupported start tag "x"'):

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from bot.content.files import read_content_dir
 from bot.content.schema import QuestionItem, QuizItem, TaskItem
-from bot.rendering.markdown import Rendered, plain, render_markdown, styled, utf16_len
+from bot.rendering.markdown import (
+    Entity,
+    Rendered,
+    entity_problems,
+    plain,
+    render_markdown,
+    styled,
+    utf16_len,
+)
 from bot.rendering.posts import MESSAGE_LIMIT, PostStyle, answer_post, question_post
 from bot.services.catalog import Card
+from tests.conftest import REPO_ROOT
 
 STYLE = PostStyle(signature="@ml_bot", answer_label="Ответ", solution_label="Решение",
                   kind_hashtag="задача")
@@ -26,6 +36,37 @@ def test_markdown_becomes_entities_not_markup() -> None:
     assert entity_texts(rendered, "bold") == ["Жирный"]
     assert entity_texts(rendered, "code") == ["код"]
     assert entity_texts(rendered, "pre") == ["x = 1"]
+
+
+def test_a_code_block_ending_in_a_blank_line_stays_within_the_text() -> None:
+    for markdown in ("Текст\n\n```python\nx = 1\n\n```\n", "> цитата\n> ```\n> код\n> ```\n\n"):
+        rendered = render_markdown(markdown)
+        assert entity_problems(rendered) == [], markdown
+        assert entity_texts(rendered, "pre")[0].strip() in {"x = 1", "код"}
+
+
+def test_bold_around_code_is_rendered_as_code_alone() -> None:
+    rendered = render_markdown("**`E[ε | X] = 0`** и **жирный `код` хвост**")
+    assert entity_problems(rendered) == []
+    assert entity_texts(rendered, "code") == ["E[ε | X] = 0", "код"]
+    assert entity_texts(rendered, "bold") == ["жирный ", " хвост"]
+
+
+def test_entity_problems_name_what_telegram_refuses() -> None:
+    past_end = Rendered("short", (Entity("bold", 3, 5),))
+    partly = Rendered("bold italic", (Entity("bold", 0, 6), Entity("italic", 4, 7)))
+    in_code = Rendered("x = 1", (Entity("pre", 0, 5), Entity("bold", 0, 1)))
+    assert "outside the text" in entity_problems(past_end)[0]
+    assert "overlap partly" in entity_problems(partly)[0]
+    assert "nested in code" in entity_problems(in_code)[0]
+
+
+def test_the_whole_bank_renders_to_entities_telegram_accepts() -> None:
+    for sourced in read_content_dir(REPO_ROOT / "content").items:
+        for name in ("details", "explanation", "answer", "solution", "body"):
+            markdown = getattr(sourced.item, name, None)
+            if markdown:
+                assert entity_problems(render_markdown(markdown)) == [], (sourced.item.id, name)
 
 
 def test_concatenation_shifts_entities_by_utf16_units() -> None:
