@@ -380,7 +380,7 @@ class DailyScheduler:
         """Under the answer: a way from the chat to drilling the topic in private."""
         if not self.bot_username:
             return None
-        text = self.i18n.gettext("button-drill-topic", locale=card.content.language.value)
+        text = self.i18n.gettext("button-drill-topic-private", locale=card.content.language.value)
         return link_keyboard(
             [(text, start_link(self.bot_username, topic_payload(card.content.topic)))]
         )

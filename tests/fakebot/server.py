@@ -17,6 +17,7 @@ import copy
 import json
 import logging
 import mimetypes
+import re
 import secrets
 import struct
 import time
@@ -70,6 +71,8 @@ POLL_EXPLANATION_LIMIT = 200
 POLL_EXPLANATION_MAX_LINE_FEEDS = 2
 POLL_DESCRIPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+# What the bot's catalogs use for values filled at run time: "Тренировать: {topic}".
+UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 GET_FILE_LIMIT = 20 * 1024 * 1024
 
 #: Update types Telegram leaves out when ``allowed_updates`` is empty or was never set.
@@ -1464,7 +1467,22 @@ class FakeBotAPI(_Builders):
             raise _bad(too_long)
         if max_line_feeds is not None and text.count("\n") > max_line_feeds:
             raise _bad(f"{text_key} can't contain more than {max_line_feeds} line feeds")
+        self._check_filled(p.method, text, entities)
         return text, entities
+
+    def _check_filled(self, method: str, text: str, entities: Sequence[JSONDict] = ()) -> None:
+        """A catalog placeholder left in the text (``{topic}``) is the bot's bug, not a refusal:
+        Telegram would show it. Recorded as the fake's own failure, so every test that sends it
+        fails. Code is skipped: a snippet may well hold ``{name}``."""
+        units = text.encode("utf-16-le")
+        for entity in entities:
+            if entity["type"] in ("code", "pre"):
+                start, end = 2 * entity["offset"], 2 * (entity["offset"] + entity["length"])
+                units = units[:start] + b" \x00" * (entity["length"]) + units[end:]
+        for placeholder in UNFILLED_PLACEHOLDER.findall(units.decode("utf-16-le")):
+            self.internal_errors.append(
+                f"{method} sent an unfilled placeholder {placeholder} in {text!r}"
+            )
 
     def _markup(self, p: Params) -> JSONDict | None:
         """Validate ``reply_markup``; return what Telegram echoes (inline keyboards only)."""
@@ -1496,6 +1514,7 @@ class FakeBotAPI(_Builders):
                     raise _bad("can't parse inline keyboard button: Text must be a String")
                 if not button["text"].strip():
                     raise _bad("text must be non-empty")
+                self._check_filled("reply_markup", button["text"])
                 present = [key for key in actions if key in button]
                 if not present:
                     raise _bad(

@@ -222,6 +222,21 @@ async def test_send_message(bot: Bot, fake_api: FakeBotAPI) -> None:
 
 
 @pytest.mark.asyncio
+async def test_an_unfilled_catalog_placeholder_fails_the_test_that_sent_it(
+    bot: Bot, fake_api: FakeBotAPI
+) -> None:
+    await bot.send_message(1001, "print(f'{name}')", entities=[
+        MessageEntity(type="code", offset=0, length=16),
+    ])
+    assert fake_api.internal_errors == []  # code may hold braces
+    await bot.send_message(1001, "Тренировать: {topic}", reply_markup=InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Тренировать: {topic}", url="https://t.me/x")]]
+    ))
+    assert len(fake_api.internal_errors) == 2
+    assert "{topic}" in fake_api.internal_errors[0]
+    fake_api.internal_errors.clear()
+
+
 async def test_message_validation(bot: Bot, fake_api: FakeBotAPI) -> None:
     with pytest.raises(TelegramBadRequest, match="message text is empty"):
         await bot.send_message(1001, "   ")

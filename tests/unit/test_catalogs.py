@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from babel.messages.pofile import read_po
 
@@ -84,3 +85,11 @@ def test_both_languages_render_every_key() -> None:
             rendered = i18n.gettext(key, locale=locale)
             assert rendered != key, f"{key} is not compiled for {locale}"
             assert rendered.format(**values), key
+
+
+def test_no_key_is_defined_twice() -> None:
+    # read_po keeps one of two entries silently: a second meaning would shadow the first.
+    for locale in ("ru", "en"):
+        source = (LOCALES / locale / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+        keys = Counter(re.findall(r'^msgid "(.+)"$', source, re.MULTILINE))
+        assert [key for key, count in keys.items() if count > 1] == [], locale

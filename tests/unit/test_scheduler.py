@@ -59,7 +59,8 @@ def scheduler_for(
     aiogram_bot: Bot, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> Callable[..., DailyScheduler]:
     def build(**options: Any) -> DailyScheduler:
-        settings: dict[str, Any] = {"grace": timedelta(hours=3), "rng": Random(7)}
+        settings: dict[str, Any] = {"grace": timedelta(hours=3), "rng": Random(7),
+                                    "bot_username": "drill_bot"}
         settings.update(options)
         return DailyScheduler(bot=aiogram_bot, session_factory=session_factory,
                               i18n=create_i18n("ru"), signature="@drill_bot", clock=clock,
@@ -382,6 +383,9 @@ async def test_the_quiz_is_closed_and_answered_in_a_reply_with_the_share_of_righ
     answer = posts(fake_api, GROUP)[-1]
     assert answer["reply_to_message"]["message_id"] == quiz["message_id"]
     assert answer["text"].startswith("📊 Правильно ответили 67% (2 из 3)")
+    (button,) = answer["reply_markup"]["inline_keyboard"][0]
+    assert button["text"] == "🎯 Тренировать тему в личке"
+    assert button["url"].startswith("https://t.me/drill_bot?start=")
     await scheduler.run_due()
     assert len(posts(fake_api, GROUP)) == 2
 
