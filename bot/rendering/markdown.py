@@ -88,14 +88,15 @@ def entity_problems(rendered: Rendered) -> list[str]:
         a_end, b_end = a.offset + a.length, b.offset + b.length
         if a.offset >= b_end or b.offset >= a_end:
             continue
+        at = max(a.offset, b.offset)
         inside_a = a.offset <= b.offset and b_end <= a_end
         inside_b = b.offset <= a.offset and a_end <= b_end
         if not (inside_a or inside_b):
-            problems.append(f"{a.type} and {b.type} overlap partly at {max(a.offset, b.offset)}")
+            problems.append(f"{a.type} and {b.type} overlap partly at {at}")
         elif (a.type in CODE_TYPES and inside_a) or (b.type in CODE_TYPES and inside_b):
-            problems.append(f"{a.type} and {b.type} are nested in code at {max(a.offset, b.offset)}")
+            problems.append(f"{a.type} and {b.type} are nested in code at {at}")
         elif {a.type, b.type} & CODE_TYPES and {a.type, b.type} & STYLE_TYPES:
-            problems.append(f"{a.type} and {b.type} wrap code at {max(a.offset, b.offset)}")
+            problems.append(f"{a.type} and {b.type} wrap code at {at}")
     return problems
 
 
