@@ -733,8 +733,9 @@ def _check_nesting(entities: Sequence[JSONDict]) -> None:
                 raise FormattingError(
                     f"Entities {a['type']} and {b['type']} intersect partially"
                 )
-            same_range = a_holds_b and b_holds_a
-            inner, outer = (b, a) if a_holds_b and not (same_range and a["type"] in _CODE) else (a, b)
+            # Of two entities over the same range, code is the inner one.
+            a_is_outer = a_holds_b and not (b_holds_a and a["type"] in _CODE)
+            inner, outer = (b, a) if a_is_outer else (a, b)
             if outer["type"] in _CODE:
                 raise FormattingError(f"Entity {inner['type']} can't be inside {outer['type']}")
             if inner["type"] in _CODE and outer["type"] in _STYLES:
