@@ -1,18 +1,24 @@
 """Private drills: which item a learner gets next, what was shown to them, and /drill sessions.
 
-The next card, in order:
+A drill (``/drill``, reminders) serves, in order:
 
 1. a due review (rated before, due now), the most overdue first;
 2. a new item (never shown), while fewer than the learner's daily cap were introduced since
    their local midnight;
-3. an item shown before but never rated (a skipped quiz, say): it was counted as new already;
-4. with ``practice`` (the /quiz, /question, /task commands, which always serve something):
-   the rated card due soonest, then a new item beyond the cap.
+3. an item shown before but never rated (a skipped quiz, say): it was counted as new already.
+
+Practice (``/quiz``, ``/question``, ``/task`` and their "Next") is a learner asking for more, so
+it always serves something and never the card they have just seen (within the hour), unless
+it is the only one:
+
+1. a due review, the most overdue first;
+2. a new item, whatever the daily cap (the cap paces what drills introduce);
+3. the item seen longest ago, so that every item comes round before any comes back.
 
 Every step is one small query over indexes: cards by (user, due), items by primary key, the
-card of (user, item) by primary key. A new item is the first unseen one at or after a random
-item id (wrapping around), so no step counts or loads the bank; an item right after a long run
-of seen ones is a little likelier, and every item is reached.
+card of (user, item) by primary key, views by (user, shown). A new item is the first unseen one
+at or after a random item id (wrapping around), so no step counts or loads the bank; an item
+right after a long run of seen ones is a little likelier, and every item is reached.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from random import Random
 
 from sqlalchemy import ColumnElement, delete, exists, func, select
@@ -35,6 +42,9 @@ from bot.services.srs import new_card
 
 REVIEWABLE_KINDS = frozenset({Kind.QUIZ, Kind.QUESTION, Kind.TASK})
 DRILL_SIZE = 10
+# The card shown last within this sitting is not served again by "Next" (a card graded
+# "Again" is due a minute later); one left on screen since yesterday may come back when due.
+JUST_SEEN = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -84,20 +94,77 @@ async def choose_item(
     topics = frozenset({topic_id}) if topic_id else learner.topic_ids
     allowed = CardFilter(frozenset(kinds), topics).condition()
     user = learner.user_id
-    rated = ReviewCard.reps > 0
-    item_id = await _first_card(session, user, allowed, rated & (ReviewCard.due <= now))
-    if item_id is None and await introduced_since(
-        session, user, learner.local_day_start(now)
-    ) < learner.new_cards_per_day:
+    if practice:
+        return await _practice_item(session, user, allowed, now, rng)
+    item_id = await _first_card(session, user, allowed, ReviewCard.reps > 0,
+                                due_by=now)
+    if item_id is None and await _under_daily_cap(session, learner, now):
         item_id = await _new_item(session, user, allowed, rng)
     if item_id is None:
         item_id = await _first_card(session, user, allowed, ReviewCard.reps == 0,
                                     order=ReviewCard.introduced_at)
-    if item_id is None and practice:
-        item_id = await _first_card(session, user, allowed, rated)
-        if item_id is None:
-            item_id = await _new_item(session, user, allowed, rng)
     return item_id
+
+
+async def _practice_item(
+    session: AsyncSession, user_id: int, allowed: ColumnElement[bool], now: datetime,
+    rng: Random,
+) -> int | None:
+    just_seen = await session.scalar(
+        select(ItemView.item_id)
+        .where((ItemView.user_id == user_id) & (ItemView.shown_at > now - JUST_SEEN))
+        .order_by(ItemView.shown_at.desc(), ItemView.id.desc()).limit(1)
+    )
+    others = allowed if just_seen is None else allowed & (Item.id != just_seen)
+    item_id = await _first_card(session, user_id, others, ReviewCard.reps > 0, due_by=now)
+    if item_id is None:
+        item_id = await _new_item(session, user_id, allowed, rng)
+    if item_id is None:
+        item_id = await _seen_longest_ago(session, user_id, others)
+    if item_id is None and just_seen is not None:
+        item_id = await session.scalar(select(Item.id).where(allowed & (Item.id == just_seen)))
+    return item_id
+
+
+async def _under_daily_cap(session: AsyncSession, learner: Learner, now: datetime) -> bool:
+    introduced = await introduced_since(session, learner.user_id, learner.local_day_start(now))
+    return introduced < learner.new_cards_per_day
+
+
+async def _seen_longest_ago(
+    session: AsyncSession, user_id: int, allowed: ColumnElement[bool]
+) -> int | None:
+    return await session.scalar(
+        select(ItemView.item_id)
+        .join(Item, Item.id == ItemView.item_id)
+        .where((ItemView.user_id == user_id) & allowed)
+        .group_by(ItemView.item_id)
+        .order_by(func.max(ItemView.shown_at), ItemView.item_id)
+        .limit(1)
+    )
+
+
+class NoCardReason(StrEnum):
+    """Why a drill has nothing to serve: the learner is told which."""
+
+    NO_ITEMS = "no-items"  # nothing of these kinds in these topics
+    DAILY_CAP = "daily-cap"  # unseen items wait for tomorrow's cap
+    ALL_DONE = "all-done"  # every item seen, none due
+
+
+async def why_no_card(
+    session: AsyncSession, learner: Learner, kinds: Collection[Kind], now: datetime,
+    *, topic_id: str | None = None,
+) -> NoCardReason:
+    topics = frozenset({topic_id}) if topic_id else learner.topic_ids
+    allowed = CardFilter(frozenset(kinds), topics).condition()
+    if await session.scalar(select(Item.id).where(allowed).limit(1)) is None:
+        return NoCardReason.NO_ITEMS
+    unseen = ~exists().where((ReviewCard.user_id == learner.user_id)
+                             & (ReviewCard.item_id == Item.id))
+    if await session.scalar(select(Item.id).where(allowed & unseen).limit(1)) is not None:
+        return NoCardReason.DAILY_CAP
+    return NoCardReason.ALL_DONE
 
 
 async def _first_card(
@@ -106,7 +173,10 @@ async def _first_card(
     allowed: ColumnElement[bool],
     condition: ColumnElement[bool],
     order: QueryableAttribute[datetime] = ReviewCard.due,
+    due_by: datetime | None = None,
 ) -> int | None:
+    if due_by is not None:
+        condition &= ReviewCard.due <= due_by
     return await session.scalar(
         select(ReviewCard.item_id)
         .join(Item, Item.id == ReviewCard.item_id)
@@ -203,6 +273,8 @@ class DrillSummary:
     answered: int
     correct: int
     due_tomorrow: int
+    size: int = DRILL_SIZE
+    ended_early: NoCardReason | None = None  # why fewer than ``size`` cards were served
 
 
 async def start_drill(
@@ -248,6 +320,12 @@ async def finish_drill(session: AsyncSession, learner: Learner, now: datetime) -
     the learner's local tomorrow."""
     drill = await session.get(DrillSession, learner.user_id)
     since, served = (drill.started_at, drill.served) if drill else (now, 0)
+    size = drill.size if drill else DRILL_SIZE
+    ended_early = (
+        await why_no_card(session, learner, REVIEWABLE_KINDS, now,
+                          topic_id=drill.topic_id if drill else None)
+        if served < size else None
+    )
     user = learner.user_id
     quiz_answers = (
         await session.execute(
@@ -271,4 +349,5 @@ async def finish_drill(session: AsyncSession, learner: Learner, now: datetime) -
     )
     await session.execute(delete(DrillSession).where(DrillSession.user_id == user))
     return DrillSummary(served=served, answered=quiz_answers[0] + grades[0],
-                        correct=quiz_answers[1] + grades[1], due_tomorrow=due or 0)
+                        correct=quiz_answers[1] + grades[1], due_tomorrow=due or 0,
+                        size=size, ended_early=ended_early)

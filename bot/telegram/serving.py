@@ -123,12 +123,20 @@ async def serve_drill_step(
                         now=now, i18n=i18n, signature=signature)
         return
     summary = await finish_drill(session, learner, now)
+    reason = (
+        _("drill-why-" + summary.ended_early.value).format(cap=learner.new_cards_per_day)
+        if summary.ended_early else ""
+    )
     if summary.served == 0:
-        await bot.send_message(chat_id, _("drill-nothing-due"))
+        await bot.send_message(chat_id, reason)
         return
-    await bot.send_message(chat_id, _("drill-summary").format(
+    text = _("drill-summary").format(
         answered=summary.answered, correct=summary.correct, due_tomorrow=summary.due_tomorrow
-    ))
+    )
+    if reason:
+        ended = _("drill-ended-early").format(served=summary.served, size=summary.size)
+        text = f"{text}\n\n{ended} {reason}"
+    await bot.send_message(chat_id, text)
 
 
 async def post_quiz(

@@ -125,3 +125,24 @@ async def test_deep_links_open_an_item_or_a_topic_drill(
     assert await running_bot.stop() == 0
     assert database.query("SELECT topic_id FROM drill_sessions WHERE user_id = :user",
                           user=ALICE_ID) == [("regularization",)]
+
+
+async def test_asking_for_more_never_brings_back_the_card_just_answered(
+    running_bot: BotProcess, alice: Learner,
+) -> None:
+    alice.api.send_text(alice.user, "/drill 10")
+    card = await next_card(alice)
+    for _ in range(4):  # the whole bank: two quizzes, a question, a task
+        card = await answer_and_continue(alice, card)
+    summary = card.params["text"]
+    assert summary.startswith("🏁 Тренировка окончена.")
+    assert "Тренировка вышла короче: 4 из 10." in summary
+    assert "Вы уже видели все вопросы выбранных тем" in summary
+
+    quiz = await alice.says("/quiz", expect="sendPoll")
+    asked = [quiz.params["question"]]
+    for _ in range(3):  # "Next" after each answer, every quiz rated "right" minutes ago
+        quiz = await answer_and_continue(alice, quiz)
+        asked.append(quiz.params["question"])
+    assert all(a != b for a, b in zip(asked, asked[1:], strict=False)), asked
+    assert len(set(asked)) == 2

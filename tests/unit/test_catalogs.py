@@ -8,6 +8,7 @@ from collections import Counter
 from babel.messages.pofile import read_po
 
 from bot.content.schema import Kind
+from bot.services.drill import NoCardReason
 from bot.services.grades import Grade
 from bot.telegram.commands import PRIVATE_COMMANDS
 from bot.telegram.i18n import create_i18n
@@ -43,6 +44,7 @@ KNOWN_FAMILIES = {
     "command-": PRIVATE_COMMANDS,
     "button-grade-": tuple(grade.value for grade in Grade),
     "hashtag-kind-": tuple(kind.value for kind in Kind),
+    "drill-why-": tuple(reason.value for reason in NoCardReason),
 }
 
 

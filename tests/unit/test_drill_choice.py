@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from random import Random
 
@@ -10,15 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Kind
-from bot.db.models import Item
+from bot.db.models import Item, ItemView
 from bot.services.content_sync import sync_content
+from bot.services.catalog import load_card
 from bot.services.drill import (
+    NoCardReason,
     choose_item,
     finish_drill,
     introduced_since,
     next_drill_card,
     record_view,
     start_drill,
+    why_no_card,
 )
 from bot.services.learners import (
     Learner,
@@ -97,7 +101,93 @@ async def test_practice_commands_always_serve_something(session: AsyncSession) -
     assert await pick(session, capped, EVENING, practice=True) is not None
     await show(session, capped, ids["m0"], EVENING)
     await review(session, capped.user_id, ids["m0"], Rating.Easy, EVENING)
-    assert await pick(session, capped, EVENING, practice=True) == ids["m0"]  # review ahead
+    # Asked for more, the learner gets an unseen quiz beyond the cap, not the one just rated.
+    assert await pick(session, capped, EVENING, practice=True) not in {ids["m0"], None}
+
+
+async def practise(
+    session: AsyncSession, user: Learner, times: int, kinds: frozenset[Kind] = QUIZ,
+    *, grade: Rating = Rating.Easy,
+) -> list[int]:
+    """A learner pressing "Next" ``times`` times, a minute apart, rating each card."""
+    served = []
+    for step in range(times):
+        at = EVENING + timedelta(minutes=step)
+        item_id = await pick(session, user, at, kinds, practice=True, seed=step)
+        assert item_id is not None
+        served.append(item_id)
+        await show(session, user, item_id, at)
+        await review(session, user.user_id, item_id, grade, at)
+    return served
+
+
+async def test_next_in_practice_shows_every_item_before_any_comes_back(
+    session: AsyncSession,
+) -> None:
+    items = [quiz(f"m{n}") for n in range(21)]
+    await sync_content(session, TOPICS, items, EVENING)
+    alice = learner(1, new_cards_per_day=0, topic_ids=frozenset({"metrics"}))
+    served = await practise(session, alice, 30)
+    assert len(set(served[:21])) == 21
+    assert all(a != b for a, b in itertools.pairwise(served))
+    assert served[21:] == served[:9]  # then round again, the one seen longest ago first
+
+
+async def test_next_never_repeats_the_card_just_seen_and_due_reviews_still_come_first(
+    session: AsyncSession,
+) -> None:
+    ids = await bank(session)
+    alice = learner(1, new_cards_per_day=0, topic_ids=frozenset({"metrics"}))
+    long_ago = EVENING - timedelta(days=30)
+    await show(session, alice, ids["m2"], long_ago)
+    await review(session, alice.user_id, ids["m2"], Rating.Good, long_ago)
+    # Grading "Again" makes a card due in a minute: still not the next one.
+    served = await practise(session, alice, 6, grade=Rating.Again)
+    assert served[0] == ids["m2"]  # overdue for a month: first
+    assert all(a != b for a, b in itertools.pairwise(served))
+
+
+async def test_a_single_item_topic_serves_that_item_again(session: AsyncSession) -> None:
+    await bank(session)
+    alice = learner(1, new_cards_per_day=0)
+    served = await practise(session, alice, 3, frozenset({Kind.QUESTION}))
+    assert len(set(served)) == 1
+
+
+async def test_a_drill_that_serves_less_than_asked_says_why(session: AsyncSession) -> None:
+    ids = await bank(session)
+    alice = learner(1, new_cards_per_day=2)
+    await start_drill(session, 1, EVENING, size=3, topic_id="sql")
+    for _ in range(3):
+        card = await next_drill_card(session, alice, EVENING, Random(0))
+        if card is None:
+            break
+        await record_view(session, 1, card.id, card.content.kind, EVENING)
+        await review(session, 1, card.id, Rating.Easy, EVENING)
+    summary = await finish_drill(session, alice, EVENING)
+    assert (summary.served, summary.size) == (2, 3)
+    assert summary.ended_early is NoCardReason.DAILY_CAP
+
+    roomy = learner(1, new_cards_per_day=10)
+    await start_drill(session, 1, EVENING, size=3, topic_id="sql")
+    assert await next_drill_card(session, roomy, EVENING, Random(0)) == await load_card(
+        session, (set(ids[f"s{n}"] for n in range(3)) - (await seen(session, 1))).pop())
+    assert await why_no_card(session, roomy, QUIZ, EVENING, topic_id="sql") is (
+        NoCardReason.DAILY_CAP)
+
+
+async def seen(session: AsyncSession, user_id: int) -> set[int]:
+    return set(await session.scalars(select(ItemView.item_id).where(ItemView.user_id == user_id)))
+
+
+async def test_why_a_drill_has_nothing_names_the_cause(session: AsyncSession) -> None:
+    await bank(session)
+    alice = learner(1, new_cards_per_day=10, topic_ids=frozenset({"sql"}))
+    questions = frozenset({Kind.QUESTION})
+    assert await why_no_card(session, alice, questions, EVENING) is NoCardReason.NO_ITEMS
+    assert await why_no_card(session, alice, QUIZ, EVENING) is NoCardReason.DAILY_CAP
+    await practise(session, alice, 3)
+    assert await why_no_card(session, alice, QUIZ, EVENING) is NoCardReason.ALL_DONE
 
 
 async def test_a_skipped_item_returns_after_the_new_ones_without_counting_twice(
