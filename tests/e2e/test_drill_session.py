@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.databases import Database
@@ -144,5 +146,5 @@ async def test_asking_for_more_never_brings_back_the_card_just_answered(
     for _ in range(3):  # "Next" after each answer, every quiz rated "right" minutes ago
         quiz = await answer_and_continue(alice, quiz)
         asked.append(quiz.params["question"])
-    assert all(a != b for a, b in zip(asked, asked[1:], strict=False)), asked
+    assert all(a != b for a, b in itertools.pairwise(asked)), asked
     assert len(set(asked)) == 2
