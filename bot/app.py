@@ -62,10 +62,12 @@ from bot.services.content_sync import sync_content
 from bot.services.interview import TimeLimits
 from bot.services.polls import PollCache
 from bot.services.roles import Role, editor_ids
+from bot.shutdown import Shutdown
 from bot.telegram.commands import set_admin_commands, set_bot_commands
 from bot.telegram.fsm_storage import DatabaseStorage
 from bot.telegram.group_answers import GroupAnswers
 from bot.telegram.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
+from bot.telegram.kept_updates import DatabaseUnfinishedUpdates
 from bot.telegram.metrics import BotApiMetrics, BotMetrics, UpdateMetrics
 from bot.telegram.middlewares import (
     DbSessionMiddleware,
@@ -84,9 +86,6 @@ if TYPE_CHECKING:
     from bot.telegram.redis_storage import LingeringRedisStorage
 
 logger = logging.getLogger(__name__)
-
-SHUTDOWN_GRACE_SECONDS = 20.0
-
 
 def create_dispatcher(
     *,
@@ -272,6 +271,7 @@ async def run(settings: Settings) -> None:
         )
         reminder_task: asyncio.Task[None] | None = None
         scheduler_task: asyncio.Task[None] | None = None
+        shutdown = Shutdown(settings.shutdown_grace_seconds)
 
         async def on_startup(bot: Bot) -> None:
             nonlocal reminder_task, scheduler_task
@@ -279,18 +279,19 @@ async def run(settings: Settings) -> None:
             await set_admin_menus(bot, i18n, session_factory, settings.admin_ids)
             reminder_task = asyncio.create_task(reminder_loop.run(), name="reminders")
             scheduler_task = asyncio.create_task(scheduler.run(), name="daily-scheduler")
+            # The broadcast's page in flight finishes while the updates in hand do.
+            shutdown.on_begin(scheduler.stop)
 
         async def on_shutdown() -> None:
-            if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
-                logger.warning("stopped with updates still in flight after %ss",
-                               SHUTDOWN_GRACE_SECONDS)
+            if not await in_flight.wait_idle(shutdown.remaining()):
+                logger.warning("stopped with updates still in flight after the grace period")
             await answer_recorder.close()
             if reminder_task is not None:  # a claimed reminder is skipped, never sent twice
                 reminder_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await reminder_task
             if scheduler_task is not None:
-                await _stop_scheduler(scheduler, scheduler_task)
+                await _stop_scheduler(scheduler, scheduler_task, shutdown.remaining())
 
         dispatcher.startup.register(on_startup)
         dispatcher.shutdown.register(on_shutdown)
@@ -299,11 +300,13 @@ async def run(settings: Settings) -> None:
             await serve_webhook(
                 dispatcher, bot, url=str(settings.webhook_url),
                 secret=settings.webhook_secret_token(), host=settings.webhook_host,
-                port=settings.webhook_port, ops=ops,
+                port=settings.webhook_port, ops=ops, shutdown=shutdown,
             )
             return
         async with serving_ops(ops, settings.webhook_host, settings.metrics_port):
-            await poll(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types())
+            await poll(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types(),
+                       shutdown=shutdown,
+                       unfinished=DatabaseUnfinishedUpdates(session_factory, utc_now))
     finally:
         await bot.session.close()
         if fsm_storage is not None:
@@ -325,12 +328,14 @@ async def set_admin_menus(
         await set_admin_commands(bot, i18n, user_id, Role.EDITOR)
 
 
-async def _stop_scheduler(scheduler: DailyScheduler, task: asyncio.Task[None]) -> None:
+async def _stop_scheduler(
+    scheduler: DailyScheduler, task: asyncio.Task[None], seconds: float
+) -> None:
     """Let the page of posts in flight finish (so it is not lost), then cancel."""
     scheduler.stop()
-    done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_GRACE_SECONDS)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
     if not done:
-        logger.warning("daily scheduler still busy after %ss; cancelled", SHUTDOWN_GRACE_SECONDS)
+        logger.warning("daily scheduler still busy at the end of the grace period; cancelled")
         task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

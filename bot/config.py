@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.shutdown import DEFAULT_GRACE_SECONDS
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
 DEFAULT_IMPORT_MAX_BYTES = 1_000_000
 DEFAULT_TIMEZONE = "Europe/Moscow"
@@ -66,6 +68,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Quiz answers stored per transaction at most; 1 stores each on its own (a baseline).
     answer_batch_size: int = Field(default=ANSWER_BATCH_SIZE, ge=1, le=500)
+    # From SIGTERM to exit at most: docker stop sends SIGKILL 10 s after SIGTERM.
+    shutdown_grace_seconds: float = Field(default=DEFAULT_GRACE_SECONDS, gt=0, le=600)
 
     @field_validator("bot_token")
     @classmethod

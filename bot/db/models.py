@@ -187,7 +187,11 @@ class ItemView(Base):
     """An open question or task shown to a learner: what "seen" means for them."""
 
     __tablename__ = "item_views"
-    __table_args__ = (Index("ix_item_views_user_item", "user_id", "item_id"),)
+    __table_args__ = (
+        Index("ix_item_views_user_item", "user_id", "item_id"),
+        # "The card just seen" is a learner's latest view.
+        Index("ix_item_views_user_shown", "user_id", "shown_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger)
@@ -431,3 +435,23 @@ class ItemPin(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class KeptUpdate(Base):
+    """An update a stop cut off after Telegram saw it confirmed: handled at the next start."""
+
+    __tablename__ = "kept_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]]
+    kept_at: Mapped[datetime]
+
+
+class HandledUpdate(Base):
+    """An update whose transaction committed: Telegram may deliver it again (after a timeout
+    or a crash) for as long as it keeps updates, and a repeat must not act twice."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(index=True)

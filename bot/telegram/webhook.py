@@ -1,9 +1,14 @@
 """Webhook mode: Telegram POSTs updates to us; plus the operator's /healthz and /metrics.
 
-Every update is handled before its HTTP answer (``handle_in_background=False``): a 200 then
-means the update's transaction has committed, so an update Telegram saw acknowledged is never
-lost to a crash, and a failed one (HTTP 500) or one cut off by a crash is delivered again. That
-is the same at-least-once delivery as polling, where the offset moves on only after the batch.
+Every update is handled before its HTTP answer, however long that takes: a 200 means the
+update's transaction has committed, so an update Telegram saw acknowledged is never lost to a
+crash, and one cut off (by a crash, or by the end of a stop's grace period: HTTP 503) is
+delivered again. aiogram's own handler answers 200 after 55 s with the update still queued, so
+this one does not use it. The same update arriving again while it is being handled (Telegram
+timed out and retried) waits for the first and gets its answer.
+
+What can never be handled (a body that is not JSON, not an object, not an update) is logged and
+answered 200: Telegram retries any other status for hours. 5xx means "try again later" only.
 
 Several replicas serve one webhook URL behind a proxy, so a replica that stops leaves the
 webhook alone (no deleteWebhook): the others keep serving it.
@@ -13,26 +18,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.shutdown import Shutdown
 from bot.telegram.metrics import BotMetrics
 
 logger = logging.getLogger(__name__)
 
 HEALTH_CHECK_SECONDS = 3.0
-# In-flight requests get this long after the updates they carry are done (the dispatcher's
-# shutdown already waited for those).
-SERVER_SHUTDOWN_SECONDS = 5.0
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Requests still open once their updates are done or cancelled get this long to be answered.
+SERVER_SHUTDOWN_SECONDS = 0.5
 
 
 class OpsEndpoints:
@@ -62,6 +72,80 @@ class OpsEndpoints:
                             headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+class WebhookUpdates:
+    """The webhook's POST handler: each update handled before its answer."""
+
+    def __init__(
+        self, dispatcher: Dispatcher, bot: Bot, secret: str, shutdown: Shutdown
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.secret = secret
+        self.shutdown = shutdown
+        self.in_flight: dict[int, asyncio.Task[None]] = {}
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if not secrets.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret):
+            return web.Response(status=401, text="Unauthorized")
+        if self.shutdown.started:
+            return _try_later("stopping")
+        body = await request.read()
+        update = self._parse(body)
+        if update is None:
+            logger.warning("dropped a webhook body that is not an update (%d bytes)", len(body))
+            return web.json_response({})
+        task = self.in_flight.get(update.update_id)
+        if task is None:
+            task = asyncio.create_task(self._feed(update))
+            self.in_flight[update.update_id] = task
+            task.add_done_callback(lambda _: self.in_flight.pop(update.update_id, None))
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():  # cut off by the end of the grace period
+                return _try_later("stopped before the update was handled")
+            raise
+        except Exception:
+            logger.exception("update %s failed; Telegram will deliver it again",
+                             update.update_id)
+            return _try_later("failed")
+        return web.json_response({})
+
+    async def finish(self) -> None:
+        """Let the updates in hand finish within the grace period; cancel the rest."""
+        if not self.in_flight:
+            return
+        _, running = await asyncio.wait(self.in_flight.values(),
+                                        timeout=self.shutdown.remaining())
+        for task in running:
+            task.cancel()
+        if running:
+            logger.warning("%d updates still running when the grace period ended: cancelled, "
+                           "Telegram delivers them again", len(running))
+        await asyncio.gather(*running, return_exceptions=True)
+
+    def _parse(self, body: bytes) -> Update | None:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, nested past reason
+            return None
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return None
+        try:
+            return Update.model_validate(data, context={"bot": self.bot})
+        except (ValidationError, RecursionError):
+            return None
+
+    async def _feed(self, update: Update) -> None:
+        response = await self.dispatcher.feed_update(self.bot, update)
+        if isinstance(response, TelegramMethod):
+            await self.bot(response)
+
+
+def _try_later(reason: str) -> web.Response:
+    return web.json_response({"ok": False, "description": reason}, status=503)
+
+
 async def serve_webhook(
     dispatcher: Dispatcher,
     bot: Bot,
@@ -71,19 +155,18 @@ async def serve_webhook(
     host: str,
     port: int,
     ops: OpsEndpoints,
+    shutdown: Shutdown,
 ) -> None:
-    """Serve the webhook until SIGTERM/SIGINT, then stop accepting and let in-flight updates
-    finish (the dispatcher's shutdown handlers wait for them)."""
+    """Serve the webhook until SIGTERM/SIGINT, then stop accepting and give the updates in
+    flight the grace period."""
     app = web.Application()
-    # Registered first, so on shutdown the dispatcher waits for in-flight updates before the
-    # request handler closes the Bot API session they may still use.
-    setup_application(app, dispatcher, bot=bot)
-    SimpleRequestHandler(
-        dispatcher, bot, handle_in_background=False, secret_token=secret
-    ).register(app, path=urlsplit(url).path or "/")
+    updates = WebhookUpdates(dispatcher, bot, secret, shutdown)
+    app.router.add_post(urlsplit(url).path or "/", updates.handle)
     ops.register(app)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SERVER_SHUTDOWN_SECONDS)
-    await runner.setup()  # the dispatcher's startup: menus, scheduler
+    await runner.setup()
+    workflow_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
+    await dispatcher.emit_startup(bot=bot, **workflow_data)  # menus, scheduler
     try:
         await web.TCPSite(runner, host, port).start()
         # Only once we listen: Telegram starts delivering right away.
@@ -92,10 +175,12 @@ async def serve_webhook(
             drop_pending_updates=False,
         )
         logger.info("webhook mode: listening on %s:%s for %s", host, port, url)
-        await _until_signalled()
+        await _until_signalled(shutdown)
         logger.info("stopping: no new updates, finishing the ones in flight")
+        await updates.finish()
     finally:
         await runner.cleanup()
+        await dispatcher.emit_shutdown(bot=bot, **workflow_data)
 
 
 @contextlib.asynccontextmanager
@@ -116,14 +201,13 @@ async def serving_ops(ops: OpsEndpoints, host: str, port: int | None) -> AsyncIt
         await runner.cleanup()
 
 
-async def _until_signalled() -> None:
-    stop = asyncio.Event()
+async def _until_signalled(shutdown: Shutdown) -> None:
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for signum in signals:
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, shutdown.begin)
     try:
-        await stop.wait()
+        await shutdown.stopping.wait()
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)

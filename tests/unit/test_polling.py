@@ -8,6 +8,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, PollAnswer
 from aiogram.utils.backoff import BackoffConfig
 
+from bot.shutdown import Shutdown
 from bot.telegram.polling import poll
 from tests.fakebot import FakeBotAPI, make_user
 from tests.fakebot.server import server_error
@@ -40,11 +41,11 @@ def answers(api: FakeBotAPI, count: int) -> list[int]:
 
 
 def polling(
-    dispatcher: Dispatcher, bot: Bot, stop: asyncio.Event
+    dispatcher: Dispatcher, bot: Bot, stop: Shutdown
 ) -> asyncio.Task[None]:
     return asyncio.create_task(poll(dispatcher, bot,
                                     allowed_updates=dispatcher.resolve_used_update_types(),
-                                    polling_timeout=1, backoff_config=NO_WAIT, stop=stop))
+                                    polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop))
 
 
 async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
@@ -54,7 +55,7 @@ async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
     dispatcher = Dispatcher()
     dispatcher.poll_answer.register(handler.handle)
     ids = answers(fake_api, 3)
-    stop = asyncio.Event()
+    stop = Shutdown()
     task = polling(dispatcher, aiogram_bot, stop)
 
     await handler.entered.wait()
@@ -68,7 +69,7 @@ async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
         "getUpdates", lambda call: call.params.get("offset") == ids[-1] + 1
     )
     assert fake_api.unconfirmed_count == 0
-    stop.set()
+    stop.begin()
     await task
 
 
@@ -88,13 +89,13 @@ async def test_other_updates_finish_in_the_background_and_a_stop_waits_for_them(
     (update,) = fake_api.push_updates("callback_query", [
         {"id": "press-1", "from": make_user(78, "Pavel"), "chat_instance": "c", "data": "next"}
     ])
-    stop = asyncio.Event()
+    stop = Shutdown()
     task = polling(dispatcher, aiogram_bot, stop)
 
     await fake_api.wait_for_call(
         "getUpdates", lambda call: call.params.get("offset") == int(update["update_id"]) + 1
     )  # the press is still being handled: it does not hold up the answers behind it
-    stop.set()
+    stop.begin()
     for _ in range(20):
         await asyncio.sleep(0)
     assert not task.done()
@@ -120,7 +121,7 @@ async def test_a_page_s_other_updates_start_once_its_answers_are_handled(
         {"id": "press-1", "from": make_user(78, "Pavel"), "chat_instance": "c", "data": "next"}
     ])
     answers(fake_api, 2)
-    stop = asyncio.Event()
+    stop = Shutdown()
     task = polling(dispatcher, aiogram_bot, stop)
 
     await handler.entered.wait()
@@ -128,7 +129,7 @@ async def test_a_page_s_other_updates_start_once_its_answers_are_handled(
         await asyncio.sleep(0)
     assert pressed == []  # its queries would slow down the answers' write
     handler.release.set()
-    stop.set()
+    stop.begin()
     await task
     assert pressed == ["next"]
 
@@ -146,11 +147,11 @@ async def test_a_stop_lets_the_page_in_hand_finish_and_confirms_it(
 
     dispatcher.shutdown.register(on_shutdown)
     answers(fake_api, 2)
-    stop = asyncio.Event()
+    stop = Shutdown()
     task = polling(dispatcher, aiogram_bot, stop)
     await handler.entered.wait()
 
-    stop.set()
+    stop.begin()
     for _ in range(20):
         await asyncio.sleep(0)
     assert not task.done()
@@ -169,11 +170,11 @@ async def test_a_failed_request_is_retried(fake_api: FakeBotAPI, aiogram_bot: Bo
     dispatcher.poll_answer.register(handler.handle)
     fake_api.fail_next("getUpdates", server_error(502), times=2)
     answers(fake_api, 1)
-    stop = asyncio.Event()
+    stop = Shutdown()
     task = polling(dispatcher, aiogram_bot, stop)
 
     await handler.entered.wait()
-    stop.set()
+    stop.begin()
     await task
 
     assert handler.finished == ["poll-0"]
