@@ -27,8 +27,9 @@ class DatabaseUnfinishedUpdates:
         async with self.session_factory() as session, session.begin():
             # Kept already when a kept update was cut off again.
             await session.execute(
-                insert_for(session, KeptUpdate).values(rows).on_conflict_do_nothing(
-                    index_elements=[KeptUpdate.update_id])
+                insert_for(session, KeptUpdate).on_conflict_do_nothing(
+                    index_elements=[KeptUpdate.update_id]),
+                rows,  # executemany: a stop may keep thousands, and one VALUES list is slow
             )
 
     async def take(self) -> list[Update]:

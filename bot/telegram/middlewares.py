@@ -64,6 +64,8 @@ class InFlightUpdates(BaseMiddleware):
 
     async def wait_idle(self, seconds: float) -> bool:
         """True when every update finished within ``seconds``."""
+        if self._idle.is_set():
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), seconds)
         except TimeoutError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -135,6 +136,57 @@ async def test_sigterm_lets_the_update_in_flight_finish_and_acknowledges_it(
     assert database.query("SELECT count(*) FROM sent_polls") == [(1,)]
     await fake_api.wait_delivered(update)  # answered 200 once handled: Telegram won't resend
     assert fake_api.webhook_deliveries == [(update["update_id"], 200)]
+
+
+async def test_a_slow_update_is_answered_only_once_it_ran_and_a_stop_is_still_bounded(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    http: aiohttp.ClientSession, database: Database,
+) -> None:
+    port = free_port()
+    bot = await bot_process({
+        **bot_settings, "WEBHOOK_URL": PUBLIC_URL, "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port), "SHUTDOWN_GRACE_SECONDS": "4",
+    }, wait=False)
+    await fake_api.wait_for_call("setWebhook", timeout=30)
+    hook = f"http://127.0.0.1:{port}/tg/webhook"
+    fake_api.fail_next("sendPoll", delay(3.0))
+    quiz = fake_api.send_text(make_user(ALICE_ID, "Алиса"), "/quiz")
+    started = time.monotonic()
+    status, _ = await fake_api.post_to_webhook(hook, quiz, SECRET)
+    assert status == 200
+    assert time.monotonic() - started >= 3.0  # not before the update ran
+    assert database.query("SELECT count(*) FROM sent_polls") == [(1,)]
+
+    fake_api.fail_next("sendPoll", delay(60.0))  # longer than any grace period
+    stuck = fake_api.send_text(make_user(ALICE_ID, "Алиса"), "/quiz")
+    answer = asyncio.create_task(fake_api.post_to_webhook(hook, stuck, SECRET))
+    await fake_api.wait_for_call("sendPoll", finished=False)
+    started = time.monotonic()
+    assert await bot.stop(timeout=10) == 0
+    assert time.monotonic() - started <= 4
+    status, _ = await answer
+    assert status == 503  # not handled: Telegram delivers it again, to a replica that runs
+
+
+NOT_UPDATES = (
+    b"{not json", b"", b"[1, 2]", b"{}", b'{"update_id": "7", "message": {}}', b"\xff\xfe{}",
+    b"[" * 100_000,
+)
+
+
+async def test_a_body_that_is_not_an_update_is_dropped_with_200_never_500(
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, http: aiohttp.ClientSession,
+) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    for body in NOT_UPDATES:
+        async with http.post(webhook_bot.hook, data=body, headers=headers) as response:
+            assert response.status == 200, body[:20]  # Telegram retries anything else for hours
+    fake_api.route_webhook(webhook_bot.hook)
+    greeting = await Learner(fake_api, make_user(ALICE_ID, "Алиса")).says("/start")
+    assert greeting.ok  # and the bot goes on
+    assert await webhook_bot.process.stop() == 0
+    dropped = webhook_bot.process.log.count("dropped a webhook body that is not an update")
+    assert dropped == len(NOT_UPDATES)
 
 
 async def test_healthz_answers_when_the_database_does(
