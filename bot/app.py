@@ -75,6 +75,7 @@ from bot.telegram.middlewares import (
     InFlightUpdates,
     KnownButtonsOnly,
     NoDialogStateForPolls,
+    RepeatedUpdatesDropped,
 )
 from bot.telegram.polling import poll
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
@@ -152,6 +153,7 @@ def create_dispatcher(
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
+    dispatcher.update.middleware(RepeatedUpdatesDropped(clock))
     dispatcher.update.middleware(DialogStateInTransaction())
     dispatcher.include_routers(
         # First: poll answers are the bulk of a busy group's updates, and they then skip the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -13,11 +14,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
+from bot.db.models import HandledUpdate
 from bot.telegram.fsm_storage import DatabaseStorage
 
 logger = logging.getLogger(__name__)
+
+# Telegram keeps an update for 24 hours: it cannot come again later than that (plus slack).
+TELEGRAM_KEEPS_UPDATES = timedelta(hours=26)
+HANDLED_PURGE_EVERY = timedelta(hours=1)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -42,6 +50,41 @@ class DbSessionMiddleware(BaseMiddleware):
                 raise
             await session.commit()
             return result
+
+
+class RepeatedUpdatesDropped(BaseMiddleware):
+    """Telegram delivers an update again after a webhook timeout or a crash before the offset
+    moved on: one whose transaction committed is dropped before any handler runs (after
+    ``DbSessionMiddleware``: the mark commits with the update's own changes, or not at all).
+
+    Quiz answers and poll states skip this: they are idempotent by themselves (an answer is
+    stored once per poll and voter) and are the bulk of a busy group's updates.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._purged_at: datetime | None = None
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update) or event.poll_answer or event.poll:
+            return await handler(event, data)
+        session: AsyncSession = data["session"]
+        if await session.get(HandledUpdate, event.update_id) is not None:
+            logger.info("update %s was handled already: dropped", event.update_id)
+            return None
+        now = self.clock()
+        mark = HandledUpdate(update_id=event.update_id, handled_at=now)
+        try:
+            result = await handler(event, data)
+        except TelegramAPIError:  # its changes are committed all the same
+            session.add(mark)
+            raise
+        session.add(mark)
+        if self._purged_at is None or now - self._purged_at > HANDLED_PURGE_EVERY:
+            self._purged_at = now
+            await session.execute(delete(HandledUpdate).where(
+                HandledUpdate.handled_at < now - TELEGRAM_KEEPS_UPDATES))
+        return result
 
 
 class InFlightUpdates(BaseMiddleware):

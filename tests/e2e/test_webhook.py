@@ -189,6 +189,20 @@ async def test_a_body_that_is_not_an_update_is_dropped_with_200_never_500(
     assert dropped == len(NOT_UPDATES)
 
 
+async def test_the_same_update_delivered_a_hundred_times_is_handled_once(
+    fake_api: FakeBotAPI, webhook_bot: WebhookBot, database: Database,
+) -> None:
+    start = fake_api.send_text(make_user(ALICE_ID, "Алиса"), "/start")
+    for _ in range(10):  # Telegram retrying, ten requests at a time
+        answers = await asyncio.gather(*(
+            fake_api.post_to_webhook(webhook_bot.hook, start, SECRET) for _ in range(10)
+        ))
+        assert {status for status, _ in answers} == {200}
+    assert len(fake_api.calls_of("sendMessage", chat_id=ALICE_ID)) == 1
+    assert database.query("SELECT count(*) FROM handled_updates WHERE update_id = :id",
+                          id=start["update_id"]) == [(1,)]
+
+
 async def test_healthz_answers_when_the_database_does(
     webhook_bot: WebhookBot, http: aiohttp.ClientSession
 ) -> None:

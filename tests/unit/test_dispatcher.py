@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_dispatcher, load_content
 from bot.content.files import read_content_dir
-from bot.db.models import ItemView, SentPoll
+from bot.db.models import HandledUpdate, ItemView, SentPoll
 from bot.telegram.i18n import create_i18n
 from tests.fakebot import FakeBotAPI, make_user
 
@@ -42,3 +42,24 @@ async def test_quiz_command_uses_the_injected_clock_and_random_source(
         views = (await session.scalars(select(ItemView.shown_at))).all()
         polls = (await session.scalars(select(SentPoll.sent_at))).all()
     assert set(views) == set(polls) == {FROZEN}
+
+
+async def test_an_update_delivered_again_is_dropped_until_telegram_no_longer_keeps_it(
+    fake_api: FakeBotAPI, aiogram_bot: Bot, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await load_content(session_factory, read_content_dir(E2E_CONTENT), lambda: FROZEN)
+    now = FROZEN
+    dispatcher = create_dispatcher(session_factory=session_factory, i18n=create_i18n("ru"),
+                                   signature="@test", clock=lambda: now)
+    start = fake_api.send_text(make_user(2100, "Ира"), "/start")
+    for _ in range(3):
+        await dispatcher.feed_raw_update(aiogram_bot, start)
+    assert len(fake_api.calls_of("sendMessage", chat_id=2100)) == 1
+
+    now = FROZEN + timedelta(hours=27)  # the next update purges marks Telegram can't repeat
+    await dispatcher.feed_raw_update(aiogram_bot, fake_api.send_text(make_user(2100, "Ира"),
+                                                                     "/help"))
+    async with session_factory() as session:
+        marks = (await session.scalars(select(HandledUpdate.update_id))).all()
+    assert start["update_id"] not in marks
+    assert len(marks) == 1
