@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.content.schema import Kind
-from bot.rendering.markdown import plain
+from bot.rendering.markdown import plain, shortened
 from bot.rendering.posts import MESSAGE_LIMIT
 from bot.services import bank
 from bot.services.importing import ImportReport, check_upload, import_upload
@@ -117,7 +117,7 @@ def create_router() -> Router:
             return
         found = await bank.find_items(session, command.args)
         if not found.items:
-            await message.answer(_("find-nothing").format(text=command.args.strip()))
+            await message.answer(_("find-nothing").format(text=shortened(command.args)))
             return
         lines = [_("find-header").format(count=found.total)]
         lines += [_summary_line(item) for item in found.items]
@@ -136,7 +136,7 @@ def create_router() -> Router:
             return
         preview = await bank.preview_item(session, slug)
         if preview is None:
-            await message.answer(_("item-not-found").format(slug=slug))
+            await message.answer(_("item-not-found").format(slug=shortened(slug)))
             return
         card = preview.card
         await send_preview(bot, message.chat.id, card, post_style(i18n, card, signature))
@@ -154,7 +154,7 @@ def create_router() -> Router:
         action = ItemAction(command.command)
         by = message.from_user.id if message.from_user else message.chat.id
         outcome = await _apply(session, action, slug, by, clock)
-        await message.answer(_(f"{action.value}-{outcome.value}").format(slug=slug))
+        await message.answer(_(f"{action.value}-{outcome.value}").format(slug=shortened(slug)))
 
     @router.callback_query(ManageItem.filter())
     async def item_button(

@@ -11,6 +11,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.rendering.markdown import shortened
 from bot.services.authoring import draft_of_item
 from bot.telegram.authoring import Authoring, fields_keyboard, start_dialog
 from bot.telegram.filters import IsBotAdmin
@@ -31,7 +32,7 @@ def create_router() -> Router:
             return
         draft = await draft_of_item(session, slug)
         if draft is None:
-            await message.answer(_("edit-unknown").format(slug=slug))
+            await message.answer(_("edit-unknown").format(slug=shortened(slug)))
             return
         dialog = await start_dialog(state, rng, draft)
         await state.set_state(Authoring.field)

@@ -24,6 +24,11 @@ def create_router() -> Router:
     router = Router(name="stats")
     router.message.filter(F.chat.type == "private")
 
+    @router.message(Command("top"))
+    async def top_in_private(message: Message) -> None:
+        # The leaderboard is a group's: here there is nobody to rank against.
+        await message.answer(_("top-private"))
+
     @router.message(Command("stats"))
     async def stats_command(
         message: Message, bot: Bot, session: AsyncSession, clock: Clock, i18n: I18n,

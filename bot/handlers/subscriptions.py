@@ -29,6 +29,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.rendering.markdown import shortened
 from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services import subscriptions
 from bot.services.chat_access import (
@@ -413,7 +414,8 @@ async def _typed(
 
 
 def _input_error(error: ScheduleInputError) -> str:
-    return _("input-" + error.problem.value).format(part=error.part) + "\n" + _("input-example")
+    problem = _("input-" + error.problem.value).format(part=shortened(error.part))
+    return problem + "\n" + _("input-example")
 
 
 def _problem_text(error: Exception) -> str:

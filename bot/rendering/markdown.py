@@ -13,7 +13,7 @@ import telegramify_markdown
 from telegramify_markdown import MessageEntity as LibraryEntity
 from telegramify_markdown import split_entities, utf16_len
 
-__all__ = ["Rendered", "entity_problems", "render_markdown", "utf16_len"]
+__all__ = ["Rendered", "entity_problems", "render_markdown", "shortened", "utf16_len"]
 
 # Telegram shows nothing inside code, and drops these styles where they wrap code.
 CODE_TYPES = frozenset({"code", "pre"})
@@ -58,6 +58,16 @@ class Rendered:
             Rendered(text, tuple(_from_library(e) for e in entities))
             for text, entities in split_entities(self.text, library_entities, limit)
         ]
+
+
+QUOTE_LIMIT = 64
+
+
+def shortened(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """What a user typed, as a reply quotes it: an absurd argument must not push the reply past
+    Telegram's limit (it would be refused, and the user would see nothing)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def plain(text: str) -> Rendered:

@@ -6,13 +6,21 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Item as ContentItem
+from bot.content.schema import Kind
 from bot.db.models import Item, Topic
 
 _item_adapter: TypeAdapter[ContentItem] = TypeAdapter(ContentItem)
+DRILLABLE_KINDS = (Kind.QUIZ.value, Kind.QUESTION.value, Kind.TASK.value)
+
+
+def has_drillable_items() -> ColumnElement[bool]:
+    """A topic worth offering: it has an active quiz, question or task (books have none)."""
+    return exists().where((Item.topic_id == Topic.id) & Item.archived_at.is_(None)
+                          & Item.kind.in_(DRILLABLE_KINDS))
 
 
 @dataclass(frozen=True)

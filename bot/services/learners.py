@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import LearnerSettings, Topic, UserTopic
 from bot.db.upsert import insert_for
 from bot.scheduling.recurrence import occurrence_at
+from bot.services.catalog import has_drillable_items
 
 INTERFACE_LANGUAGES = ("ru", "en")
 DEFAULT_NEW_CARDS_PER_DAY = 10
@@ -92,14 +93,15 @@ async def topic_choices(session: AsyncSession, user_id: int) -> list[TopicChoice
     selected = (UserTopic.user_id == user_id) & (UserTopic.topic_id == Topic.id)
     rows = await session.execute(
         select(Topic.id, Topic.title_ru, Topic.title_en, UserTopic.topic_id.is_not(None))
-        .outerjoin(UserTopic, selected).order_by(Topic.id)
+        .outerjoin(UserTopic, selected).where(has_drillable_items()).order_by(Topic.id)
     )
     return [TopicChoice(*row) for row in rows]
 
 
 async def toggle_topic(session: AsyncSession, user_id: int, topic_id: str) -> bool:
-    """Select or deselect a topic; False when there is no such topic."""
-    if await session.get(Topic, topic_id) is None:
+    """Select or deselect a topic; False when there is no such topic to drill."""
+    offered = select(Topic.id).where((Topic.id == topic_id) & has_drillable_items())
+    if await session.scalar(offered) is None:
         return False
     chosen = await session.get(UserTopic, (user_id, topic_id))
     if chosen is None:

@@ -101,5 +101,12 @@ def parse_zone(text: str) -> str:
 
 @cache
 def _zone_names() -> dict[str, str]:
-    """Every zone the system knows, by its lower-case name (a directory walk: done once)."""
-    return {name.lower(): name for name in available_timezones()}
+    """Every IANA zone the system knows, by its lower-case name (a directory walk: done once).
+
+    The zone database's directory also holds files that are not zones anyone lives in:
+    ``localtime`` (the server's own zone), ``posixrules``, ``Factory``."""
+    return {name.lower(): name for name in available_timezones()
+            if name not in _NOT_IANA_ZONES and not name.startswith(("posix/", "right/"))}
+
+
+_NOT_IANA_ZONES = frozenset({"localtime", "posixrules", "Factory"})

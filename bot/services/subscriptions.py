@@ -22,6 +22,7 @@ from bot.db.models import Chat, Item, ItemPin, Subscription, Topic
 from bot.db.upsert import insert_for
 from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services import daily_posts
+from bot.services.catalog import has_drillable_items
 from bot.services.daily_posts import compute_next_run, subscription_times
 
 DAILY_KINDS: tuple[str, ...] = (Kind.QUIZ.value, Kind.QUESTION.value, Kind.TASK.value)
@@ -109,7 +110,7 @@ async def get_subscription(session: AsyncSession, chat_id: int) -> SubscriptionV
 
 
 async def available_topics(session: AsyncSession) -> list[TopicOption]:
-    topics = await session.scalars(select(Topic).order_by(Topic.id))
+    topics = await session.scalars(select(Topic).where(has_drillable_items()).order_by(Topic.id))
     return [TopicOption(t.id, t.hashtag, t.title_ru, t.title_en) for t in topics]
 
 

@@ -91,14 +91,21 @@ def _summary(view: SubscriptionView, topics: Sequence[TopicOption]) -> str:
     status = (_("status-paused").format(reason=pause_reason(view.pause_reason))
               if view.status == PAUSED else _("status-active"))
     chosen = [_topic_title(topic) for topic in topics if topic.id in view.topics]
-    return _("settings-summary").format(
+    summary = _("settings-summary").format(
         status=status,
         schedule=schedule_summary(view),
         topics=", ".join(chosen) if chosen else _("topics-all"),
         kinds=", ".join(_("kind-name-" + kind) for kind in view.kinds),
-        polls=_("polls-anonymous") if view.anonymous_polls else _("polls-public"),
         reveal=duration(view.reveal_after_minutes),
     )
+    if not _has_member_polls(view):  # private polls count for nothing; channels' are anonymous
+        return summary
+    polls = _("polls-anonymous") if view.anonymous_polls else _("polls-public")
+    return summary + "\n" + _("settings-polls").format(polls=polls)
+
+
+def _has_member_polls(view: SubscriptionView) -> bool:
+    return view.chat_type in ("group", "supergroup")
 
 
 def pause_reason(reason: str | None) -> str:
@@ -156,7 +163,7 @@ def _main_keyboard(view: SubscriptionView, builder: InlineKeyboardBuilder) -> In
              SettingsAction.KIND, kind)
     _add(builder, view, _("button-topics"), SettingsAction.SCREEN, SettingsScreen.TOPICS)
     sizes = [2, 7, 3, 1]
-    if view.chat_type in ("group", "supergroup"):
+    if _has_member_polls(view):
         label = _("button-polls-anonymous") if view.anonymous_polls else _("button-polls-public")
         _add(builder, view, label, SettingsAction.ANONYMOUS)
         sizes.append(1)

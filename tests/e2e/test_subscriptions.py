@@ -238,7 +238,7 @@ async def test_settings_buttons_change_the_subscription_for_admins_only(
     assert summary[0] == "🕘 18:00 (Asia/Tokyo), Пн, Вт, Ср, Чт, Пт"
     assert re.fullmatch(NEXT_POST.format(time="18:00"), summary[1])
     assert summary[2:] == ["Темы: Метрики и пороги", "Форматы: Квизы, Вопросы",
-                           "Опросы: анонимные", "Ответ публикуется через 1 ч"]
+                           "Ответ публикуется через 1 ч", "Опросы: анонимные"]
 
     assert await running_bot.stop() == 0
     assert subscriptions_of(database, GROUP_ID) == [

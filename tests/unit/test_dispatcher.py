@@ -63,3 +63,30 @@ async def test_an_update_delivered_again_is_dropped_until_telegram_no_longer_kee
         marks = (await session.scalars(select(HandledUpdate.update_id))).all()
     assert start["update_id"] not in marks
     assert len(marks) == 1
+
+
+async def test_an_absurd_argument_is_quoted_shortened_so_the_reply_still_goes_out(
+    fake_api: FakeBotAPI, aiogram_bot: Bot, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await load_content(session_factory, read_content_dir(E2E_CONTENT), lambda: FROZEN)
+    dispatcher = create_dispatcher(session_factory=session_factory, i18n=create_i18n("ru"),
+                                   signature="@test", clock=lambda: FROZEN)
+    absurd = "Europe/" + "x" * 4000
+    await dispatcher.feed_raw_update(
+        aiogram_bot, fake_api.send_text(make_user(2200, "Ира"), f"/subscribe {absurd}"))
+    reply = await fake_api.wait_for_call("sendMessage", lambda call: call.params["chat_id"] == 2200)
+    assert reply.ok
+    assert "«Europe/xxxx" in reply.params["text"]
+    assert "…»" in reply.params["text"]
+    assert len(reply.params["text"]) < 1000
+
+
+async def test_top_in_private_says_it_ranks_a_group(
+    fake_api: FakeBotAPI, aiogram_bot: Bot, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    dispatcher = create_dispatcher(session_factory=session_factory, i18n=create_i18n("ru"),
+                                   signature="@test", clock=lambda: FROZEN)
+    await dispatcher.feed_raw_update(aiogram_bot, fake_api.send_text(make_user(2300, "Ира"),
+                                                                     "/top"))
+    reply = await fake_api.wait_for_call("sendMessage", lambda call: call.params["chat_id"] == 2300)
+    assert reply.params["text"].startswith("/top — рейтинг участников группы")

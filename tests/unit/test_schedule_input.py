@@ -52,6 +52,8 @@ def test_times_zone_and_channel_in_any_order(typed: str, expected: ScheduleReque
         ("1:00,2:00,3:00,4:00,5:00,6:00,7:00", Problem.TOO_MANY_TIMES,
          "1:00,2:00,3:00,4:00,5:00,6:00,7:00"),
         ("../../etc/passwd", Problem.UNKNOWN_ZONE, "../../etc/passwd"),
+        ("localtime", Problem.UNKNOWN_ZONE, "localtime"),  # the server's zone, not a name
+        ("09:00 posixrules", Problem.UNKNOWN_ZONE, "posixrules"),
     ],
 )
 def test_a_bad_part_is_named(typed: str, problem: Problem, part: str) -> None:

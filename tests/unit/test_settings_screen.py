@@ -48,7 +48,7 @@ def test_the_summary_reads_in_the_chats_local_time(i18n: I18n) -> None:
     assert screen.text == (
         "⚙️ Вопрос дня: ML Club\n\nСтатус: включён\n🕘 09:30 (Europe/Berlin), Пн, Вт, Ср, Чт, Пт\n"
         "Следующий пост: Вт, 24.11 в 09:30\nТемы: все темы\nФорматы: Квизы, Вопросы\n"
-        "Опросы: открытые — ответы идут в /top\nОтвет публикуется через 90 мин"
+        "Ответ публикуется через 90 мин\nОпросы: открытые — ответы идут в /top"
     )
     assert [(e.type, e.offset, e.length) for e in screen.entities] == [("bold", 0, 22)]
     with i18n.use_locale("en"):
@@ -70,8 +70,9 @@ def test_a_paused_subscription_says_why_and_offers_to_resume(i18n: I18n) -> None
 def test_only_groups_choose_between_public_and_anonymous_polls(i18n: I18n) -> None:
     assert "👥 Опросы открытые" in labels(settings_screen(view(), "ML Club", TOPICS))
     for chat_type in ("private", "channel"):
-        assert not any("Опросы" in label for label in labels(
-            settings_screen(view(chat_type=chat_type), "x", TOPICS)))
+        screen = settings_screen(view(chat_type=chat_type), "x", TOPICS)
+        assert not any("Опросы" in label for label in labels(screen))
+        assert "Опросы:" not in screen.text  # they count for nothing there
 
 
 @pytest.mark.parametrize("screen", list(SettingsScreen))
