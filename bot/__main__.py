@@ -1,4 +1,8 @@
-"""``python -m bot``: settings, logging, then the bot until SIGTERM/SIGINT."""
+"""``python -m bot``: settings, logging, then the bot until SIGTERM/SIGINT.
+
+The settings are checked before anything heavy is imported (aiogram's types alone take seconds
+of CPU): a misconfiguration is reported at once.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
-from bot.app import run
-from bot.config import SettingsError, load_settings
-from bot.content.files import ContentError
+from bot.config import Settings, SettingsError, load_settings
 from bot.logs import configure_logging
 
 EXIT_BAD_SETTINGS = 2
@@ -31,17 +31,29 @@ def main() -> int:
         settings.log_level,
         secrets=[settings.bot_token.get_secret_value(), settings.webhook_secret_token()],
     )
+    code = _run(settings)
+    logging.getLogger("bot").info("stopped")  # after the reason, if it stopped for one
+    return code
+
+
+def _run(settings: Settings) -> int:
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
+    from bot.app import run
+    from bot.content.files import ContentError
+
+    log = logging.getLogger("bot")
     try:
         with asyncio.Runner(loop_factory=_fastest_event_loop()) as runner:
             runner.run(run(settings))
     except ContentError as error:
-        logging.getLogger("bot").error("content refused, nothing loaded:\n%s", error)
+        log.error("content refused, nothing loaded:\n%s", error)
         return EXIT_BAD_CONTENT
     except TelegramUnauthorizedError:
-        logging.getLogger("bot").error("BOT_TOKEN was rejected by the Bot API (401 Unauthorized)")
+        log.error("BOT_TOKEN was rejected by the Bot API (401 Unauthorized)")
         return EXIT_BAD_SETTINGS
     except TelegramNetworkError as error:
-        logging.getLogger("bot").error("cannot reach the Bot API: %s", error)
+        log.error("cannot reach the Bot API: %s", error)
         return EXIT_NO_BOT_API
     return 0
 

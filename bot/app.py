@@ -314,7 +314,6 @@ async def run(settings: Settings) -> None:
         if fsm_storage is not None:
             await fsm_storage.close_pool()
         await engine.dispose()
-        logger.info("stopped")
 
 
 async def set_admin_menus(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import socket
+import sys
 from pathlib import Path
 
 from tests.databases import Database
 from tests.e2e.conftest import E2E_CONTENT, StartBot
 from tests.fakebot import FakeBotAPI
+from tests.fakebot.fixtures import PROJECT_ROOT
 
 BROKEN_ITEM = """\
 items:
@@ -65,3 +69,29 @@ async def test_a_token_the_bot_api_rejects_is_reported_without_echoing_it(
     assert wrong_token.partition(":")[2] not in bot.log
     assert "Traceback" not in bot.log
     assert database.tables() == set()  # refused before any migration
+
+
+async def test_settings_are_checked_before_anything_heavy_is_imported() -> None:
+    # A misconfiguration is reported at once, not after aiogram's seconds of imports.
+    probe = await asyncio.create_subprocess_exec(
+        sys.executable, "-c",
+        "import sys, bot.__main__; print(sorted(m for m in ('aiogram', 'sqlalchemy', 'alembic')"
+        " if m in sys.modules))",
+        cwd=PROJECT_ROOT, stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await probe.communicate()
+    assert out.decode().strip() == "[]"
+
+
+async def test_an_unreachable_bot_api_is_explained_before_the_bot_says_it_stopped(
+    bot_process: StartBot, bot_settings: dict[str, str], database: Database,
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    bot = await bot_process({**bot_settings, "TELEGRAM_API_URL": closed}, wait=False)
+    assert await bot.wait_exit() == 4
+    lines = bot.log.splitlines()
+    reason = next(n for n, line in enumerate(lines) if "cannot reach the Bot API" in line)
+    stopped = next(n for n, line in enumerate(lines) if line.endswith("INFO bot: stopped"))
+    assert reason < stopped
