@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, PollAnswer
 from aiogram.utils.backoff import BackoffConfig
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.shutdown import Shutdown
+from bot.telegram.kept_updates import DatabaseUnfinishedUpdates
 from bot.telegram.polling import poll
 from tests.fakebot import FakeBotAPI, make_user
 from tests.fakebot.server import server_error
@@ -179,3 +182,41 @@ async def test_a_failed_request_is_retried(fake_api: FakeBotAPI, aiogram_bot: Bo
 
     assert handler.finished == ["poll-0"]
     assert fake_api.unconfirmed_count == 0
+
+
+async def test_an_update_still_running_when_the_grace_period_ends_is_kept_and_comes_first(
+    fake_api: FakeBotAPI, aiogram_bot: Bot, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    never = asyncio.Event()
+    pressed: asyncio.Queue[str] = asyncio.Queue()
+
+    async def stuck_press(callback: CallbackQuery) -> None:
+        pressed.put_nowait(str(callback.data))
+        await never.wait()  # a reply waiting on a chat's rate limit, say
+
+    dispatcher = Dispatcher()
+    dispatcher.callback_query.register(stuck_press)
+    fake_api.push_updates("callback_query", [
+        {"id": "press-1", "from": make_user(78, "Pavel"), "chat_instance": "c", "data": "next"}
+    ])
+    kept = DatabaseUnfinishedUpdates(session_factory, lambda: datetime.now(UTC))
+    stop = Shutdown(grace_seconds=0.5)
+    task = asyncio.create_task(poll(dispatcher, aiogram_bot, allowed_updates=["callback_query"],
+                                    polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop,
+                                    unfinished=kept))
+    assert await pressed.get() == "next"
+    stop.begin()
+    await asyncio.wait_for(task, 1.0)  # bounded by the grace period, not by the handler
+    assert fake_api.unconfirmed_count == 0
+    assert [update.callback_query.data for update in await kept.take()
+            if update.callback_query] == ["next"]
+
+    never.set()  # the next start: the kept press is handled first, then forgotten
+    stop = Shutdown(grace_seconds=5)
+    task = asyncio.create_task(poll(dispatcher, aiogram_bot, allowed_updates=["callback_query"],
+                                    polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop,
+                                    unfinished=kept))
+    assert await pressed.get() == "next"
+    stop.begin()
+    await task
+    assert await kept.take() == []
