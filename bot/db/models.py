@@ -392,10 +392,13 @@ class Subscription(Base):
 class Delivery(Base):
     """One scheduled post of one subscription: written before the send, completed after.
 
-    Status: ``claimed`` (chosen, not yet sent) → ``leased`` (a replica took it) → ``sending``
-    (committed just before its Bot API call) → ``sent`` → ``revealing`` → ``revealed``; or
-    ``skipped`` / ``failed``. ``leased_by`` names the replica process that owns a ``leased``,
-    ``sending`` or ``revealing`` row until ``lease_until``; after that any replica takes it over.
+    Status (``bot.services.daily_posts.DeliveryStatus``): ``claimed`` (chosen, not yet sent) →
+    ``leased`` (a replica took it) → ``sending`` (committed just before its Bot API call) →
+    ``sent`` → ``revealing`` → ``revealed``; or ``skipped`` / ``failed`` / ``unknown`` (the
+    request went out and no answer came back). A send Telegram did not take goes back to
+    ``claimed`` until ``next_attempt_at``. ``leased_by`` names the replica process that owns a
+    ``leased``, ``sending`` or ``revealing`` row until ``lease_until``; after that any replica
+    takes it over.
     """
 
     __tablename__ = "deliveries"
@@ -421,6 +424,11 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     leased_by: Mapped[str | None] = mapped_column(String(120))
     lease_until: Mapped[datetime | None]
+    # Sends Telegram did not take (5xx, 429, no connection), and when to try again.
+    failed_attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None]
+    # Of a post split into several messages: those already in the chat, not sent again.
+    parts_sent: Mapped[int] = mapped_column(server_default=text("0"))
 
 
 class ItemPin(Base):

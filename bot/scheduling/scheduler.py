@@ -15,13 +15,16 @@ restarts under the same ``REPLICA_ID``).
 Delivery guarantee (see README, "Delivery guarantees"): a delivery row per (subscription, slot)
 makes every slot post at most once. Each post is recorded as ``sending`` right before its own
 request goes out, after its turn under the rate limits, and as sent right after, in grouped
-transactions (:mod:`bot.scheduling.ledger`). A post in flight when its replica dies is *not*
-retried: at-most-once, and only for the few requests that were on the wire. Leased posts whose
-send had not started are sent by whichever replica takes them over.
+transactions (:mod:`bot.scheduling.ledger`). A post whose request went out without an answer
+coming back — it timed out, or its replica died while it was on the wire — is *not* retried:
+at-most-once, recorded ``unknown``. Leased posts whose send had not started are sent by whichever
+replica takes them over.
 
-Faults change state and never stop the loop: 403 and "chat not found" pause the subscription
-with the reason; a group that became a supergroup moves the subscription and the post goes to
-the new chat; any other failure marks that one delivery failed.
+Faults change state and never stop the loop: a post Telegram did not take (5xx, 429, no
+connection) is tried again later, until its slot's grace runs out; 403 and "chat not found"
+pause the subscription with the reason; a group that became a supergroup moves the
+subscription and the post goes to the new chat; any other failure marks that one delivery
+failed.
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
+    TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardMarkup, Poll
+from aiogram.types import InlineKeyboardMarkup, Message, Poll
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -56,11 +60,19 @@ from bot.scheduling.ledger import SendLedger, WriteAheadPoint, write_ahead
 from bot.scheduling.wakeup import ScheduleWakeup
 from bot.services import daily_posts, subscriptions
 from bot.services.catalog import Card, load_cards
-from bot.services.daily_posts import DeliveryJob, Lease, RevealJob, SentPost
+from bot.services.daily_posts import (
+    DeliveryJob,
+    DeliveryStatus,
+    Lease,
+    Postponed,
+    RevealJob,
+    SentPost,
+)
 from bot.telegram.deep_links import start_link, topic_payload
 from bot.telegram.i18n import post_style
 from bot.telegram.keyboards import link_keyboard
 from bot.telegram.metrics import BotMetrics
+from bot.telegram.retry import at_most_once, may_have_arrived, not_carried_out
 from bot.telegram.sending import send_post, send_quiz
 
 logger = logging.getLogger(__name__)
@@ -92,6 +104,7 @@ class _Refused:
     error: str
     pause_reason: str | None = None  # pause the subscription with this reason
     moved_to: int | None = None  # the chat became this supergroup: follow it
+    outcome_unknown: bool = False  # no answer came back: the post may be in the chat
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ class DailyScheduler:
         self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
         self.lease_duration = lease_duration
         self.metrics = metrics
-        self._ledger = SendLedger[SentPost | _Refused](
+        self._ledger = SendLedger[SentPost | Postponed | _Refused](
             session_factory, self._writing, self._lease, self._record_outcomes
         )
         # Innermost, registered after the rate limiter: it runs once a post's turn has come.
@@ -268,7 +281,8 @@ class DailyScheduler:
 
         token = write_ahead.set(mark_in_flight)
         try:
-            outcome = await self._deliver(job)
+            with at_most_once():  # a duplicate in the chat is worse than a post lost in doubt
+                outcome = await self._deliver(job)
         except _LeaseLost:
             logger.warning("chat %s: the daily post was taken over by another replica",
                            job.chat_id)
@@ -278,15 +292,19 @@ class DailyScheduler:
         await self._ledger.finished(outcome)
 
     async def _record_outcomes(
-        self, session: AsyncSession, outcomes: Sequence[SentPost | _Refused]
+        self, session: AsyncSession, outcomes: Sequence[SentPost | Postponed | _Refused]
     ) -> None:
+        now, lease = self.clock(), self._lease()
         sent = [outcome for outcome in outcomes if isinstance(outcome, SentPost)]
-        await daily_posts.complete_sent(session, sent, self.clock(), self._lease())
+        await daily_posts.complete_sent(session, sent, now, lease)
+        postponed = [outcome for outcome in outcomes if isinstance(outcome, Postponed)]
+        await daily_posts.postpone(session, postponed, now, self.grace, lease)
         for outcome in outcomes:
             if isinstance(outcome, _Refused):
                 await self._apply_refusal(session, outcome)
 
-    async def _deliver(self, job: DeliveryJob) -> SentPost | _Refused:
+    async def _deliver(self, job: DeliveryJob) -> SentPost | Postponed | _Refused:
+        parts_sent = job.parts_sent
         try:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
@@ -298,11 +316,22 @@ class DailyScheduler:
                     raise RuntimeError("sendPoll returned a message without a poll")
                 return SentPost(job, message.message_id, message.poll.id,
                                 tuple(prepared.poll.correct_option_ids))
-            message = await send_post(self.bot, job.chat_id, prepared.question)
-            return SentPost(job, message.message_id)
+            # One message at a time: after a refusal, only the parts not yet in the chat go.
+            last_part: Message | None = None
+            for part in prepared.question[job.parts_sent:]:
+                last_part = await send_post(self.bot, job.chat_id, [part])
+                parts_sent += 1
+            if last_part is None:
+                return _Refused(job.chat_id, job.delivery_id,
+                                "the item was shortened after part of it was posted")
+            return SentPost(job, last_part.message_id)
         except _LeaseLost:
             raise
         except Exception as error:  # one bad post must not stop the broadcast
+            if not_carried_out(error):
+                not_before = (timedelta(seconds=error.retry_after)
+                              if isinstance(error, TelegramRetryAfter) else timedelta(0))
+                return Postponed(job, _describe(error), not_before, parts_sent)
             return _refusal(job.chat_id, job.delivery_id, error)
 
     async def _apply_refusal(self, session: AsyncSession, refused: _Refused) -> None:
@@ -314,8 +343,10 @@ class DailyScheduler:
             await daily_posts.redirect_delivery(session, refused.delivery_id, refused.moved_to,
                                                 self._lease())
             return
-        await daily_posts.fail_delivery(session, refused.delivery_id, refused.error,
-                                        self._lease())
+        await daily_posts.fail_delivery(
+            session, refused.delivery_id, refused.error, self._lease(),
+            DeliveryStatus.UNKNOWN if refused.outcome_unknown else DeliveryStatus.FAILED,
+        )
         if refused.pause_reason is not None:
             logger.warning("chat %s: daily posts paused (%s)", refused.job_chat_id,
                            refused.pause_reason)
@@ -401,8 +432,16 @@ class DailyScheduler:
             percent=percent, correct=correct, total=poll.total_voter_count))
 
 
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
 def _refusal(chat_id: int, delivery_id: int, error: Exception) -> _Refused:
-    description = f"{type(error).__name__}: {error}"
+    description = _describe(error)
+    if may_have_arrived(error):
+        logger.warning("chat %s: no answer to delivery %s (%s); it may have arrived, so it is "
+                       "not sent again", chat_id, delivery_id, description)
+        return _Refused(chat_id, delivery_id, description, outcome_unknown=True)
     if isinstance(error, TelegramMigrateToChat):
         return _Refused(chat_id, delivery_id, description, moved_to=error.migrate_to_chat_id)
     if isinstance(error, TelegramForbiddenError):

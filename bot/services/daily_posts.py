@@ -4,9 +4,12 @@ delivery rows that make every (subscription, slot) post at most once.
 A delivery goes ``claimed`` (item chosen, next slot scheduled; committed) → ``leased`` (a
 replica took it, until its lease runs out) → ``sending`` (committed right before its Bot API
 call) → ``sent`` (message and poll ids) → ``revealing`` → ``revealed``; or ``skipped`` (too
-late, nothing to post) / ``failed`` (Telegram refused, or the replica stopped while the send was
-in flight). Several replicas share one PostgreSQL: they claim and lease with SKIP LOCKED, and
-every write of a leased row is fenced by the lease owner. Nothing here knows about Telegram.
+late, nothing to post) / ``failed`` (refused for good) / ``unknown`` (the request went out and no
+answer came back: the send timed out, or the replica stopped while it was in flight). A send
+Telegram did not take is :class:`Postponed`: back to ``claimed``, due again after a growing
+delay, until the slot's grace runs out. Several replicas share one PostgreSQL: they claim and
+lease with SKIP LOCKED, and every write of a leased row is fenced by the lease owner. Nothing
+here knows about Telegram.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from random import Random
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Chat, Delivery, Item, ItemPin, SentPoll, Subscription
@@ -28,18 +32,32 @@ from bot.scheduling.recurrence import next_occurrence
 
 logger = logging.getLogger(__name__)
 
-CLAIMED = "claimed"
-LEASED = "leased"
-SENDING = "sending"
-SENT = "sent"
-REVEALING = "revealing"
-REVEALED = "revealed"
-SKIPPED = "skipped"
-FAILED = "failed"
-# A delivery in one of these states has (or will have) put its item in the chat.
-POSTED_STATES = (CLAIMED, LEASED, SENDING, SENT, REVEALING, REVEALED)
+
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"
+    LEASED = "leased"
+    SENDING = "sending"
+    SENT = "sent"
+    REVEALING = "revealing"
+    REVEALED = "revealed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the request went out and no answer came back: never sent again
+
+
+# A delivery in one of these states has (or will have, or may have) put its item in the chat.
+POSTED_STATES = (
+    DeliveryStatus.CLAIMED, DeliveryStatus.LEASED, DeliveryStatus.SENDING, DeliveryStatus.SENT,
+    DeliveryStatus.REVEALING, DeliveryStatus.REVEALED, DeliveryStatus.UNKNOWN,
+)
 
 INTERRUPTED = "interrupted: the bot stopped while this send was in flight (not retried)"
+# Between sends Telegram did not take: 30 s, 1 min, 2 min, … at most 15 min.
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+LONGEST_RETRY_DELAY = timedelta(minutes=15)
+# The last try comes this long before the slot's grace runs out, so that a loop that wakes a
+# little late still makes it (a post more than the grace late is skipped when leased).
+LAST_TRY_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,9 @@ class DeliveryJob:
     item_id: int
     anonymous_polls: bool
     reveal_after_minutes: int
+    slot_at: datetime
+    failed_attempts: int  # sends of it Telegram did not take so far
+    parts_sent: int  # of a post split into several messages: those already in the chat
 
 
 @dataclass(frozen=True)
@@ -220,7 +241,9 @@ async def claim_due(
         if now - slot > grace:
             logger.warning("chat %s: skipped the daily post of %s, %s late (grace %s)",
                            subscription.chat_id, slot.isoformat(), now - slot, grace)
-            skipped_rows.append(_row(subscription, slot, now, None, SKIPPED, "missed: too late"))
+            skipped_rows.append(
+                _row(subscription, slot, now, None, DeliveryStatus.SKIPPED, "missed: too late")
+            )
         else:
             slots[subscription.id] = slot
     rows = skipped_rows + await _choose(session, subscriptions, slots, now, rng)
@@ -232,7 +255,7 @@ async def claim_due(
         [{"subscription_id": s.id, "following": s.next_run_at, "new_cycle": s.cycle}
          for s in subscriptions],
     )
-    skipped = sum(1 for row in rows if row["status"] == SKIPPED)
+    skipped = sum(1 for row in rows if row["status"] == DeliveryStatus.SKIPPED)
     return ClaimReport(claimed=len(rows) - skipped, skipped=skipped,
                        lateness=tuple(now - slot for slot in slots.values()))
 
@@ -244,7 +267,7 @@ async def queue_post(
     rows = await _choose(session, [subscription], {subscription.id: now}, now, rng)
     await _insert_deliveries(session, rows)
     await session.flush()
-    item_id = rows[0]["item_id"] if rows and rows[0]["status"] == CLAIMED else None
+    item_id = rows[0]["item_id"] if rows and rows[0]["status"] == DeliveryStatus.CLAIMED else None
     return await session.scalar(select(Item.slug).where(Item.id == item_id)) if item_id else None
 
 
@@ -272,15 +295,17 @@ async def _choose(
         if item_id is None:
             logger.warning("chat %s: no item matches its topics and kinds; nothing posted",
                            subscription.chat_id)
-            rows.append(_row(subscription, slot, now, None, SKIPPED, "no matching item"))
+            rows.append(
+                _row(subscription, slot, now, None, DeliveryStatus.SKIPPED, "no matching item")
+            )
         else:
-            rows.append(_row(subscription, slot, now, item_id, CLAIMED, None))
+            rows.append(_row(subscription, slot, now, item_id, DeliveryStatus.CLAIMED, None))
     return rows
 
 
 def _row(
-    subscription: AnySubscription, slot: datetime, now: datetime, item_id: int | None, status: str,
-    error: str | None,
+    subscription: AnySubscription, slot: datetime, now: datetime, item_id: int | None,
+    status: DeliveryStatus, error: str | None,
 ) -> dict[str, object]:
     return {"subscription_id": subscription.id, "slot_at": slot, "chat_id": subscription.chat_id,
             "item_id": item_id, "cycle": subscription.cycle, "status": status,
@@ -319,25 +344,26 @@ async def reap_expired(session: AsyncSession, now: datetime, lease: Lease) -> in
 
     Leased deliveries whose send never started go back to ``claimed`` and are sent. Sends and
     reveals that were in flight may or may not have reached the chat, and retrying could post
-    twice, so they are not retried: at-most-once.
+    twice, so they are not retried: at-most-once (a send becomes ``unknown``).
     """
     stale = (Delivery.lease_until < now) | (
         Delivery.leased_by.startswith(lease.replica + "/", autoescape=True)
         & (Delivery.leased_by != lease.owner)
     )
     released = await session.execute(
-        update(Delivery).where(Delivery.status == LEASED, stale)
-        .values(status=CLAIMED, leased_by=None, lease_until=None)
+        update(Delivery).where(Delivery.status == DeliveryStatus.LEASED, stale)
+        .values(status=DeliveryStatus.CLAIMED, leased_by=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
     interrupted = await session.execute(
-        update(Delivery).where(Delivery.status == SENDING, stale)
-        .values(status=FAILED, error=INTERRUPTED, lease_until=None)
+        update(Delivery).where(Delivery.status == DeliveryStatus.SENDING, stale)
+        .values(status=DeliveryStatus.UNKNOWN, error=INTERRUPTED, lease_until=None)
         .execution_options(synchronize_session=False)
     )
     reveals = await session.execute(
-        update(Delivery).where(Delivery.status == REVEALING, stale)
-        .values(status=REVEALED, revealed_at=now, error=INTERRUPTED, lease_until=None)
+        update(Delivery).where(Delivery.status == DeliveryStatus.REVEALING, stale)
+        .values(status=DeliveryStatus.REVEALED, revealed_at=now, error=INTERRUPTED,
+                lease_until=None)
         .execution_options(synchronize_session=False)
     )
     lost = _rowcount(interrupted) + _rowcount(reveals)
@@ -355,7 +381,8 @@ def _rowcount(result: object) -> int:
 async def lease_deliveries(
     session: AsyncSession, now: datetime, grace: timedelta, limit: int, lease: Lease
 ) -> list[DeliveryJob]:
-    """The next ``limit`` claimed deliveries, leased to this replica (commit before sending).
+    """The next ``limit`` claimed deliveries that are due (not waiting for a retry), leased to
+    this replica (commit before sending).
 
     Replicas skip each other's locked rows (PostgreSQL's SKIP LOCKED), so they lease disjoint
     pages. A claimed delivery older than ``grace`` (claimed before a long downtime) is skipped.
@@ -363,27 +390,31 @@ async def lease_deliveries(
     # Plain rows and set-based updates, not ORM objects: this runs once per page of a broadcast.
     rows = (await session.execute(
         select(Delivery.id, Delivery.subscription_id, Delivery.chat_id, Delivery.item_id,
-               Delivery.slot_at, Subscription.anonymous_polls,
-               Subscription.reveal_after_minutes, Chat.type)
+               Delivery.slot_at, Delivery.failed_attempts, Delivery.parts_sent,
+               Subscription.anonymous_polls, Subscription.reveal_after_minutes, Chat.type)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Chat, Chat.id == Delivery.chat_id)
-        .where(Delivery.status == CLAIMED).order_by(Delivery.id).limit(limit)
+        .where(Delivery.status == DeliveryStatus.CLAIMED,
+               or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+        .order_by(Delivery.id).limit(limit)
         .with_for_update(skip_locked=True, of=Delivery)
     )).all()
     late = [row for row in rows if now - row.slot_at > grace]
     for row in late:
         logger.warning("chat %s: skipped the daily post of %s, claimed but %s late",
                        row.chat_id, row.slot_at.isoformat(), now - row.slot_at)
-    await _set_status(session, [row.id for row in late], SKIPPED, error="missed: too late")
+    await _set_status(session, [row.id for row in late], DeliveryStatus.SKIPPED,
+                      error="missed: too late")
     jobs = [
         DeliveryJob(row.id, row.subscription_id, row.chat_id, row.type, row.item_id,
-                    row.anonymous_polls or row.type == "channel", row.reveal_after_minutes)
+                    row.anonymous_polls or row.type == "channel", row.reveal_after_minutes,
+                    row.slot_at, row.failed_attempts, row.parts_sent)
         for row in rows if row not in late and row.item_id is not None
     ]
     if jobs:
         await session.execute(
             update(Delivery).where(Delivery.id.in_([job.delivery_id for job in jobs]))
-            .values(status=LEASED, leased_by=lease.owner, lease_until=lease.until)
+            .values(status=DeliveryStatus.LEASED, leased_by=lease.owner, lease_until=lease.until)
             .execution_options(synchronize_session=False)
         )
     return jobs
@@ -402,8 +433,8 @@ async def mark_sending(
     result = await session.execute(
         update(Delivery)
         .where(Delivery.id.in_(delivery_ids), Delivery.leased_by == lease.owner,
-               Delivery.status.in_((LEASED, SENDING)))
-        .values(status=SENDING)
+               Delivery.status.in_((DeliveryStatus.LEASED, DeliveryStatus.SENDING)))
+        .values(status=DeliveryStatus.SENDING)
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
@@ -415,14 +446,16 @@ async def renew_leases(session: AsyncSession, lease: Lease) -> None:
     await session.execute(
         update(Delivery)
         .where(Delivery.leased_by == lease.owner,
-               Delivery.status.in_((LEASED, SENDING, REVEALING)))
+               Delivery.status.in_((DeliveryStatus.LEASED, DeliveryStatus.SENDING,
+                                    DeliveryStatus.REVEALING)))
         .values(lease_until=lease.until)
         .execution_options(synchronize_session=False)
     )
 
 
 async def _set_status(
-    session: AsyncSession, delivery_ids: list[int], status: str, error: str | None = None
+    session: AsyncSession, delivery_ids: list[int], status: DeliveryStatus,
+    error: str | None = None
 ) -> None:
     if delivery_ids:
         await session.execute(
@@ -450,7 +483,7 @@ async def complete_sent(
             update(table)
             .where(table.c.id == bindparam("delivery_id"), table.c.leased_by == lease.owner)
             .values(
-                status=SENT, sent_at=now, message_id=bindparam("sent_message_id"),
+                status=DeliveryStatus.SENT, sent_at=now, message_id=bindparam("sent_message_id"),
                 poll_id=bindparam("sent_poll_id"), reveal_due_at=bindparam("reveal_at"),
                 lease_until=None,
             ),
@@ -473,12 +506,71 @@ async def complete_sent(
 
 
 async def fail_delivery(
-    session: AsyncSession, delivery_id: int, error: str, lease: Lease
+    session: AsyncSession, delivery_id: int, error: str, lease: Lease,
+    status: DeliveryStatus = DeliveryStatus.FAILED,
 ) -> None:
+    """Done without a post: ``failed``, or ``unknown`` when the post may be in the chat."""
     await session.execute(
         update(Delivery).where(Delivery.id == delivery_id, Delivery.leased_by == lease.owner)
-        .values(status=FAILED, error=error[:500], lease_until=None)
+        .values(status=status, error=error[:500], lease_until=None)
     )
+
+
+@dataclass(frozen=True)
+class Postponed:
+    """A post Telegram did not take (it answered 5xx or 429, or no connection was made)."""
+
+    job: DeliveryJob
+    error: str
+    not_before: timedelta = timedelta(0)  # Telegram's retry_after
+    parts_sent: int = 0  # of a post split into several messages: those now in the chat
+
+
+def retry_delay(failed_attempts: int) -> timedelta:
+    """The wait after the ``failed_attempts``-th refused send: doubling, within bounds."""
+    return min(LONGEST_RETRY_DELAY, FIRST_RETRY_DELAY * (1 << min(failed_attempts - 1, 10)))
+
+
+async def postpone(
+    session: AsyncSession, posts: Sequence[Postponed], now: datetime, grace: timedelta,
+    lease: Lease,
+) -> None:
+    """Each post is due again after a growing delay, never before Telegram's ``retry_after``;
+    one that cannot be tried again before its slot's grace runs out fails for good."""
+    rows = []
+    for post in posts:
+        failed_attempts = post.job.failed_attempts + 1
+        last_try = post.job.slot_at + grace - LAST_TRY_MARGIN
+        earliest = now + post.not_before
+        gives_up = now >= last_try or earliest > last_try
+        attempt_at = None if gives_up else min(
+            max(now + retry_delay(failed_attempts), earliest), last_try)
+        if attempt_at is None:
+            logger.warning("chat %s: gave up the daily post of %s after %d attempts: %s",
+                           post.job.chat_id, post.job.slot_at.isoformat(), failed_attempts,
+                           post.error)
+        else:
+            logger.info("chat %s: the daily post was not taken (%s); next try at %s",
+                        post.job.chat_id, post.error, attempt_at.isoformat())
+        rows.append({
+            "delivery_id": post.job.delivery_id,
+            "new_status": DeliveryStatus.FAILED if gives_up else DeliveryStatus.CLAIMED,
+            "attempt_at": attempt_at,
+            "failed": failed_attempts,
+            "parts": post.parts_sent,
+            "last_error": (f"gave up after {failed_attempts} attempts: {post.error}"
+                           if gives_up else post.error)[:500],
+        })
+    if rows:
+        table = Delivery.metadata.tables[Delivery.__tablename__]
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("delivery_id"), table.c.leased_by == lease.owner)
+            .values(status=bindparam("new_status"), next_attempt_at=bindparam("attempt_at"),
+                    failed_attempts=bindparam("failed"), parts_sent=bindparam("parts"),
+                    error=bindparam("last_error"), leased_by=None, lease_until=None),
+            rows,
+        )
 
 
 async def redirect_delivery(
@@ -487,7 +579,7 @@ async def redirect_delivery(
     """The chat moved (a group became a supergroup): send the same post to its new id."""
     await session.execute(
         update(Delivery).where(Delivery.id == delivery_id, Delivery.leased_by == lease.owner)
-        .values(status=CLAIMED, chat_id=chat_id, leased_by=None, lease_until=None)
+        .values(status=DeliveryStatus.CLAIMED, chat_id=chat_id, leased_by=None, lease_until=None)
     )
 
 
@@ -506,7 +598,7 @@ async def start_revealing(
     jobs = []
     for delivery in deliveries:
         delivery.reveal_due_at = None
-        delivery.status = REVEALING
+        delivery.status = DeliveryStatus.REVEALING
         delivery.leased_by = lease.owner
         delivery.lease_until = lease.until
         assert delivery.item_id is not None
@@ -522,20 +614,21 @@ async def complete_reveal(
 ) -> None:
     await session.execute(
         update(Delivery).where(Delivery.id == delivery_id)
-        .values(status=REVEALED, revealed_at=now, error=error[:500] if error else None,
-                lease_until=None)
+        .values(status=DeliveryStatus.REVEALED, revealed_at=now,
+                error=error[:500] if error else None, lease_until=None)
     )
 
 
 async def earliest_due(session: AsyncSession) -> datetime | None:
-    """The next instant the loop has work: a subscription's slot or an answer to reveal."""
+    """The next instant the loop has work: a subscription's slot, a post to try again or an
+    answer to reveal."""
     next_slot = await session.scalar(select(func.min(Subscription.next_run_at)))
+    next_retry = await session.scalar(
+        select(func.min(Delivery.next_attempt_at))
+        .where(Delivery.status == DeliveryStatus.CLAIMED)
+    )
     next_reveal = await session.scalar(select(func.min(Delivery.reveal_due_at)))
-    candidates = [instant for instant in (next_slot, next_reveal) if instant is not None]
+    candidates = [instant for instant in (next_slot, next_retry, next_reveal)
+                  if instant is not None]
     return min(candidates) if candidates else None
 
-
-async def has_claimed(session: AsyncSession) -> bool:
-    return bool(await session.scalar(
-        select(Delivery.id).where(Delivery.status == CLAIMED).limit(1)
-    ))

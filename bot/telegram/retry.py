@@ -2,14 +2,18 @@
 
 429 waits exactly ``retry_after``; 5xx and network errors back off exponentially. A call that
 timed out may have reached Telegram, so a retried send can, rarely, arrive twice: at-least-once
-is the guarantee. getUpdates is left to aiogram's polling loop, which has its own backoff.
+is the guarantee, except inside :func:`at_most_once`, where a call that may have reached
+Telegram is never repeated. getUpdates is left to aiogram's polling loop, which has its own
+backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from aiogram.client.session.middlewares.base import (
@@ -19,6 +23,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiohttp import ClientConnectorError, ClientError, ConnectionTimeoutError
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -26,6 +31,40 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+
+_at_most_once: ContextVar[bool] = ContextVar("at_most_once", default=False)
+
+
+@contextmanager
+def at_most_once() -> Iterator[None]:
+    """Calls made inside are not repeated once they may have reached Telegram (for posts that
+    must not arrive twice); those Telegram surely did not act on are still retried."""
+    token = _at_most_once.set(True)
+    try:
+        yield
+    finally:
+        _at_most_once.reset(token)
+
+
+def not_carried_out(error: Exception) -> bool:
+    """Telegram surely did not act on the request: it answered 5xx or 429, or no connection
+    was made. Sending it again cannot duplicate anything."""
+    return isinstance(error, TelegramRetryAfter | TelegramServerError) or _never_connected(error)
+
+
+def may_have_arrived(error: Exception) -> bool:
+    """The transport failed once the request may have gone out: no answer came in time, or the
+    connection broke. Telegram may have carried the request out."""
+    return (isinstance(error, TelegramNetworkError)
+            and isinstance(error.__cause__, TimeoutError | ClientError)
+            and not _never_connected(error))
+
+
+def _never_connected(error: Exception) -> bool:
+    """Refused, name not resolved, or timed out while connecting: nothing was sent."""
+    return isinstance(error, TelegramNetworkError) and isinstance(
+        error.__cause__, ClientConnectorError | ConnectionTimeoutError
+    )
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -59,7 +98,8 @@ class RetryMiddleware(BaseRequestMiddleware):
                 delay = float(error.retry_after)
                 reason = f"flood control, retry after {error.retry_after}s"
             except (TelegramServerError, TelegramNetworkError) as error:
-                if attempt >= self.max_attempts:
+                must_not_repeat = _at_most_once.get() and may_have_arrived(error)
+                if attempt >= self.max_attempts or must_not_repeat:
                     raise
                 delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
                 reason = type(error).__name__

@@ -243,6 +243,7 @@ class _OneShotFault:
     fault: Fault
     times: int
     chat_id: int | str | None
+    after: int  # matching calls still let through before the fault applies
 
 
 # --------------------------------------------------------------------------------------------
@@ -855,15 +856,22 @@ class FakeBotAPI(_Builders):
     # ---------------------------------------------------------------- faults
 
     def fail_next(
-        self, method: str, fault: Fault, times: int = 1, chat_id: int | str | None = None
+        self,
+        method: str,
+        fault: Fault,
+        times: int = 1,
+        chat_id: int | str | None = None,
+        *,
+        after: int = 0,
     ) -> None:
-        """The next ``times`` calls of ``method`` (to ``chat_id``, if given) meet ``fault``.
+        """The next ``times`` calls of ``method`` (to ``chat_id``, if given) meet ``fault``,
+        once ``after`` such calls have gone through (the second part of a long post, say).
 
         ``method`` is case-insensitive; "*" means any method except getUpdates.
         """
-        if times < 1:
-            raise ValueError("times must be >= 1")
-        self._one_shot.append(_OneShotFault(method.lower(), fault, times, chat_id))
+        if times < 1 or after < 0:
+            raise ValueError("times must be >= 1 and after >= 0")
+        self._one_shot.append(_OneShotFault(method.lower(), fault, times, chat_id, after))
 
     def fail_chat(self, chat_id: int | str, fault: Fault) -> None:
         """Every call with this ``chat_id`` meets ``fault`` until ``clear_faults()``."""
@@ -894,6 +902,9 @@ class FakeBotAPI(_Builders):
             if entry.chat_id is not None and (
                 chat is None or self._chat_key(chat) != self._chat_key(entry.chat_id)
             ):
+                continue
+            if entry.after:
+                entry.after -= 1
                 continue
             entry.times -= 1
             if entry.times <= 0:

@@ -722,6 +722,11 @@ async def test_fault_targeting(bot: Bot, fake_api: FakeBotAPI) -> None:
             await bot.send_message(1002, "affected")
     await bot.send_message(1002, "through")
 
+    fake_api.fail_next("sendMessage", server_error(502), chat_id=1002, after=1)
+    await bot.send_message(1002, "first part")
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(1002, "second part")
+
     fake_api.fail_chat(1001, forbidden())
     for _ in range(3):
         with pytest.raises(TelegramForbiddenError):
@@ -734,7 +739,7 @@ async def test_fault_targeting(bot: Bot, fake_api: FakeBotAPI) -> None:
     fake_api.clear_faults()
     await bot.send_message(1001, "unblocked")
     assert fake_api.sent_texts(1001) == ["not affected", "unblocked"]
-    assert fake_api.sent_texts(1002) == ["through"]
+    assert fake_api.sent_texts(1002) == ["through", "first part"]
 
 
 @pytest.mark.asyncio

@@ -1,4 +1,5 @@
-"""Retrying Bot API calls: 429 waits retry_after, 5xx backs off, others fail at once."""
+"""Retrying Bot API calls: 429 waits retry_after, 5xx backs off, others fail at once; inside
+``at_most_once`` a call that may have reached Telegram is not repeated."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 import pytest
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
 from aiogram.methods import GetUpdates, SendMessage
+from aiohttp import ConnectionTimeoutError, ServerDisconnectedError
 
-from bot.telegram.retry import RetryMiddleware
+from bot.telegram.retry import RetryMiddleware, at_most_once
 
 METHOD = SendMessage(chat_id=1, text="hi")
 
@@ -75,3 +78,45 @@ async def test_get_updates_is_left_to_the_polling_loop() -> None:
     with pytest.raises(TelegramServerError):
         await middleware([])(script, None, GetUpdates())  # type: ignore[arg-type]
     assert script.calls == 1
+
+
+def network_error(cause: Exception) -> TelegramNetworkError:
+    """As aiogram's session raises it: the transport's error is the cause."""
+    error = TelegramNetworkError(METHOD, f"{type(cause).__name__}: {cause}")
+    error.__cause__ = cause
+    return error
+
+
+TIMED_OUT = network_error(TimeoutError())  # aiogram: "Request timeout error"
+CONNECTION_BROKE = network_error(ServerDisconnectedError())
+
+
+async def test_a_call_that_timed_out_is_retried_where_a_duplicate_is_acceptable() -> None:
+    script = Script(TIMED_OUT)
+    assert await middleware([])(script, None, METHOD) is SENT  # type: ignore[arg-type]
+    assert script.calls == 2
+
+
+@pytest.mark.parametrize("error", [TIMED_OUT, CONNECTION_BROKE])
+async def test_at_most_once_a_call_that_may_have_reached_telegram_is_not_repeated(
+    error: TelegramNetworkError,
+) -> None:
+    script = Script(error)
+    with at_most_once(), pytest.raises(TelegramNetworkError):
+        await middleware([])(script, None, METHOD)  # type: ignore[arg-type]
+    assert script.calls == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [network_error(ConnectionTimeoutError("connecting timed out")),
+     TelegramServerError(METHOD, "Bad Gateway"),
+     TelegramRetryAfter(METHOD, "Too Many Requests", retry_after=3)],
+)
+async def test_at_most_once_a_call_telegram_did_not_carry_out_is_still_retried(
+    error: Exception,
+) -> None:
+    script = Script(error)
+    with at_most_once():
+        assert await middleware([])(script, None, METHOD) is SENT  # type: ignore[arg-type]
+    assert script.calls == 2

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from random import Random
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,7 +27,16 @@ from bot.services import daily_posts, subscriptions
 from bot.services.daily_posts import Lease
 from bot.telegram.i18n import create_i18n
 from bot.telegram.metrics import BotMetrics
-from tests.fakebot import FakeBotAPI, bad_request, delay, forbidden, make_user
+from bot.telegram.retry import RetryMiddleware
+from tests.fakebot import (
+    FakeBotAPI,
+    bad_request,
+    delay,
+    forbidden,
+    make_user,
+    server_error,
+    too_many_requests,
+)
 
 E2E_CONTENT = Path(__file__).resolve().parents[1] / "e2e" / "content"
 BERLIN = "Europe/Berlin"
@@ -59,13 +71,51 @@ def scheduler_for(
     aiogram_bot: Bot, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> Callable[..., DailyScheduler]:
     def build(**options: Any) -> DailyScheduler:
-        settings: dict[str, Any] = {"grace": timedelta(hours=3), "rng": Random(7),
-                                    "bot_username": "drill_bot"}
+        settings: dict[str, Any] = {"bot": aiogram_bot, "grace": timedelta(hours=3),
+                                    "rng": Random(7), "bot_username": "drill_bot"}
         settings.update(options)
-        return DailyScheduler(bot=aiogram_bot, session_factory=session_factory,
+        return DailyScheduler(session_factory=session_factory,
                               i18n=create_i18n("ru"), signature="@drill_bot", clock=clock,
                               wakeup=ScheduleWakeup(), **settings)
     return build
+
+
+@pytest.fixture
+async def impatient_bot(fake_api: FakeBotAPI) -> AsyncIterator[Bot]:
+    """A Bot that retries as the app's does, and gives up waiting for an answer after 0.3 s."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(fake_api.url), timeout=0.3)
+    session.middleware(RetryMiddleware())
+    bot = Bot(fake_api.token, session=session)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+async def unreachable_bot(fake_api: FakeBotAPI) -> AsyncIterator[Bot]:
+    """A Bot whose every connection is refused: nothing listens on its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    session = AiohttpSession(api=TelegramAPIServer.from_base(f"http://127.0.0.1:{port}"))
+    bot = Bot(fake_api.token, session=session)
+    yield bot
+    await bot.session.close()
+
+
+async def run_until(
+    scheduler: DailyScheduler, clock: FakeClock,
+    session_factory: async_sessionmaker[AsyncSession], end: datetime,
+) -> None:
+    """What the loop does while the clock runs to ``end``: work through what is due, then
+    sleep until the next due instant (a slot, a retry, a reveal)."""
+    while True:
+        await scheduler.run_due()
+        async with session_factory() as session:
+            due = await daily_posts.earliest_due(session)
+        assert due is None or due > clock.now, "a round left due work behind"
+        if due is None or due > end:
+            return
+        clock.now = due
 
 
 async def subscribe(
@@ -265,7 +315,7 @@ async def test_a_crash_with_sends_in_flight_never_posts_a_chat_twice(
     await restarted.recover()
     await restarted.run_due()
     counts = Counter({learner: len(posts(fake_api, learner)) for learner in learners})
-    interrupted = {d.chat_id for d in await deliveries(session_factory) if d.status == "failed"}
+    interrupted = {d.chat_id for d in await deliveries(session_factory) if d.status == "unknown"}
     assert max(counts.values()) == 1
     assert hanging in interrupted
     assert len(interrupted) <= 4  # at most the page that was in flight
@@ -453,3 +503,138 @@ async def test_a_group_that_became_a_supergroup_gets_the_post_at_its_new_id(
     assert len(posts(fake_api, new)) == 1
     moved = await subscription_of(session_factory, view.subscription_id)
     assert (moved.chat_id, moved.status) == (new, "active")
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_storm_of_502s_at_the_posts_minute_delays_every_chats_post_and_loses_none(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    learners = list(range(8001, 8051))
+    for learner in learners:
+        await subscribe(session_factory, clock, learner, "private")
+        fake_api.fail_chat(learner, server_error(502))
+    scheduler = scheduler_for()
+
+    clock.now = NINE_BERLIN
+    await run_until(scheduler, clock, session_factory, NINE_BERLIN + timedelta(seconds=30))
+    assert sum(len(posts(fake_api, learner)) for learner in learners) == 0
+    fake_api.clear_faults()  # the storm is over
+    await run_until(scheduler, clock, session_factory, NINE_BERLIN + timedelta(hours=1))
+
+    assert [len(posts(fake_api, learner)) for learner in learners] == [1] * len(learners)
+    assert {(d.status, d.failed_attempts) for d in await deliveries(session_factory)} == {
+        ("sent", 2)}  # refused at 9:00:00 and 9:00:30, sent at 9:01:30
+    assert clock.now == NINE_BERLIN + timedelta(seconds=90)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_while_the_bot_api_refuses_connections_the_post_waits_and_goes_out_once(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler], unreachable_bot: Bot,
+) -> None:
+    await subscribe(session_factory, clock, LEARNER, "private")
+    clock.now = NINE_BERLIN
+    await scheduler_for(bot=unreachable_bot).run_due()
+    assert posts(fake_api, LEARNER) == []
+
+    await run_until(scheduler_for(), clock, session_factory, NINE_BERLIN + timedelta(hours=1))
+
+    assert len(posts(fake_api, LEARNER)) == 1
+    assert clock.now == NINE_BERLIN + timedelta(seconds=30)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_flood_control_holds_the_post_back_for_exactly_retry_after(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    await subscribe(session_factory, clock, LEARNER, "private")
+    fake_api.fail_next("*", too_many_requests(retry_after=90), chat_id=LEARNER)
+    scheduler = scheduler_for()
+
+    clock.now = NINE_BERLIN
+    await run_until(scheduler, clock, session_factory, NINE_BERLIN + timedelta(seconds=89))
+    assert posts(fake_api, LEARNER) == []
+    assert len(fake_api.calls_of(None, chat_id=LEARNER)) == 1  # nothing before retry_after
+
+    await run_until(scheduler, clock, session_factory, NINE_BERLIN + timedelta(hours=1))
+    assert len(posts(fake_api, LEARNER)) == 1
+    assert clock.now == NINE_BERLIN + timedelta(seconds=90)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_post_refused_until_the_grace_runs_out_is_given_up_and_the_next_day_posts(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    view = await subscribe(session_factory, clock, LEARNER, "private")
+    fake_api.fail_chat(LEARNER, server_error(503))
+    scheduler = scheduler_for(grace=timedelta(hours=1))
+
+    clock.now = NINE_BERLIN
+    await run_until(scheduler, clock, session_factory, NINE_BERLIN + timedelta(hours=6))
+
+    tries = fake_api.calls_of(None, chat_id=LEARNER)
+    (delivery,) = await deliveries(session_factory)
+    assert (delivery.status, delivery.failed_attempts) == ("failed", len(tries))
+    assert delivery.error is not None
+    assert delivery.error.startswith(f"gave up after {len(tries)} attempts: ")
+    assert "Service Unavailable" in delivery.error
+    assert 5 < len(tries) < 15  # growing delays, not a try a minute
+    assert NINE_BERLIN + timedelta(minutes=50) < clock.now < NINE_BERLIN + timedelta(hours=1)
+    subscription = await subscription_of(session_factory, view.subscription_id)
+    assert (subscription.status, subscription.next_run_at) == (
+        "active", NINE_BERLIN + timedelta(days=1))
+
+    fake_api.clear_faults()
+    clock.now = NINE_BERLIN + timedelta(days=1)
+    await scheduler.run_due()
+    assert len(posts(fake_api, LEARNER)) == 1
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_long_post_refused_after_its_first_part_later_sends_only_the_rest(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.rendering.posts.MESSAGE_LIMIT", 40)  # the task takes 3 messages
+    other_learner = LEARNER + 1
+    for learner in (LEARNER, other_learner):
+        await subscribe(session_factory, clock, learner, "private", kinds=("task",))
+    fake_api.fail_next("sendMessage", server_error(502), chat_id=LEARNER, after=1)
+
+    clock.now = NINE_BERLIN
+    await run_until(scheduler_for(), clock, session_factory, NINE_BERLIN + timedelta(hours=1))
+
+    assert len(fake_api.sent_texts(other_learner)) >= 3
+    assert fake_api.sent_texts(LEARNER) == fake_api.sent_texts(other_learner)
+    delivery = next(d for d in await deliveries(session_factory) if d.chat_id == LEARNER)
+    assert (delivery.status, delivery.failed_attempts) == ("sent", 1)
+    assert delivery.message_id == posts(fake_api, LEARNER)[-1]["message_id"]  # for the reveal
+
+
+@pytest.mark.usefixtures("bank")
+async def test_a_post_whose_send_timed_out_is_not_sent_again_and_its_outcome_is_unknown(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler], impatient_bot: Bot,
+) -> None:
+    learners = list(range(8101, 8111))
+    hanging = learners[::5]
+    for learner in learners:
+        await subscribe(session_factory, clock, learner, "private")
+    for learner in hanging:  # Telegram posts these, but answers only after the client gave up
+        fake_api.fail_next("*", delay(1.0), chat_id=learner)
+    scheduler = scheduler_for(bot=impatient_bot)
+
+    clock.now = NINE_BERLIN
+    await scheduler.run_due()
+    for _ in hanging:  # Telegram carries the hung requests out all the same
+        await fake_api.wait_for_call(None, lambda call: call.fault is not None)
+    clock.now += timedelta(hours=1)
+    await scheduler.run_due()
+
+    assert [len(posts(fake_api, learner)) for learner in learners] == [1] * len(learners)
+    outcomes = {delivery.chat_id: delivery.status for delivery in await deliveries(session_factory)}
+    assert {chat for chat, status in outcomes.items() if status == "unknown"} == set(hanging)
+    assert {outcomes[learner] for learner in learners if learner not in hanging} == {"sent"}
