@@ -6,7 +6,7 @@ ever escaped by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import telegramify_markdown
@@ -114,14 +114,16 @@ def _strip_newlines(text: str, entities: list[Entity]) -> Rendered:
     """The text without its leading and trailing line feeds, entities moved and cut to match
     (a code block's blank last line would otherwise leave it running past the end)."""
     stripped = text.strip("\n")
-    lead = utf16_len(text) - utf16_len(text.lstrip("\n"))
+    lead = len(text) - len(text.lstrip("\n"))  # line feeds: one code unit each
     total = utf16_len(stripped)
+    if not lead and all(e.offset + e.length <= total for e in entities):
+        return Rendered(stripped, tuple(entities))  # the usual case: nothing moves
     kept = []
     for e in entities:
         start = min(max(e.offset - lead, 0), total)
         end = min(max(e.offset + e.length - lead, 0), total)
         if end > start:
-            kept.append(replace(e, offset=start, length=end - start))
+            kept.append(_span(e, start, end))
     return Rendered(stripped, tuple(kept))
 
 
@@ -142,11 +144,17 @@ def _without_styles_over_code(rendered: Rendered) -> Rendered:
             if code_start >= end or code_end <= start:
                 continue
             if code_start > start:
-                entities.append(replace(e, offset=start, length=code_start - start))
+                entities.append(_span(e, start, code_start))
             start = max(start, code_end)
         if end > start:
-            entities.append(replace(e, offset=start, length=end - start))
+            entities.append(_span(e, start, end))
     return Rendered(rendered.text, tuple(sorted(entities, key=lambda e: (e.offset, -e.length))))
+
+
+def _span(entity: Entity, start: int, end: int) -> Entity:
+    """``entity`` over ``start``..``end`` (built directly: ``dataclasses.replace`` was a third
+    of the content check's time)."""
+    return Entity(entity.type, start, end - start, entity.url, entity.language)
 
 
 def _from_library(entity: LibraryEntity) -> Entity:
