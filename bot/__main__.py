@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.content.preload import ContentPreload
 from bot.logs import configure_logging
 
 EXIT_BAD_SETTINGS = 2
@@ -31,12 +32,13 @@ def main() -> int:
         settings.log_level,
         secrets=[settings.bot_token.get_secret_value(), settings.webhook_secret_token()],
     )
-    code = _run(settings)
+    content = ContentPreload(settings.content_dir)  # parsed while aiogram is imported
+    code = _run(settings, content)
     logging.getLogger("bot").info("stopped")  # after the reason, if it stopped for one
     return code
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, content: ContentPreload) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import run
@@ -45,7 +47,7 @@ def _run(settings: Settings) -> int:
     log = logging.getLogger("bot")
     try:
         with asyncio.Runner(loop_factory=_fastest_event_loop()) as runner:
-            runner.run(run(settings))
+            runner.run(run(settings, content))
     except ContentError as error:
         log.error("content refused, nothing loaded:\n%s", error)
         return EXIT_BAD_CONTENT

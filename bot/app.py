@@ -28,7 +28,8 @@ from bot.config import (
     DEFAULT_TIMEZONE,
     Settings,
 )
-from bot.content.files import ContentBundle, read_content_dir
+from bot.content.files import ContentBundle
+from bot.content.preload import ContentPreload
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import exclusive_startup, upgrade_to_head
 from bot.handlers import (
@@ -218,10 +219,11 @@ async def prepare_database(
         await load_content(session_factory, bundle, clock)
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, content: ContentPreload | None = None) -> None:
     """Migrate, load content, then poll (or serve the webhook, with WEBHOOK_URL) until
     SIGTERM/SIGINT; in-flight updates finish first."""
-    bundle = read_content_dir(settings.content_dir)  # a bad file stops us before any DB write
+    # A bad file stops us before any DB write.
+    bundle = await (content or ContentPreload(settings.content_dir)).bundle()
     metrics = BotMetrics()
     bot = create_bot(settings, metrics)
     engine = create_engine(settings.database_url)
