@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import again_if_connection_lost
 from bot.telegram.fsm_storage import DatabaseStorage
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,22 @@ class DbSessionMiddleware(BaseMiddleware):
                 raise
             await session.commit()
             return result
+
+
+class RetryOnLostConnection(BaseMiddleware):
+    """Runs an update once more when it failed because its database connection died (a
+    failover, a server restart): the pool has replaced the connection by then.
+
+    An update outer middleware, outside every database read of the update (dialog state,
+    language, poll facts) and its transaction, so the second run starts from scratch with data
+    of its own. Handlers are safe to run twice, as for a redelivered update; a reply the first
+    run had already sent may come twice.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        update_id = event.update_id if isinstance(event, Update) else None
+        return await again_if_connection_lost(lambda: handler(event, dict(data)),
+                                              f"update {update_id}")
 
 
 class InFlightUpdates(BaseMiddleware):
