@@ -81,7 +81,7 @@ def _recognise_asyncpg_disconnects(context: ExceptionContext) -> None:
     still looks open. Counted as a disconnect, the connection is thrown away rather than put
     back in the pool, and the error says ``connection_invalidated``: what the bot retries on."""
     # Imported here: asyncpg is the optional PostgreSQL extra, and only its engines get here.
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     cause = context.original_exception.__cause__
     if isinstance(cause, (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError,

@@ -15,7 +15,7 @@ from bot.services.answer_recorder import AnswerRecorder
 from bot.services.answers import AnswerOutcome, PollAnswer
 from bot.services.polls import PollCache
 from bot.services.users import UserProfile
-from tests.databases import Database
+from tests.databases import kill_connection_before
 from tests.unit.test_answers import NOW, sent_quiz
 
 GROUP = -100_500
@@ -242,19 +242,7 @@ async def test_an_answer_whose_connection_the_server_kills_mid_write_is_written_
     session_factory = create_session_factory(engine)
     async with session_factory() as session, session.begin():
         await sent_quiz(session, chat_id=GROUP)
-    server = Database(postgres_url)
-    killed: list[int] = []
-
-    def kill_the_connection_before_the_first_insert(
-        connection: Any, _cursor: Any, statement: str, *_: Any
-    ) -> None:
-        # As a failover or a restart of the server does, in the middle of the transaction.
-        if not killed and statement.lstrip().startswith("INSERT INTO attempts"):
-            killed.append(connection.connection.driver_connection.get_server_pid())
-            server.execute("SELECT pg_terminate_backend(:pid, 5000)", pid=killed[0])
-
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 kill_the_connection_before_the_first_insert)
+    killed = kill_connection_before(engine, "INSERT INTO attempts")
     recorder = AnswerRecorder(session_factory, PollCache(session_factory), sleep=no_sleep)
     try:
         outcome = await recorder.record(answer(1))
@@ -264,7 +252,6 @@ async def test_an_answer_whose_connection_the_server_kills_mid_write_is_written_
         assert outcome.is_new
         assert await stored(session_factory) == 1
     finally:
-        server.close()
         await engine.dispose()
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
-from typing import Any
 
 from aiogram import Bot
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_dispatcher, load_content
@@ -17,7 +16,7 @@ from bot.content.files import read_content_dir
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import ItemView, SentPoll
 from bot.telegram.i18n import create_i18n
-from tests.databases import Database
+from tests.databases import kill_connection_before
 from tests.fakebot import FakeBotAPI, make_user
 
 E2E_CONTENT = Path(__file__).resolve().parents[1] / "e2e" / "content"
@@ -54,19 +53,8 @@ async def test_a_quiz_poll_whose_record_loses_its_connection_goes_out_once_and_i
     engine = create_engine(postgres_url)
     session_factory = create_session_factory(engine)
     await load_content(session_factory, read_content_dir(E2E_CONTENT), lambda: FROZEN)
-    server = Database(postgres_url)
-    killed: list[int] = []
-
-    def kill_the_connection_before_the_poll_is_recorded(
-        connection: Any, _cursor: Any, statement: str, *_: Any
-    ) -> None:
-        # As a failover does, while the poll is on its way to the learner.
-        if not killed and statement.lstrip().startswith("INSERT INTO sent_polls"):
-            killed.append(connection.connection.driver_connection.get_server_pid())
-            server.execute("SELECT pg_terminate_backend(:pid, 5000)", pid=killed[0])
-
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 kill_the_connection_before_the_poll_is_recorded)
+    # As a failover does, while the poll is on its way to the learner.
+    killed = kill_connection_before(engine, "INSERT INTO sent_polls")
     dispatcher = create_dispatcher(session_factory=session_factory, i18n=create_i18n("ru"),
                                    signature="@test", clock=lambda: FROZEN)
     try:
@@ -78,5 +66,4 @@ async def test_a_quiz_poll_whose_record_loses_its_connection_goes_out_once_and_i
         async with session_factory() as session:  # an answer to it will be judged and counted
             assert (await session.scalars(select(SentPoll.poll_id))).all() == [poll.id]
     finally:
-        server.close()
         await engine.dispose()

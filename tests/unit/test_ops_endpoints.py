@@ -27,29 +27,6 @@ async def client_for(ops: OpsEndpoints) -> TestClient[web.Request, web.Applicati
     return client
 
 
-@pytest.fixture
-async def unreachable_database() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A PostgreSQL server that is down: nothing listens on its port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/bot")
-    yield create_session_factory(engine)
-    await engine.dispose()
-
-
-async def test_healthz_is_503_when_the_database_does_not_answer(
-    unreachable_database: async_sessionmaker[AsyncSession],
-) -> None:
-    client = await client_for(OpsEndpoints(unreachable_database, BotMetrics()))
-    try:
-        response = await client.get("/healthz")
-        assert response.status == 503
-        assert await response.json() == {"status": "unavailable", "database": "down"}
-    finally:
-        await client.close()
-
-
 def refuse_writes(dbapi_connection: Any, _record: Any) -> None:
     # What SQLite answers for a database file it may only read: "attempt to write a readonly
     # database" (running as root, a test cannot make a file unwritable to its owner).
@@ -58,11 +35,18 @@ def refuse_writes(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def read_only_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated database, of each kind; PostgreSQL's transactions are read-only from now on
-    (as on a standby a failover left the bot connected to)."""
-    if request.param == "sqlite":
+@pytest.fixture(params=["server down", "SQLite read-only", "PostgreSQL read-only"])
+def down_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database the bot cannot work with: a PostgreSQL server that is down (nothing listens
+    on its port), or a migrated database that answers reads and refuses every write — a SQLite
+    file the bot may only read, a PostgreSQL database whose transactions are read-only (as on
+    a standby a failover left the bot connected to)."""
+    if request.param == "server down":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/bot"
+    if request.param == "SQLite read-only":
         sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         migrate(sqlite_url)
         return sqlite_url
@@ -75,21 +59,20 @@ def read_only_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> st
 
 
 @pytest.fixture
-async def read_only_database(
-    read_only_database_url: str,
+async def down_database(
+    down_database_url: str,
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A database that answers reads and refuses every write."""
-    engine = create_engine(read_only_database_url)
+    engine = create_engine(down_database_url)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", refuse_writes)
     yield create_session_factory(engine)
     await engine.dispose()
 
 
-async def test_healthz_is_503_when_the_database_answers_reads_but_refuses_writes(
-    read_only_database: async_sessionmaker[AsyncSession],
+async def test_healthz_is_503_when_the_database_is_down_or_takes_no_write(
+    down_database: async_sessionmaker[AsyncSession],
 ) -> None:
-    client = await client_for(OpsEndpoints(read_only_database, BotMetrics()))
+    client = await client_for(OpsEndpoints(down_database, BotMetrics()))
     try:
         response = await client.get("/healthz")
         assert response.status == 503
