@@ -77,6 +77,7 @@ from bot.telegram.middlewares import (
     KnownButtonsOnly,
     NoDialogStateForPolls,
     RepeatedUpdatesDropped,
+    RetryOnLostConnection,
 )
 from bot.telegram.polling import poll
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
@@ -147,6 +148,7 @@ def create_dispatcher(
     )
     dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
+    dispatcher.update.outer_middleware(RetryOnLostConnection())
     dispatcher.update.outer_middleware(GroupAnswers(answer_recorder, clock))
     # The dialog state is read from the database before the handler runs: an update waiting
     # for it already counts as in flight, so a shutdown does not cut it off.

@@ -38,9 +38,10 @@ from typing import Any, Protocol
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, NullPool, create_engine, inspect, text
+from sqlalchemy import Engine, NullPool, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.migrate import alembic_config
 
@@ -237,3 +238,21 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def kill_connection_before(engine: AsyncEngine, statement_start: str) -> list[int]:
+    """Has PostgreSQL terminate the connection about to run the first statement that starts
+    with ``statement_start``, as a failover or a restart of the server does in the middle of a
+    transaction. The returned list gets the killed backend's pid when that happened."""
+    killed: list[int] = []
+
+    def kill(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if killed or not statement.lstrip().startswith(statement_start):
+            return
+        killed.append(connection.connection.driver_connection.get_server_pid())
+        server = Database(engine.url.render_as_string(hide_password=False))
+        server.execute("SELECT pg_terminate_backend(:pid, 5000)", pid=killed[0])
+        server.close()
+
+    event.listen(engine.sync_engine, "before_cursor_execute", kill)
+    return killed

@@ -1,12 +1,16 @@
-"""Engine and session factory; SQLite gets WAL, a busy timeout and foreign keys."""
+"""Engine and session factory; SQLite gets WAL, a busy timeout and foreign keys; PostgreSQL
+replaces connections the server closed (a failover, a restart, ``pg_terminate_backend``)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,7 +18,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+logger = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+T = TypeVar("T")
 
 
 def ensure_sqlite_directory(database_url: str) -> None:
@@ -25,15 +33,35 @@ def ensure_sqlite_directory(database_url: str) -> None:
 
 
 def create_engine(database_url: str, **options: Any) -> AsyncEngine:
+    """A server database's pooled connections are pinged on checkout, so one the server closed
+    while it sat in the pool is replaced before a statement meets it. SQLite's never die."""
     ensure_sqlite_directory(database_url)
-    engine = create_async_engine(database_url, **options)
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        options.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    if engine.dialect.driver == "asyncpg":
+        event.listen(engine.sync_engine, "handle_error", _recognise_asyncpg_disconnects)
     return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def again_if_connection_lost(attempt: Callable[[], Awaitable[T]], what: str) -> T:
+    """``attempt()``, run a second time when it failed because its database connection died
+    (``connection_invalidated``), not because of what it asked: the pool has thrown the dead
+    connection away by then, so the second run gets a live one."""
+    try:
+        return await attempt()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        logger.warning("%s lost its database connection (%r); trying once more", what, error.orig)
+    return await attempt()
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -43,3 +71,20 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _recognise_asyncpg_disconnects(context: ExceptionContext) -> None:
+    """SQLAlchemy counts an asyncpg error as a disconnect only once the connection reads as
+    closed. A killed backend first sends its FATAL error and only then closes the socket: a
+    statement started in between fails with that error (57P01), or with "cannot switch to state
+    …; another operation is in progress" (the protocol still digesting it), on a connection that
+    still looks open. Counted as a disconnect, the connection is thrown away rather than put
+    back in the pool, and the error says ``connection_invalidated``: what the bot retries on."""
+    # Imported here: asyncpg is the optional PostgreSQL extra, and only its engines get here.
+    import asyncpg  # type: ignore[import-untyped]
+
+    cause = context.original_exception.__cause__
+    if isinstance(cause, (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError,
+                          asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError,
+                          asyncpg.InternalClientError)):
+        context.is_disconnect = True

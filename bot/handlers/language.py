@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.learners import INTERFACE_LANGUAGES, set_language
 from bot.telegram.callbacks import ChooseLanguage
-from bot.telegram.i18n import LanguageOverrides
 from bot.telegram.keyboards import language_keyboard
 
 
@@ -30,10 +29,9 @@ def create_router() -> Router:
     @router.callback_query(ChooseLanguage.filter(F.language.in_(INTERFACE_LANGUAGES)))
     async def language_chosen(
         callback: CallbackQuery, callback_data: ChooseLanguage, session: AsyncSession,
-        i18n: I18n, language_overrides: LanguageOverrides,
+        i18n: I18n,
     ) -> None:
         await set_language(session, callback.from_user.id, callback_data.language)
-        language_overrides.remember(callback.from_user.id, callback_data.language)
         with i18n.use_locale(callback_data.language):
             await callback.answer()
             if callback.message is not None and callback.bot is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import ANSWER_BATCH_SIZE
+from bot.db.engine import again_if_connection_lost
 from bot.services.answers import AnswerOutcome, PollAnswer, record_answers
 from bot.services.polls import PollCache, PollFacts
 
@@ -108,11 +109,7 @@ class AnswerRecorder:
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:
-            async with self.session_factory() as session, session.begin():
-                outcomes = await record_answers(
-                    session, [pending.answer for pending in batch],
-                    {pending.poll.poll_id: pending.poll for pending in batch},
-                )
+            outcomes = await self._store(batch)
         except Exception as error:
             if len(batch) > 1:  # one bad answer must not cost the others theirs
                 logger.warning("a batch of %d answers was refused (%r); storing them one by one",
@@ -127,3 +124,16 @@ class AnswerRecorder:
         for pending, outcome in zip(batch, outcomes, strict=True):
             if not pending.outcome.done():
                 pending.outcome.set_result(outcome)
+
+    async def _store(self, batch: list[_Pending]) -> list[AnswerOutcome | None]:
+        """Committed. A write whose connection died is written again: one that had committed
+        before the connection went then counts once, by the answers' unique key."""
+        return await again_if_connection_lost(lambda: self._store_once(batch),
+                                              f"a batch of {len(batch)} answers")
+
+    async def _store_once(self, batch: list[_Pending]) -> list[AnswerOutcome | None]:
+        async with self.session_factory() as session, session.begin():
+            return await record_answers(
+                session, [pending.answer for pending in batch],
+                {pending.poll.poll_id: pending.poll for pending in batch},
+            )

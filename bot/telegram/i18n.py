@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,40 +35,24 @@ def post_style(i18n: I18n, card: Card, signature: str) -> PostStyle:
 
 
 class LanguageOverrides:
-    """Learners' /language choices, read through a per-process cache.
+    """Learners' /language choices, read from the database with each update that needs one.
 
-    Every update needs its locale before anything else runs, so a hit costs no query. The
-    /language handler writes through ``remember``; with one bot process per database nothing
-    else changes the choice, so entries never go stale. The cache keeps the most recently
-    active learners only. The misses of updates handled together (a getUpdates page) are
-    read in one query.
+    Replicas share the database, and a learner's next update may reach another replica than
+    the one that took their /language: a copy kept per process would answer in the old
+    language there. The reads of updates handled together (a getUpdates page, webhook
+    requests arriving at once) are one query (``bench/language_reads.py`` measures the cost).
     """
 
-    def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], capacity: int = 100_000
-    ) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
-        self.capacity = capacity
-        self._cache: OrderedDict[int, str | None] = OrderedDict()
         self._reads = BatchedReads(self._load, name="language-loader")
 
     async def get(self, user_id: int) -> str | None:
-        if user_id in self._cache:
-            self._cache.move_to_end(user_id)
-            return self._cache[user_id]
-        language = await self._reads.get(user_id)
-        self.remember(user_id, language)
-        return language
+        return await self._reads.get(user_id)
 
     async def _load(self, user_ids: Collection[int]) -> Mapping[int, str | None]:
         async with self.session_factory() as session:
             return await load_languages(session, user_ids)
-
-    def remember(self, user_id: int, language: str | None) -> None:
-        self._cache[user_id] = language
-        self._cache.move_to_end(user_id)
-        while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
 
 
 class LearnerI18nMiddleware(SimpleI18nMiddleware):

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import QuizItem
 from bot.rendering.markdown import Rendered, plain, styled
-from bot.rendering.posts import MESSAGE_LIMIT, question_post, quiz_poll
+from bot.rendering.posts import MESSAGE_LIMIT, question_post
 from bot.services import interview as interviews
-from bot.services.drill import record_sent_poll
 from bot.services.polls import PollCache
 from bot.telegram.deep_links import start_link, topic_payload
 from bot.telegram.keyboards import interview_reveal_keyboard, link_keyboard
-from bot.telegram.sending import send_post, send_quiz
+from bot.telegram.sending import send_post
+from bot.telegram.serving import post_quiz
 
 
 class InterviewPoll(Filter):
@@ -60,17 +60,12 @@ async def ask(
 ) -> None:
     item = question.card.content
     if isinstance(item, QuizItem):
+        async def attached(poll_id: str) -> None:
+            await interviews.attach_poll(session, question.entry_id, poll_id)
+
         # Telegram shows the countdown on the poll and closes it when the period is over.
-        message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False,
-                                  open_period=int(question.time_limit.total_seconds()))
-        if message.poll is None:
-            raise RuntimeError("sendPoll returned a message without a poll")
-        await record_sent_poll(
-            session, poll_id=message.poll.id, item_id=question.card.id, chat_id=chat_id,
-            message_id=message.message_id, correct_option_ids=list(item.correct_option_ids),
-            now=now,
-        )
-        await interviews.attach_poll(session, question.entry_id, message.poll.id)
+        await post_quiz(bot, session, chat_id, question.card, item, now=now,
+                        open_period=int(question.time_limit.total_seconds()), recorded=attached)
         return
     header = plain(_("interview-question-header").format(
         number=question.position + 1, total=question.total,

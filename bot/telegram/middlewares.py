@@ -18,6 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.db.engine import again_if_connection_lost
 from bot.db.models import HandledUpdate
 from bot.telegram.fsm_storage import DatabaseStorage
 
@@ -85,6 +86,22 @@ class RepeatedUpdatesDropped(BaseMiddleware):
             await session.execute(delete(HandledUpdate).where(
                 HandledUpdate.handled_at < now - TELEGRAM_KEEPS_UPDATES))
         return result
+
+
+class RetryOnLostConnection(BaseMiddleware):
+    """Runs an update once more when it failed because its database connection died (a
+    failover, a server restart): the pool has replaced the connection by then.
+
+    An update outer middleware, outside every database read of the update (dialog state,
+    language, poll facts) and its transaction, so the second run starts from scratch with data
+    of its own. Handlers are safe to run twice, as for a redelivered update; a reply the first
+    run had already sent may come twice.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        update_id = event.update_id if isinstance(event, Update) else None
+        return await again_if_connection_lost(lambda: handler(event, dict(data)),
+                                              f"update {update_id}")
 
 
 class InFlightUpdates(BaseMiddleware):

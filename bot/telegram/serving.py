@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 from random import Random
 
@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.schema import Kind, QuizItem, ResourceItem
+from bot.db.engine import again_if_connection_lost
 from bot.rendering.markdown import Rendered, plain
 from bot.rendering.posts import answer_post, question_post, quiz_poll
 from bot.services.answers import AnswerOutcome
@@ -66,14 +67,20 @@ async def show_card(
 ) -> None:
     """Put the card in the chat: a quiz poll, a question with "Show answer", or a resource."""
     item = card.content
+
+    async def viewed() -> None:
+        await record_view(session, user_id, card.id, item.kind, now)
+
     if isinstance(item, QuizItem):
-        await post_quiz(bot, session, chat_id, card, item, now=now)
-    elif isinstance(item, ResourceItem):
+        await post_quiz(bot, session, chat_id, card, item, now=now,
+                        recorded=lambda _poll_id: viewed())
+        return
+    if isinstance(item, ResourceItem):
         await send_post(bot, chat_id, answer_post(card, post_style(i18n, card, signature)),
                         next_keyboard(item.kind))
     else:
         await send_post(bot, chat_id, question_post(card), reveal_keyboard(card.id))
-    await record_view(session, user_id, card.id, item.kind, now)
+    await viewed()
 
 
 async def continue_keyboard(
@@ -140,17 +147,40 @@ async def serve_drill_step(
 
 
 async def post_quiz(
-    bot: Bot, session: AsyncSession, chat_id: int, card: Card, item: QuizItem, *, now: datetime
+    bot: Bot, session: AsyncSession, chat_id: int, card: Card, item: QuizItem, *,
+    now: datetime, open_period: int | None = None,
+    recorded: Callable[[str], Awaitable[None]] | None = None,
 ) -> Message:
-    """A public quiz poll, remembered so that its answers are judged and counted."""
-    message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False)
+    """A public quiz poll, remembered so that its answers are judged and counted.
+
+    A poll anyone can answer must be one the bot knows, also when the database connection dies
+    under the update (a failover, a restart of the server) and the update runs again: so the
+    update's work so far is committed before the poll goes out, and the poll's record, with
+    ``recorded``'s writes (given the poll id), is committed right after it on its own, once
+    more on a new connection if its connection died.
+    """
+    await session.commit()
+    message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False,
+                              open_period=open_period)
     if message.poll is None:
         raise RuntimeError("sendPoll returned a message without a poll")
-    await record_sent_poll(
-        session, poll_id=message.poll.id, item_id=card.id, chat_id=chat_id,
-        message_id=message.message_id, correct_option_ids=list(item.correct_option_ids),
-        now=now,
-    )
+    poll_id = message.poll.id
+
+    async def record() -> None:
+        try:
+            await record_sent_poll(
+                session, poll_id=poll_id, item_id=card.id, chat_id=chat_id,
+                message_id=message.message_id,
+                correct_option_ids=list(item.correct_option_ids), now=now,
+            )
+            if recorded is not None:
+                await recorded(poll_id)
+            await session.commit()
+        except Exception:
+            await session.rollback()
+            raise
+
+    await again_if_connection_lost(record, f"the record of poll {poll_id}")
     return message
 
 

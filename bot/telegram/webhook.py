@@ -31,9 +31,10 @@ from aiogram.types import Update
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock, utc_now
+from bot.services.health import write_health_check
 from bot.shutdown import Shutdown
 from bot.telegram.metrics import BotMetrics
 
@@ -46,13 +47,16 @@ SERVER_SHUTDOWN_SECONDS = 0.5
 
 
 class OpsEndpoints:
-    """``GET /healthz``: 200 when the database answers, 503 otherwise; ``GET /metrics``."""
+    """``GET /healthz``: 200 when the database accepts a write, 503 otherwise (a database that
+    answers reads only is as good as down to the bot); ``GET /metrics``."""
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], metrics: BotMetrics
+        self, session_factory: async_sessionmaker[AsyncSession], metrics: BotMetrics,
+        clock: Clock = utc_now,
     ) -> None:
         self.session_factory = session_factory
         self.metrics = metrics
+        self.clock = clock
 
     def register(self, app: web.Application) -> None:
         app.router.add_get("/healthz", self.healthz)
@@ -60,10 +64,11 @@ class OpsEndpoints:
 
     async def healthz(self, request: web.Request) -> web.Response:
         try:
-            async with asyncio.timeout(HEALTH_CHECK_SECONDS), self.session_factory() as session:
-                await session.execute(text("SELECT 1"))
+            async with (asyncio.timeout(HEALTH_CHECK_SECONDS), self.session_factory() as session,
+                        session.begin()):
+                await write_health_check(session, self.clock())
         except Exception as error:  # whatever the driver raises, the answer is "not healthy"
-            logger.warning("health check: the database does not answer: %r", error)
+            logger.warning("health check: the database does not take a write: %r", error)
             return web.json_response({"status": "unavailable", "database": "down"}, status=503)
         return web.json_response({"status": "ok", "database": "up"})
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ from tests.databases import Database
 from tests.fakebot import BotProcess, Call, FakeBotAPI
 
 E2E_CONTENT = Path(__file__).resolve().parent / "content"
+PUBLIC_URL = "https://bot.example.test/tg/webhook"
+SECRET = "s3cret-Token_for-e2e"
 
 StartBot = Callable[..., Awaitable[BotProcess]]
 
@@ -122,3 +126,34 @@ async def settled(database: Database, sql: str, expected: list[tuple[Any, ...]])
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{sql!r} never read {expected!r}; last {database.query(sql)!r}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class WebhookBot:
+    process: BotProcess
+    base: str  # http://127.0.0.1:<port>
+
+    @property
+    def hook(self) -> str:
+        return f"{self.base}/tg/webhook"
+
+
+async def start_webhook_bot(
+    api: FakeBotAPI, bot_process: StartBot, settings: dict[str, str]
+) -> WebhookBot:
+    """The bot in webhook mode (PUBLIC_URL, SECRET) on a free local port, once it has called
+    setWebhook; ``api.route_webhook(bot.hook)`` then delivers the updates to it."""
+    port = free_port()
+    mark = api.mark()
+    process = await bot_process({
+        **settings, "WEBHOOK_URL": PUBLIC_URL, "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port),
+    }, wait=False)
+    await api.wait_for_call("setWebhook", after=mark, timeout=30)
+    return WebhookBot(process, f"http://127.0.0.1:{port}")

@@ -1,5 +1,6 @@
-"""Three replicas of the real bot on one PostgreSQL and one fake Bot API: a due broadcast posts
-every chat exactly once, also when one replica is killed in the middle of it."""
+"""Replicas of the real bot on one PostgreSQL and one fake Bot API: a due broadcast posts every
+chat exactly once, also when one replica is killed in the middle of it; a learner's updates may
+reach any replica, and each answers in the language the learner chose through another."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from bot.content.files import read_content_dir
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Delivery, Subscription
 from bot.services import subscriptions
-from tests.e2e.conftest import E2E_CONTENT, StartBot
-from tests.fakebot import BotProcess, Call, FakeBotAPI
+from tests.e2e.conftest import E2E_CONTENT, Learner, StartBot, button_data, start_webhook_bot
+from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 
 CHATS = list(range(700_001, 701_001))  # 1 000 private chats
 # Short, so the test sees a killed replica's work taken over within seconds.
@@ -124,3 +125,29 @@ async def test_a_replica_killed_mid_broadcast_leaves_every_chat_exactly_one_post
     assert [chat for chat in CHATS if counts[chat] != 1 and chat not in interrupted] == []
     assert all(replica.running for replica in survivors)
 
+
+async def test_a_language_chosen_through_one_replica_is_the_language_of_the_other(
+    fake_api: FakeBotAPI, bot_process: StartBot, postgres_url: str,
+) -> None:
+    # The compose setup: two webhook replicas behind one proxy, which may pass any update of a
+    # learner to either.
+    settings = {"DATABASE_URL": postgres_url, "CONTENT_DIR": str(E2E_CONTENT)}
+    first, second = await asyncio.gather(*(
+        start_webhook_bot(fake_api, bot_process, {**settings, "REPLICA_ID": replica})
+        for replica in ("replica-1", "replica-2")
+    ))
+    alice = Learner(fake_api, make_user(1001, "Алиса"))
+
+    fake_api.route_webhook(second.hook)
+    greeting = await alice.says("/start")
+    assert greeting.params["text"].startswith("Привет, Алиса! 👋")
+
+    fake_api.route_webhook(first.hook)
+    chooser = await alice.says("/language")
+    fake_api.click(alice.user, chooser.result, button_data(chooser, "English"))
+    done = await alice.reply("editMessageText")
+    assert done.params["text"] == "Done: the interface is in English."
+
+    fake_api.route_webhook(second.hook)
+    greeting = await alice.says("/start")
+    assert greeting.params["text"].startswith("Hi, Алиса! 👋")

@@ -3,52 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.databases import Database
-from tests.e2e.conftest import Learner, StartBot
-from tests.fakebot import BotProcess, FakeBotAPI, delay, make_user, too_many_requests
+from tests.e2e.conftest import (
+    PUBLIC_URL,
+    SECRET,
+    Learner,
+    StartBot,
+    WebhookBot,
+    free_port,
+    start_webhook_bot,
+)
+from tests.fakebot import FakeBotAPI, delay, make_user, too_many_requests
 
-PUBLIC_URL = "https://bot.example.test/tg/webhook"
-SECRET = "s3cret-Token_for-e2e"
 ALICE_ID = 3003
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class WebhookBot:
-    process: BotProcess
-    base: str  # http://127.0.0.1:<port>
-
-    @property
-    def hook(self) -> str:
-        return f"{self.base}/tg/webhook"
 
 
 @pytest.fixture
 async def webhook_bot(
     fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str]
 ) -> WebhookBot:
-    """The bot in webhook mode on a free local port, once it has called setWebhook."""
-    port = free_port()
-    process = await bot_process({
-        **bot_settings, "WEBHOOK_URL": PUBLIC_URL, "WEBHOOK_SECRET": SECRET,
-        "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port),
-    }, wait=False)
-    await fake_api.wait_for_call("setWebhook", timeout=30)
-    return WebhookBot(process, f"http://127.0.0.1:{port}")
+    return await start_webhook_bot(fake_api, bot_process, bot_settings)
 
 
 @pytest.fixture

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Attempt
 from bot.services.answer_recorder import AnswerRecorder
 from bot.services.answers import AnswerOutcome, PollAnswer
 from bot.services.polls import PollCache
 from bot.services.users import UserProfile
+from tests.databases import kill_connection_before
 from tests.unit.test_answers import NOW, sent_quiz
 
 GROUP = -100_500
@@ -231,6 +233,26 @@ async def test_an_answer_the_database_refuses_fails_alone(
     assert isinstance(first, AnswerOutcome)
     assert isinstance(second, AnswerOutcome)
     assert await stored(session_factory) == 2
+
+
+async def test_an_answer_whose_connection_the_server_kills_mid_write_is_written_again(
+    postgres_url: str,
+) -> None:
+    engine = create_engine(postgres_url)
+    session_factory = create_session_factory(engine)
+    async with session_factory() as session, session.begin():
+        await sent_quiz(session, chat_id=GROUP)
+    killed = kill_connection_before(engine, "INSERT INTO attempts")
+    recorder = AnswerRecorder(session_factory, PollCache(session_factory), sleep=no_sleep)
+    try:
+        outcome = await recorder.record(answer(1))
+
+        assert killed
+        assert outcome is not None
+        assert outcome.is_new
+        assert await stored(session_factory) == 1
+    finally:
+        await engine.dispose()
 
 
 async def test_poll_facts_are_read_once_for_many_answers_and_the_oldest_leave_first(

@@ -1,4 +1,5 @@
-"""The app built by create_dispatcher, fed updates in-process with an injected clock and dice."""
+"""The app built by create_dispatcher, fed updates in-process with an injected clock and dice;
+on PostgreSQL, with the server killing a connection under an update."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_dispatcher, load_content
 from bot.content.files import read_content_dir
+from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import HandledUpdate, ItemView, SentPoll
 from bot.telegram.i18n import create_i18n
+from tests.databases import kill_connection_before
 from tests.fakebot import FakeBotAPI, make_user
 
 E2E_CONTENT = Path(__file__).resolve().parents[1] / "e2e" / "content"
@@ -90,3 +93,25 @@ async def test_top_in_private_says_it_ranks_a_group(
                                                                      "/top"))
     reply = await fake_api.wait_for_call("sendMessage", lambda call: call.params["chat_id"] == 2300)
     assert reply.params["text"].startswith("/top — рейтинг участников группы")
+
+
+async def test_a_quiz_poll_whose_record_loses_its_connection_goes_out_once_and_is_known(
+    fake_api: FakeBotAPI, aiogram_bot: Bot, postgres_url: str,
+) -> None:
+    engine = create_engine(postgres_url)
+    session_factory = create_session_factory(engine)
+    await load_content(session_factory, read_content_dir(E2E_CONTENT), lambda: FROZEN)
+    # As a failover does, while the poll is on its way to the learner.
+    killed = kill_connection_before(engine, "INSERT INTO sent_polls")
+    dispatcher = create_dispatcher(session_factory=session_factory, i18n=create_i18n("ru"),
+                                   signature="@test", clock=lambda: FROZEN)
+    try:
+        await dispatcher.feed_raw_update(
+            aiogram_bot, fake_api.send_text(make_user(2100, "Ира"), "/quiz"))
+
+        assert killed
+        (poll,) = fake_api.polls_sent()  # not a second one by a retry of the update
+        async with session_factory() as session:  # an answer to it will be judged and counted
+            assert (await session.scalars(select(SentPoll.poll_id))).all() == [poll.id]
+    finally:
+        await engine.dispose()
