@@ -145,10 +145,15 @@ def test_tags_are_written_with_spaces_commas_or_hashes(text: str, tags: list[str
     assert accept_text(quiz_with_options("a", "b"), DraftField.TAGS, text).values["tags"] == tags
 
 
+def test_tags_with_capital_letters_are_taken_lowercased() -> None:
+    draft = accept_text(quiz_with_options("a", "b"), DraftField.TAGS, "#ML, Регуляризация")
+    assert draft.values["tags"] == ["ml", "регуляризация"]
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("Python", Problem("bad-tag", 1, {"tag": "Python"})),
+        ("c++", Problem("bad-tag", 1, {"tag": "c++"})),
         ("ok ml-ops", Problem("bad-tag", 2, {"tag": "ml-ops"})),
         ("l2 l2", Problem("tags-repeat")),
         (" ".join(f"t{n}" for n in range(9)),

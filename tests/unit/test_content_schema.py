@@ -62,7 +62,7 @@ def test_a_valid_quiz_loads() -> None:
         ({"explanation": "x" * 12_001}, "explanation", "limit is 12000"),
         ({"details": "y" * 1025}, "details", "limit is 1024"),
         ({"id": "Bad Id"}, "id", "should match pattern"),
-        ({"tags": ["Заглавные"]}, "tags.0", "should match pattern"),
+        ({"tags": ["с пробелом"]}, "tags.0", "should match pattern"),
         ({"surprise": 1}, "surprise", "Extra inputs are not permitted"),
     ],
 )
@@ -75,6 +75,15 @@ def test_each_limit_is_enforced_and_located(
     if field:
         assert f"field {field!r}" in problem
     assert message in problem
+
+
+def test_tags_with_capital_letters_are_taken_lowercased() -> None:
+    document = yaml.safe_dump({"items": [quiz(tags=["NLP", "Регуляризация", "l2"])]},
+                              allow_unicode=True).encode()
+    (loaded,) = parse_item_documents([("items/a.yaml", document)], TOPICS)
+    assert loaded.item.tags == ["nlp", "регуляризация", "l2"]
+    with pytest.raises(ContentError, match="tags repeat"):
+        load(quiz(tags=["SQL", "sql"]))
 
 
 def test_unknown_topic_and_duplicate_ids_are_reported_together() -> None:
