@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram.types import TelegramObject, User
-from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
+from aiogram.utils.i18n import I18n, SimpleI18nMiddleware, gettext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.batched_reads import BatchedReads
@@ -96,3 +96,9 @@ async def learner_locale(
         return chosen
     language = (telegram_language or "").split("-")[0].lower()
     return language if language in i18n.available_locales else i18n.default_locale
+
+
+def day_count(days: int) -> str:
+    """"1 день", "3 дня", "5 дней": a number of days in the current language, its plural form
+    chosen by the catalog."""
+    return gettext("count-days", "count-days", days).format(n=days)
