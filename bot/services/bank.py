@@ -161,6 +161,9 @@ class _ContentDumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)  # "  - id: …" under "items:", as in content/
 
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # a value written twice stays written twice: /import refuses YAML aliases
+
 
 def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     style = "|" if "\n" in text else None

@@ -50,9 +50,10 @@ def check_upload(file_name: str | None, file_size: int | None, max_bytes: int) -
     """What can be refused before downloading anything: the name and the declared size."""
     name = file_name or "file"
     if not name.lower().endswith(UPLOAD_SUFFIXES):
-        return _refused(name, f"not a content file: send {', '.join(UPLOAD_SUFFIXES)}")
+        return ImportReport(name, problems=[ContentProblem(
+            name, "not-content-file", {"suffixes": ", ".join(UPLOAD_SUFFIXES)})])
     if file_size is not None and file_size > max_bytes:
-        return _refused(name, f"the file has {file_size} bytes; the limit is {max_bytes}")
+        return ImportReport(name, problems=[_too_large(name, file_size, max_bytes)])
     return ImportReport(name)
 
 
@@ -105,14 +106,13 @@ async def import_upload(
 def unpack(file_name: str, raw: bytes, max_bytes: int) -> list[tuple[str, bytes]]:
     """The content documents of an upload: the file itself, or the files of a flat zip."""
     if len(raw) > max_bytes:
-        raise ContentError([ContentProblem(
-            file_name, f"the file has {len(raw)} bytes; the limit is {max_bytes}")])
+        raise ContentError([_too_large(file_name, len(raw), max_bytes)])
     if not file_name.lower().endswith(ZIP_SUFFIX):
         return [(file_name, raw)]
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
-        raise ContentError([ContentProblem(file_name, "not a zip archive")]) from None
+        raise ContentError([ContentProblem(file_name, "not-zip")]) from None
     with archive:
         return _zip_documents(file_name, archive, max_bytes)
 
@@ -126,21 +126,18 @@ def _zip_documents(
         path = PurePosixPath(entry.filename)
         where = f"{file_name}/{entry.filename}"
         if entry.is_dir() or len(path.parts) > 1:
-            problems.append(ContentProblem(where, "folders are not allowed: put files side by "
-                                                  "side at the top of the zip"))
+            problems.append(ContentProblem(where, "zip-folder"))
         elif not entry.filename.lower().endswith(CONTENT_SUFFIXES):
-            problems.append(ContentProblem(
-                where, f"not a content file: only {', '.join(CONTENT_SUFFIXES)}"))
+            problems.append(ContentProblem(where, "not-content-file",
+                                           {"suffixes": ", ".join(CONTENT_SUFFIXES)}))
     if not entries:
-        problems.append(ContentProblem(file_name, "the zip is empty"))
+        problems.append(ContentProblem(file_name, "zip-empty"))
     if len(entries) > ZIP_MAX_FILES:
-        problems.append(ContentProblem(
-            file_name, f"{len(entries)} files; the limit is {ZIP_MAX_FILES}"))
+        problems.append(ContentProblem(file_name, "zip-too-many-files",
+                                       {"count": len(entries), "limit": ZIP_MAX_FILES}))
     # Declared sizes first, then the actual bytes read: a zip bomb lies about the former.
-    declared = sum(entry.file_size for entry in entries)
-    if declared > max_bytes:
-        problems.append(ContentProblem(
-            file_name, f"unpacks to {declared} bytes; the limit is {max_bytes}"))
+    if sum(entry.file_size for entry in entries) > max_bytes:
+        problems.append(ContentProblem(file_name, "zip-too-large", {"limit": max_bytes}))
     if problems:
         raise ContentError(problems)
     documents = []
@@ -149,13 +146,13 @@ def _zip_documents(
         try:
             with archive.open(entry) as member:
                 content = member.read(budget + 1)
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as error:
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError):
             raise ContentError([ContentProblem(f"{file_name}/{entry.filename}",
-                                               f"cannot unpack: {error}")]) from None
+                                               "zip-unreadable")]) from None
         budget -= len(content)
         if budget < 0:
-            raise ContentError([ContentProblem(
-                file_name, f"unpacks to more than {max_bytes} bytes, the limit")])
+            raise ContentError([ContentProblem(file_name, "zip-too-large",
+                                               {"limit": max_bytes})])
         documents.append((f"{file_name}/{entry.filename}", content))
     return documents
 
@@ -170,5 +167,5 @@ async def _known_topics(session: AsyncSession) -> Sequence[ContentTopic]:
     ]
 
 
-def _refused(file_name: str, message: str) -> ImportReport:
-    return ImportReport(file_name, problems=[ContentProblem(file_name, message)])
+def _too_large(file_name: str, size: int, max_bytes: int) -> ContentProblem:
+    return ContentProblem(file_name, "too-large", {"size": size, "limit": max_bytes})

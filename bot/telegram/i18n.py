@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
-from pathlib import Path
 from typing import Any
 
 from aiogram.types import TelegramObject, User
@@ -12,12 +11,10 @@ from aiogram.utils.i18n import I18n, SimpleI18nMiddleware, gettext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.batched_reads import BatchedReads
+from bot.locales import DOMAIN, LOCALES_DIR
 from bot.rendering.posts import PostStyle
 from bot.services.catalog import Card
 from bot.services.learners import load_languages
-
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-DOMAIN = "messages"
 
 
 def create_i18n(default_locale: str) -> I18n:

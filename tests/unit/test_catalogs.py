@@ -129,9 +129,18 @@ def test_both_languages_render_every_key() -> None:
         ("newcards-set", "en", 1, "Done: up to 1 new card a day."),
         ("admin-next-random", "ru", 1, "Случайный вопрос из 1 ещё не опубликованного."),
         ("admin-next-random", "ru", 4, "Случайный вопрос из 4 ещё не опубликованных."),
+        ("import-refused", "ru", 1, "❌ f.yaml: ничего не записано — 1 проблема."),
+        ("import-refused", "ru", 2, "❌ f.yaml: ничего не записано — 2 проблемы."),
+        ("import-refused", "en", 1, "❌ f.yaml: nothing was written — 1 problem."),
+        ("import-too-large", "ru", 1, "❌ Файл больше 1 байта — такие не принимаю. Разбейте его "
+                                      "на части."),
+        ("content-error-too-short", "ru", 1, "нужен хотя бы 1 элемент, а здесь 1"),
+        ("content-error-too-deep", "en", 1, "nested deeper than 1 level, which content never "
+                                            "is"),
     ],
 )
 def test_a_count_agrees_with_its_number(key: str, locale: str, count: int, text: str) -> None:
     """Never "1 days" or "1 дн.": a number with a noun takes the noun's plural form."""
     rendered = create_i18n("ru").gettext(key, key, count, locale=locale)
-    assert rendered.format(n=count, count=count) == text
+    values = dict.fromkeys(["n", "count", "limit", "min_length", "actual_length"], count)
+    assert rendered.format(file="f.yaml", **values) == text
