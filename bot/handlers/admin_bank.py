@@ -106,7 +106,7 @@ def create_router() -> Router:
         name = f"bank-{selection.label}-{clock().date().isoformat()}.yaml"
         await bot.send_document(
             message.chat.id,
-            BufferedInputFile(bank.content_file_yaml(documents).encode(), filename=name),
+            BufferedInputFile(bank.content_file_yaml(documents), filename=name),
             caption=_("export-caption").format(count=len(documents)),
         )
 

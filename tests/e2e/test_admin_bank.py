@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,10 @@ from tests.unit.factories import alias_bomb, quiz_data, yaml_file
 
 OWNER_ID, EDITOR_ID, STRANGER_ID = 501, 502, 503
 IMPORT_MAX_BYTES = 20_000
+SHIPPED_CONTENT = Path(__file__).resolve().parents[2] / "content"
+ITEMS_AND_VERSIONS = ("SELECT i.slug, i.version, i.content_hash, i.source, i.archived_at, "
+                      "count(v.id) FROM items i JOIN item_versions v ON v.item_id = i.id "
+                      "GROUP BY i.id ORDER BY i.slug")
 REFUSAL = "⛔ Эта команда только для администраторов бота."
 # The learner's menu, then the admin commands.
 ADMIN_MENU = [*PRIVATE_COMMANDS, "add", "edit", "import", "export", "find", "show", "archive",
@@ -346,6 +351,32 @@ async def test_help_lists_the_admin_commands_to_admins_only(
     stranger_help = (await stranger.says("/help")).params["text"]
     assert "/subscribe" in stranger_help
     assert "/import" not in stranger_help
+
+
+async def test_the_whole_shipped_bank_exported_and_imported_back_changes_nothing(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    database: Database, owner: Learner,
+) -> None:
+    """The export's caption says the file can go back through /import: with the default limit
+    (the Bot API's 20 MB), the whole shipped bank does, and changes nothing."""
+    bot = await bot_process({**bot_settings, "CONTENT_DIR": str(SHIPPED_CONTENT),
+                             "ADMIN_IDS": str(OWNER_ID)})
+    items_before = database.query(ITEMS_AND_VERSIONS)
+    export = await owner.says("/export", expect="sendDocument")
+    count = len(items_before)
+    assert export.params["caption"].startswith(f"Вопросов: {count}.")
+    document = export.result["document"]
+    assert document["file_size"] > 1_000_000  # past the old limit
+
+    for caption, header in (("/import dry", f"🔎 Проверка {document['file_name']}: файл в "
+                                            "порядке, ничего не записано."),
+                            ("/import", f"✅ {document['file_name']} загружен.")):
+        fake_api.send_document(owner.user, document["file_id"], caption)
+        report = await owner.reply()
+        assert report.params["text"].splitlines() == [
+            header, f"создано: 0, обновлено: 0, без изменений: {count}"]
+    assert await bot.stop() == 0
+    assert database.query(ITEMS_AND_VERSIONS) == items_before
 
 
 async def test_hostile_files_are_refused_with_a_clear_reply_and_the_bot_keeps_serving(

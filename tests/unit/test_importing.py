@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tracemalloc
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -14,12 +15,18 @@ from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.files import MAX_DEPTH, ContentProblem
+from bot.content.files import MAX_DEPTH, ContentProblem, parse_item_documents
 from bot.content.problems import KEY_PREFIX, Gettext, problem_text
 from bot.db.models import AdminAction, Item, ItemVersion
 from bot.locales import LOCALES_DIR
 from bot.services.content_sync import SyncReport, sync_content
-from bot.services.importing import ZIP_MAX_FILES, ImportReport, check_upload, import_upload
+from bot.services.importing import (
+    ZIP_MAX_FILES,
+    ZIP_MAX_UNPACKED_BYTES,
+    ImportReport,
+    check_upload,
+    import_upload,
+)
 from bot.telegram.i18n import create_i18n
 from tests.unit.factories import TOPICS, alias_bomb, quiz, quiz_data, yaml_file
 
@@ -115,6 +122,40 @@ async def test_a_flat_zip_of_content_files_is_imported_whole(bank: AsyncSession)
     assert (report.created, report.problems) == (["precision", "recall"], [])
     assert await bank.scalar(select(Item.source_file).where(Item.slug == "recall")) == (
         "bank.zip/b.json")
+
+
+async def test_a_zip_may_unpack_past_the_download_cap_up_to_its_own(bank: AsyncSession) -> None:
+    padded = b"# " + b"x" * LIMIT + b"\n" + yaml_file(quiz_data("precision"))
+    report = await run(bank, "bank.zip", as_zip({"q.yaml": padded}))
+    assert (report.created, report.problems) == (["precision"], [])
+
+
+async def test_more_items_than_one_query_takes_parameters_are_imported(
+    bank: AsyncSession,
+) -> None:
+    """20 MB hold tens of thousands of short items: more ids than SQLite and PostgreSQL take as
+    parameters of one query (32 766)."""
+    item = ("  - {{id: q{n}, kind: quiz, topic: metrics, question: q, options: [a, b], "
+            "correct_option_ids: [0], poll_explanation: p, explanation: e}}\n")
+    raw = ("items:\n" + "".join(item.format(n=n) for n in range(33_000))).encode()
+    report = await import_upload(bank, "many.yaml", raw, max_bytes=len(raw), actor_id=ADMIN,
+                                 now=NOW, dry_run=True)
+    assert (len(report.created), report.problems) == (33_000, [])
+
+
+def test_a_big_file_is_parsed_without_holding_copies_of_it() -> None:
+    """Memory above what the parse returns (its items) stays a fraction of the file: the file is
+    never held again as text, a YAML tree and plain data all at once."""
+    item = yaml_file(quiz_data("q-0", explanation="Разбор. " * 250)).removeprefix(b"items:\n")
+    raw = b"items:\n" + b"".join(item.replace(b"q-0", f"q-{n}".encode()) for n in range(800))
+    tracemalloc.start()
+    try:
+        items = parse_item_documents([("big.yaml", raw)], TOPICS)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(items) == 800
+    assert peak - kept < len(raw) // 4
 
 
 async def test_items_imported_are_neither_archived_nor_overwritten_by_the_next_start(
@@ -314,9 +355,9 @@ BAD_UPLOADS: dict[str, tuple[str, bytes, ContentProblem]] = {
     "a zip of too many files": (
         "many.zip", as_zip({f"q{n}.yaml": yaml_file(quiz_data(f"q{n}")) for n in range(101)}),
         problem("many.zip", "zip-too-many-files", {"count": 101, "limit": ZIP_MAX_FILES})),
-    "a zip that unpacks past the size cap": (
-        "bomb.zip", as_zip({"q.yaml": yaml_file(quiz_data()) + b"#" * LIMIT}),
-        problem("bomb.zip", "zip-too-large", {"limit": LIMIT})),
+    "a zip that unpacks past its cap": (
+        "bomb.zip", as_zip({"q.yaml": b"#" * ZIP_MAX_UNPACKED_BYTES + yaml_file(quiz_data())}),
+        problem("bomb.zip", "zip-too-large", {"limit": ZIP_MAX_UNPACKED_BYTES})),
     "a zip that cannot be unpacked": ("aes.zip", unreadable_zip(),
                                       problem("aes.zip/q.yaml", "zip-unreadable")),
     "an empty zip": ("void.zip", as_zip({}), problem("void.zip", "zip-empty")),
