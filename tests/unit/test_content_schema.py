@@ -9,6 +9,7 @@ import pytest
 import yaml
 from pydantic_core import ErrorDetails
 
+from bot.content.__main__ import main as check_command
 from bot.content.files import ContentError, parse_item_documents, read_content_dir
 from bot.content.problems import english, problem_message, schema_problem
 from bot.content.schema import Topic
@@ -193,3 +194,15 @@ def test_a_pydantic_error_the_schema_does_not_raise_still_reads_in_words() -> No
                             "boolean", "input": 1}
     code, context = schema_problem(detail)
     assert problem_message(code, context, english()) == "invalid value (bool_type)"
+
+
+def test_the_check_command_counts_with_the_nouns_agreeing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one_item = yaml.safe_dump({"items": [quiz()]}, allow_unicode=True)
+    good = content_dir(tmp_path / "good", TOPICS_YAML, quiz=one_item)
+    assert check_command(["check", str(good)]) == 0
+    assert capsys.readouterr().out == "ok: 1 item, 1 topic\n"
+    bad = content_dir(tmp_path / "bad", TOPICS_YAML, quiz=one_item.replace("metrics-f1", "F1"))
+    assert check_command(["check", str(bad)]) == 1
+    assert capsys.readouterr().err.endswith("\n1 problem; nothing would be loaded\n")
