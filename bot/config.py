@@ -15,7 +15,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.shutdown import DEFAULT_GRACE_SECONDS
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
-DEFAULT_IMPORT_MAX_BYTES = 1_000_000
+# The Bot API lets a bot download files of up to 20 MB (getFile): no upload can be bigger.
+TELEGRAM_DOWNLOAD_MAX_BYTES = 20_000_000
+DEFAULT_IMPORT_MAX_BYTES = TELEGRAM_DOWNLOAD_MAX_BYTES
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_INTERVIEW_QUIZ_SECONDS = 60
 DEFAULT_INTERVIEW_QUESTION_SECONDS = 180
@@ -39,8 +41,9 @@ class Settings(BaseSettings):
     signature: str = Field(default="", max_length=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = Path("content")
-    # /import refuses bigger files before downloading them; a zip also may not unpack to more.
-    import_max_bytes: int = Field(default=DEFAULT_IMPORT_MAX_BYTES, gt=0, le=20_000_000)
+    # /import refuses bigger files before downloading them (a zip's unpacked size has its own cap).
+    import_max_bytes: int = Field(default=DEFAULT_IMPORT_MAX_BYTES, gt=0,
+                                  le=TELEGRAM_DOWNLOAD_MAX_BYTES)
     # Mock interviews: a quiz's open period (Telegram allows 5 s and up) and the time to think
     # over an open question before its answer is revealed.
     interview_quiz_seconds: int = Field(default=DEFAULT_INTERVIEW_QUIZ_SECONDS, ge=5, le=3600)

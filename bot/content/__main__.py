@@ -18,7 +18,13 @@ from bot.content.files import (
     read_content_dir,
     read_topics,
 )
+from bot.content.problems import english
 from bot.content.schema import json_schema
+
+
+def counted(key: str, count: int) -> str:
+    """A number with its noun in the right form: "1 item", "2 items"."""
+    return english()(key, key, count).format(n=count)
 
 
 def main(argv: list[str]) -> int:
@@ -38,9 +44,11 @@ def main(argv: list[str]) -> int:
         except ContentError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
-            print(f"{len(error.problems)} problem(s); nothing would be loaded", file=sys.stderr)
+            print(counted("content-check-refused", len(error.problems)), file=sys.stderr)
             return 1
-        print(f"ok: {len(bundle.items)} items, {len(bundle.topics)} topics")
+        print(english()("content-check-ok").format(
+            items=counted("count-items", len(bundle.items)),
+            topics=counted("count-topics", len(bundle.topics))))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -42,16 +43,28 @@ KEY_POINTS_MAX = 6
 # glance and fit a button on a phone.
 KEY_POINT_MAX = 80
 
+ITEM_ID_PATTERN = rf"^[a-z0-9][a-z0-9_-]{{0,{ITEM_ID_MAX - 1}}}$"
+TOPIC_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
+TAG_PATTERN = r"^[0-9a-zа-яё_]{1,32}$"
+
+
+def _lowercased(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 ItemId = Annotated[
     str,
-    StringConstraints(pattern=rf"^[a-z0-9][a-z0-9_-]{{0,{ITEM_ID_MAX - 1}}}$"),
+    StringConstraints(pattern=ITEM_ID_PATTERN),
     Field(description="Stable id: lowercase latin letters, digits, '-' and '_'; never reused."),
 ]
-TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
+TopicId = Annotated[str, StringConstraints(pattern=TOPIC_ID_PATTERN)]
 Tag = Annotated[
     str,
-    StringConstraints(pattern=r"^[0-9a-zа-яё_]{1,32}$"),
+    StringConstraints(pattern=TAG_PATTERN),
     Field(description="Shown as a hashtag: lowercase letters (latin or cyrillic), digits, '_'."),
+    # Authors write "SQL" or "NLP" as they say them: taken lowercased, as posts show every tag.
+    # Last in the list, so it runs before the pattern, which the published schema keeps.
+    BeforeValidator(_lowercased),
 ]
 
 
@@ -76,12 +89,10 @@ def _renders_within(high: int) -> AfterValidator:
         rendered = render_markdown(markdown)
         if not rendered.text.strip():
             raise PydanticCustomError("rendered_empty", "renders to empty text")
-        problems = entity_problems(rendered)
-        if problems:
+        if entity_problems(rendered):
             raise PydanticCustomError(
                 "rendered_entities",
-                "renders to formatting Telegram refuses: {problem}",
-                {"problem": problems[0]},
+                "renders to formatting Telegram refuses (overlapping, or nested in code)",
             )
         length = utf16_len(rendered.text)
         if length > high:

@@ -17,6 +17,7 @@ from aiohttp import ClientError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.content.problems import problem_text
 from bot.content.schema import Kind
 from bot.rendering.markdown import plain, shortened
 from bot.rendering.posts import MESSAGE_LIMIT
@@ -33,7 +34,8 @@ from bot.telegram.sending import send_post
 logger = logging.getLogger(__name__)
 
 DRY_RUN_WORD = "dry"
-REPORT_PROBLEMS_MAX = 40
+# A report an admin reads through: the first problems, in the file's order, then how many more.
+REPORT_PROBLEMS_MAX = 20
 REPORT_IDS_MAX = 30
 
 
@@ -104,7 +106,7 @@ def create_router() -> Router:
         name = f"bank-{selection.label}-{clock().date().isoformat()}.yaml"
         await bot.send_document(
             message.chat.id,
-            BufferedInputFile(bank.content_file_yaml(documents).encode(), filename=name),
+            BufferedInputFile(bank.content_file_yaml(documents), filename=name),
             caption=_("export-caption").format(count=len(documents)),
         )
 
@@ -206,7 +208,8 @@ async def _download(
     try:
         return await download_capped(bot, document.file_id, max_bytes)
     except FileTooLarge as error:
-        await message.answer(_("import-too-large").format(limit=error.limit))
+        await message.answer(_("import-too-large", "import-too-large", error.limit).format(
+            limit=error.limit))
     except (TelegramBadRequest, ClientError, FileNotFoundError) as error:
         # Not the error's text: a download URL carries the bot token.
         logger.warning("download of %s failed: %s", document.file_id, type(error).__name__)
@@ -236,8 +239,11 @@ def _slug(command: CommandObject) -> str | None:
 
 def _report_text(report: ImportReport) -> str:
     if report.problems:
-        lines = [_("import-refused").format(file=report.file, count=len(report.problems))]
-        lines += [f"• {problem}" for problem in report.problems[:REPORT_PROBLEMS_MAX]]
+        count = len(report.problems)
+        lines = [_("import-refused", "import-refused", count).format(file=report.file,
+                                                                    count=count)]
+        lines += [f"• {problem_text(problem, _)}"
+                  for problem in report.problems[:REPORT_PROBLEMS_MAX]]
         if len(report.problems) > REPORT_PROBLEMS_MAX:
             lines.append(_("import-more-problems").format(
                 count=len(report.problems) - REPORT_PROBLEMS_MAX))

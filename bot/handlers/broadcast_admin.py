@@ -64,7 +64,8 @@ def create_router() -> Router:
             return
         item = (_("admin-next-pinned").format(item=upcoming.pinned_item_slug)
                 if upcoming.pinned_item_slug
-                else _("admin-next-random").format(count=upcoming.remaining_in_cycle))
+                else _("admin-next-random", "admin-next-random", upcoming.remaining_in_cycle)
+                .format(count=upcoming.remaining_in_cycle))
         await message.reply(_("admin-next").format(
             chat=chat_id, moment=local_moment(local), zone=view.timezone, item=item))
 

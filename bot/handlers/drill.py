@@ -80,7 +80,7 @@ def create_router() -> Router:
             await message.answer(_("newcards-usage").format(max=MAX_NEW_CARDS_PER_DAY))
             return
         await set_new_cards_per_day(session, user_id, int(count))
-        await message.answer(_("newcards-set").format(count=int(count)))
+        await message.answer(_("newcards-set", "newcards-set", int(count)).format(count=int(count)))
 
     @router.message(Command(*COMMAND_KINDS))
     async def drill_command(

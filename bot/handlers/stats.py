@@ -17,6 +17,7 @@ from bot.rendering.markdown import Rendered, plain, styled
 from bot.rendering.posts import MESSAGE_LIMIT
 from bot.services.learners import load_learner
 from bot.services.stats import Progress, progress
+from bot.telegram.i18n import day_count
 from bot.telegram.sending import send_post, to_entities
 
 
@@ -55,7 +56,8 @@ def summary(report: Progress) -> Rendered:
     text = styled(_("stats-title"), "bold") + plain("\n\n" + "\n".join([
         _("stats-answers").format(answers=report.answers, correct=report.correct,
                                   percent=_percent(report.correct, report.answers)),
-        _("stats-streak").format(current=report.streaks.current, best=report.streaks.best),
+        _("stats-streak").format(current=day_count(report.streaks.current),
+                                 best=day_count(report.streaks.best)),
         _("stats-cards").format(seen=report.cards.seen, mastered=report.cards.mastered,
                                 due=report.cards.due_now),
     ]))

@@ -7,6 +7,7 @@ content files go through, so the dialog and the files cannot disagree on a limit
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.problems import schema_problem
 from bot.content.schema import POLL_EXPLANATION_MAX, Kind
 from bot.content.schema import Item as ContentItem
 from bot.db.models import Item, Topic
@@ -113,7 +115,10 @@ class Problem:
 
     code: str
     position: int | None = None  # 1-based number of the option or tag at fault
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)
+    # The code is a content file's (content-error-<code>): a rule the dialog has no words of its
+    # own for, worded as /import words it.
+    schema: bool = False
 
 
 class DraftRejected(Exception):
@@ -160,14 +165,14 @@ def accept(draft: Draft, name: DraftField, value: Any) -> Draft:
     Raises DraftRejected with the problems of this field (and of rules across fields).
     """
     if name not in FIELDS[draft.kind]:
-        raise DraftRejected([Problem("invalid", context={"reason": f"no field {name}"})])
+        raise DraftRejected([Problem("invalid")])
     candidate = draft.model_copy(update={"values": {**draft.values, name.value: value}})
     try:
         item = _validate(candidate, DRAFT_SLUG, stand_ins=True)
     except ValidationError as error:
         problems = [_problem(name, detail) for detail in error.errors(include_url=False)
                     if _location(detail)[:1] in ((), (name.value,))]
-        raise DraftRejected(problems or [Problem("invalid", context={"reason": ""})]) from None
+        raise DraftRejected(problems or [Problem("invalid")]) from None
     # Keep what the schema made of it (stripped text, the difficulty's own spelling).
     normalized = item.model_dump(mode="json")[name.value]
     return draft.model_copy(update={"values": {**draft.values, name.value: normalized}})
@@ -353,4 +358,5 @@ def _problem(name: DraftField | None, detail: Any) -> Problem:
         return Problem("bad-difficulty", None, {"value": detail.get("input", "")})
     if kind in ("options_repeat", "all_correct", "tags_repeat"):
         return Problem(kind.replace("_", "-"))
-    return Problem("invalid", position, {"reason": detail["msg"]})
+    code, values = schema_problem(detail)
+    return Problem(code, position, values, schema=True)

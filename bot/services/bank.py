@@ -151,15 +151,21 @@ async def export_items(session: AsyncSession, bank: BankFilter) -> list[dict[str
     ]
 
 
-def content_file_yaml(documents: list[dict[str, Any]]) -> str:
-    """A content file as an author would write it: keys in schema order, long texts as blocks."""
+def content_file_yaml(documents: list[dict[str, Any]]) -> bytes:
+    """A content file as an author would write it: keys in schema order, long texts as blocks.
+
+    UTF-8 bytes straight from the emitter: a big bank is never held as text and as bytes at once.
+    """
     return yaml.dump({"items": documents}, Dumper=_ContentDumper, allow_unicode=True,
-                     sort_keys=False, width=100)
+                     sort_keys=False, width=100, encoding="utf-8")
 
 
 class _ContentDumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)  # "  - id: …" under "items:", as in content/
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # a value written twice stays written twice: /import refuses YAML aliases
 
 
 def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:

@@ -19,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.problems import problem_message
 from bot.content.schema import Difficulty, Kind
 from bot.services.authoring import (
     AUTHORED_KINDS,
@@ -135,7 +136,11 @@ async def advance(
 def problems_text(problems: list[Problem], name: DraftField | None) -> str:
     lines = []
     for problem in problems:
-        text = _("authoring-error-" + problem.code).format(**problem.context)
+        if problem.schema:  # a clause of /import's report, said here on its own
+            clause = problem_message(problem.code, problem.context, _)
+            text = clause[:1].upper() + clause[1:]
+        else:
+            text = _("authoring-error-" + problem.code).format(**problem.context)
         if problem.position is not None and name is DraftField.OPTIONS:  # a tag names itself
             text = _("authoring-option-number").format(n=problem.position) + text
         lines.append(text)

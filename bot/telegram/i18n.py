@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from pathlib import Path
 from typing import Any
 
 from aiogram.types import TelegramObject, User
-from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
+from aiogram.utils.i18n import I18n, SimpleI18nMiddleware, gettext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.batched_reads import BatchedReads
+from bot.locales import DOMAIN, LOCALES_DIR
 from bot.rendering.posts import PostStyle
 from bot.services.catalog import Card
 from bot.services.learners import load_languages
-
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-DOMAIN = "messages"
 
 
 def create_i18n(default_locale: str) -> I18n:
@@ -79,3 +76,9 @@ async def learner_locale(
         return chosen
     language = (telegram_language or "").split("-")[0].lower()
     return language if language in i18n.available_locales else i18n.default_locale
+
+
+def day_count(days: int) -> str:
+    """"1 день", "3 дня", "5 дней": a number of days in the current language, its plural form
+    chosen by the catalog."""
+    return gettext("count-days", "count-days", days).format(n=days)

@@ -20,6 +20,7 @@ from bot.services.subscriptions import (
     TopicOption,
 )
 from bot.telegram.callbacks import SettingsAction, SettingsPress, SettingsScreen
+from bot.telegram.i18n import day_count
 
 PRESET_TIMES = tuple(time(hour) for hour in (7, 8, 9, 10, 12, 14, 18, 20, 21))
 COMMON_ZONES = (
@@ -50,7 +51,7 @@ def weekday_names() -> list[str]:
 
 def duration(minutes: int) -> str:
     if minutes % 1440 == 0:
-        return _("duration-days").format(n=minutes // 1440)
+        return day_count(minutes // 1440)
     if minutes % 60 == 0:
         return _("duration-hours").format(n=minutes // 60)
     return _("duration-minutes").format(n=minutes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,10 +12,14 @@ from bot.telegram.commands import PRIVATE_COMMANDS
 from tests.databases import Database
 from tests.e2e.conftest import Learner, StartBot, button_data, buttons
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
-from tests.unit.factories import quiz_data, yaml_file
+from tests.unit.factories import alias_bomb, quiz_data, yaml_file
 
 OWNER_ID, EDITOR_ID, STRANGER_ID = 501, 502, 503
 IMPORT_MAX_BYTES = 20_000
+SHIPPED_CONTENT = Path(__file__).resolve().parents[2] / "content"
+ITEMS_AND_VERSIONS = ("SELECT i.slug, i.version, i.content_hash, i.source, i.archived_at, "
+                      "count(v.id) FROM items i JOIN item_versions v ON v.item_id = i.id "
+                      "GROUP BY i.id ORDER BY i.slug")
 REFUSAL = "⛔ Эта команда только для администраторов бота."
 # The learner's menu, then the admin commands.
 ADMIN_MENU = [*PRIVATE_COMMANDS, "add", "edit", "import", "export", "find", "show", "archive",
@@ -85,21 +90,54 @@ async def test_a_valid_file_sent_with_the_caption_import_is_written_and_reported
         ("e2e-roc", "import", 2, OWNER_ID), ("precision", "import", 1, OWNER_ID)]
 
 
-async def test_a_broken_file_is_reported_with_its_places_and_changes_nothing(
+async def test_a_broken_file_is_reported_whole_in_the_admins_language_and_changes_nothing(
     fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
 ) -> None:
     before = bank_state(database)
-    broken = yaml_file(quiz_data("fine"), quiz_data("bad", options=["одна"], topic="astrology"))
+    broken = yaml_file(quiz_data("fine"), quiz_data("bad", options=["одна"], topic="astrology",
+                                                    difficulty="expert"))
     report = await uploads(owner, "bad.yaml", broken, caption="/import")
     assert report.params["text"] == (
-        "❌ bad.yaml: ничего не записано, проблем: 1.\n"
-        "• bad.yaml:17, item 'bad', field 'options': "
-        "List should have at least 2 items after validation, not 1"
+        "❌ bad.yaml: ничего не записано — 3 проблемы.\n"
+        "• bad.yaml:15, вопрос «bad», поле «topic»: нет темы «astrology»\n"
+        "• bad.yaml:17, вопрос «bad», поле «options»: нужно хотя бы 2 элемента, а здесь 1\n"
+        "• bad.yaml:23, вопрос «bad», поле «difficulty»: «expert» не подходит; можно: junior, "
+        "middle, senior"
     )
-    not_yaml = await uploads(owner, "picture.yaml", b"\x89PNG\r\n\x1a\n\x00\x00", "/import")
-    assert not_yaml.params["text"].endswith("• picture.yaml: not a UTF-8 text file")
+    not_yaml = await uploads(owner, "picture.yaml", b"\xff\xd8\xff\xe0 JFIF", "/import")
+    assert not_yaml.params["text"] == (
+        "❌ picture.yaml: ничего не записано — 1 проблема.\n"
+        "• picture.yaml: это не текст в кодировке UTF-8")
+    syntax = await uploads(owner, "q.yaml", b"items:\n  - id: a\n    question: What: this\n",
+                           "/import")
+    assert syntax.params["text"].endswith(
+        "• q.yaml:3:19: двоеточие с пробелом внутри значения: возьмите значение в кавычки")
+
+    in_english = Learner(fake_api, make_user(OWNER_ID, "Olga", "en"))
+    english = await uploads(in_english, "bad.yaml", broken, caption="/import")
+    assert english.params["text"].splitlines() == [
+        "❌ bad.yaml: nothing was written — 3 problems.",
+        "• bad.yaml:15, item 'bad', field 'topic': unknown topic “astrology”",
+        "• bad.yaml:17, item 'bad', field 'options': needs at least 2 entries; has 1",
+        "• bad.yaml:23, item 'bad', field 'difficulty': “expert” is not allowed; one of: junior, "
+        "middle, senior",
+    ]
     assert await admin_bot.stop() == 0
     assert bank_state(database) == before
+
+
+async def test_a_file_with_many_problems_lists_the_first_ones_and_counts_the_rest(
+    fake_api: FakeBotAPI, admin_bot: BotProcess, owner: Learner,
+) -> None:
+    many = yaml_file(*(quiz_data(f"q{n}", options=["одна"]) for n in range(25)))
+    report = await uploads(owner, "many.yaml", many, caption="/import")
+    lines = report.params["text"].splitlines()
+    assert lines[0] == "❌ many.yaml: ничего не записано — 25 проблем."
+    assert lines[1] == "• many.yaml:6, вопрос «q0», поле «options»: нужно хотя бы 2 элемента, " \
+                       "а здесь 1"
+    assert [line.split(",")[1] for line in lines[1:-1]] == [
+        f" вопрос «q{n}»" for n in range(20)]
+    assert lines[-1] == "…и ещё 5."
 
 
 async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
@@ -135,8 +173,8 @@ async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
     huge = b"# padding\n" * (IMPORT_MAX_BYTES // 10) + yaml_file(quiz_data("precision"))
     report = await uploads(owner, "huge.yaml", huge, caption="/import")
     assert report.params["text"] == (
-        "❌ huge.yaml: ничего не записано, проблем: 1.\n"
-        f"• huge.yaml: the file has {len(huge)} bytes; the limit is {IMPORT_MAX_BYTES}"
+        "❌ huge.yaml: ничего не записано — 1 проблема.\n"
+        f"• huge.yaml: размер файла — {len(huge)}, а можно не больше {IMPORT_MAX_BYTES} байт"
     )
     assert fake_api.calls_of("getFile") == []
     assert await admin_bot.stop() == 0
@@ -313,3 +351,53 @@ async def test_help_lists_the_admin_commands_to_admins_only(
     stranger_help = (await stranger.says("/help")).params["text"]
     assert "/subscribe" in stranger_help
     assert "/import" not in stranger_help
+
+
+async def test_the_whole_shipped_bank_exported_and_imported_back_changes_nothing(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    database: Database, owner: Learner,
+) -> None:
+    """The export's caption says the file can go back through /import: with the default limit
+    (the Bot API's 20 MB), the whole shipped bank does, and changes nothing."""
+    bot = await bot_process({**bot_settings, "CONTENT_DIR": str(SHIPPED_CONTENT),
+                             "ADMIN_IDS": str(OWNER_ID)})
+    items_before = database.query(ITEMS_AND_VERSIONS)
+    export = await owner.says("/export", expect="sendDocument")
+    count = len(items_before)
+    assert export.params["caption"].startswith(f"Вопросов: {count}.")
+    document = export.result["document"]
+    assert document["file_size"] > 1_000_000  # past the old limit
+
+    for caption, header in (("/import dry", f"🔎 Проверка {document['file_name']}: файл в "
+                                            "порядке, ничего не записано."),
+                            ("/import", f"✅ {document['file_name']} загружен.")):
+        fake_api.send_document(owner.user, document["file_id"], caption)
+        report = await owner.reply()
+        assert report.params["text"].splitlines() == [
+            header, f"создано: 0, обновлено: 0, без изменений: {count}"]
+    assert await bot.stop() == 0
+    assert database.query(ITEMS_AND_VERSIONS) == items_before
+
+
+async def test_hostile_files_are_refused_with_a_clear_reply_and_the_bot_keeps_serving(
+    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    database: Database, owner: Learner,
+) -> None:
+    bot = await bot_process({**bot_settings, "ADMIN_IDS": str(OWNER_ID)})
+    before = bank_state(database)
+    too_deep = "вложенность глубже 20 уровней — в контенте такой не бывает"
+    hostile = {
+        "bomb.yaml": (alias_bomb(), "bomb.yaml:1:5: якоря (&) и ссылки (*) YAML не принимаются: "
+                                    "напишите значение полностью"),
+        "lists.yaml": (b"items: " + b"[" * 100_000 + b"]" * 100_000,
+                       f"lists.yaml:1:1007: {too_deep}"),
+        "maps.yaml": (b"items: " + b"{a: " * 20_000 + b"}" * 20_000, f"maps.yaml:1:81: {too_deep}"),
+        "deep.json": (b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+                      f"deep.json: {too_deep}"),
+    }
+    for name, (content, problem) in hostile.items():
+        report = await uploads(owner, name, content, caption="/import")
+        assert report.params["text"] == f"❌ {name}: ничего не записано — 1 проблема.\n• {problem}"
+    assert (await owner.says("/bank")).params["text"].startswith("Банк вопросов: активных 4")
+    assert await bot.stop() == 0
+    assert bank_state(database) == before

@@ -28,7 +28,7 @@ async def test_stats_after_some_answers_show_the_summary_and_a_png_chart(
     text = summary.params["text"]
     assert text.startswith("📊 Ваш прогресс")
     assert "Ответов: 1, верных: 1 (100%)" in text
-    assert "Серия: 1 дн. подряд, лучшая — 1 дн." in text
+    assert "Серия: 1 день подряд, лучшая — 1 день" in text
     assert "• Регуляризация — 100% (1/1)" in text
     assert {"type": "bold", "offset": 0, "length": len("📊 Ваш прогресс") + 1} in \
         summary.params["entities"]  # the emoji counts twice in UTF-16

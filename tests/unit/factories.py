@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,3 +62,13 @@ def yaml_file(*documents: dict[str, Any]) -> bytes:
 def learner(user_id: int, *, new_cards_per_day: int = 10, topic_ids: frozenset[str] = frozenset(),
             zone: str = "Europe/Moscow") -> Learner:
     return Learner(user_id, ZoneInfo(zone), new_cards_per_day, topic_ids)
+
+
+def alias_bomb(levels: int = 10, width: int = 10) -> bytes:
+    """"Billion laughs": a few hundred bytes of YAML aliases standing for ``width ** levels``
+    strings, each level a list of ``width`` references to the one before."""
+    names = [f"l{level}" for level in range(levels)]
+    lines = [f"{names[0]}: &{names[0]} [{', '.join(['lol'] * width)}]"]
+    lines += [f"{name}: &{name} [{', '.join([f'*{previous}'] * width)}]"
+              for previous, name in pairwise(names)]
+    return "\n".join([*lines, f"items: [*{names[-1]}]", ""]).encode()

@@ -30,6 +30,8 @@ from bot.services.authoring import (
     slugify,
 )
 from bot.services.content_sync import sync_content
+from bot.telegram.authoring import problems_text
+from bot.telegram.i18n import create_i18n
 from tests.unit.factories import TOPICS, quiz
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -145,10 +147,15 @@ def test_tags_are_written_with_spaces_commas_or_hashes(text: str, tags: list[str
     assert accept_text(quiz_with_options("a", "b"), DraftField.TAGS, text).values["tags"] == tags
 
 
+def test_tags_with_capital_letters_are_taken_lowercased() -> None:
+    draft = accept_text(quiz_with_options("a", "b"), DraftField.TAGS, "#ML, Регуляризация")
+    assert draft.values["tags"] == ["ml", "регуляризация"]
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("Python", Problem("bad-tag", 1, {"tag": "Python"})),
+        ("c++", Problem("bad-tag", 1, {"tag": "c++"})),
         ("ok ml-ops", Problem("bad-tag", 2, {"tag": "ml-ops"})),
         ("l2 l2", Problem("tags-repeat")),
         (" ".join(f"t{n}" for n in range(9)),
@@ -159,6 +166,14 @@ def test_badly_formed_tags_are_refused(text: str, problem: Problem) -> None:
     with pytest.raises(DraftRejected) as rejected:
         accept_text(quiz_with_options("a", "b"), DraftField.TAGS, text)
     assert rejected.value.problems == [problem]
+
+
+def test_a_rule_the_dialog_has_no_words_of_its_own_for_reads_as_import_says_it() -> None:
+    problems = refusal(quiz_with_options("a", "b", "c"), DraftField.CORRECT_OPTIONS, [2, 0])
+    assert problems == [Problem("correct-ids-order", schema=True)]
+    with create_i18n("ru").context():
+        assert problems_text(problems, DraftField.CORRECT_OPTIONS) == (
+            "Номера верных вариантов должны идти по возрастанию, без повторов")
 
 
 def test_an_unknown_difficulty_is_refused() -> None:

@@ -17,7 +17,7 @@ from bot.services.bank import ArchiveOutcome, BankCount, BankFilter
 from bot.services.content_sync import SyncReport, sync_content
 from bot.services.drill import next_card
 from bot.services.importing import import_upload
-from tests.unit.factories import TOPICS, learner, question, quiz
+from tests.unit.factories import TOPICS, learner, question, quiz, quiz_data
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 ADMIN = 42
@@ -144,9 +144,18 @@ TRICKY: list[SourcedItem] = [
 async def test_export_then_import_changes_nothing(session: AsyncSession) -> None:
     await sync_content(session, TOPICS, [*FILES, *TRICKY], NOW)
     exported = bank.content_file_yaml(await bank.export_items(session, BankFilter()))
-    report = await import_upload(session, "export.yaml", exported.encode(), max_bytes=10**6,
+    report = await import_upload(session, "export.yaml", exported, max_bytes=10**6,
                                  actor_id=ADMIN, now=NOW, dry_run=False)
     assert report.problems == []
     assert (report.created, report.updated) == ([], [])
     assert sorted(report.unchanged) == ["code", "joins", "l2", "roc", "tricky"]
-    assert "    answer: |\n      ```sql\n" in exported  # long texts stay readable blocks
+    assert "    answer: |\n      ```sql\n" in exported.decode()  # long texts stay readable blocks
+
+
+def test_an_export_writes_a_repeated_value_out_again_never_as_a_yaml_alias() -> None:
+    options = ["Доля TP среди предсказанных", "Другое"]  # one list in two documents
+    exported = bank.content_file_yaml([quiz_data("a", options=options),
+                                       quiz_data("b", options=options)])
+    assert b"&" not in exported
+    assert b"*" not in exported.replace(b"**TP / (TP + FP)**", b"")
+    assert exported.count("Доля TP среди предсказанных".encode()) == 2

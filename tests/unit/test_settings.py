@@ -30,7 +30,7 @@ def test_only_the_token_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.database_url == "sqlite+aiosqlite:///data/bot.db"
     assert settings.telegram_api_url is None
     assert settings.admin_ids == frozenset()
-    assert settings.import_max_bytes == 1_000_000
+    assert settings.import_max_bytes == 20_000_000  # the Bot API lets a bot download 20 MB
     assert TOKEN not in repr(settings)
 
 
