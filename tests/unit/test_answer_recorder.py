@@ -102,6 +102,7 @@ async def test_concurrent_answers_are_committed_in_one_transaction_each_with_its
                               batch_delay=0.005, sleep=delay)
     commits = count_commits(engine)
     tasks = await started(recorder, [answer(n, RIGHT if n % 2 else WRONG) for n in range(40)])
+    await asyncio.wait_for(delay.was_asked.wait(), 10)  # the poll's facts come from the database
 
     assert not any(task.done() for task in tasks)  # none is told "stored" before it is
     assert await stored(session_factory) == 0
