@@ -54,6 +54,7 @@ from bot.handlers import (
     subscriptions,
     topics,
 )
+from bot.memory import return_freed_memory
 from bot.rendering.chart import ChartRenderer
 from bot.scheduling.reminders import ReminderLoop
 from bot.scheduling.scheduler import DailyScheduler
@@ -236,6 +237,8 @@ async def run(settings: Settings, content: ContentPreload | None = None) -> None
         me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
         session_factory = create_session_factory(engine)
         await prepare_database(engine, session_factory, bundle, utc_now)
+        del bundle  # in the database now
+        return_freed_memory()
         i18n = create_i18n(settings.default_language)
         in_flight = InFlightUpdates()
         answer_recorder = AnswerRecorder(session_factory, PollCache(session_factory),

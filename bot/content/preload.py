@@ -33,6 +33,7 @@ class ContentPreload:
         from bot.content.files import ContentBundle, ContentError
 
         parsed = await asyncio.wrap_future(self._parsed) if self._parsed else _parse(self.root)
+        self._parsed = None  # the bank is loaded once; its 800+ models need not stay in memory
         if isinstance(parsed, ContentBundle):
             return parsed
         raise ContentError(parsed)
