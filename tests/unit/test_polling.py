@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.shutdown import Shutdown
 from bot.telegram.kept_updates import DatabaseUnfinishedUpdates
-from bot.telegram.polling import poll
+from bot.telegram.polling import UnfinishedUpdates, poll
 from tests.fakebot import FakeBotAPI, make_user
 from tests.fakebot.server import server_error
 
@@ -44,11 +44,13 @@ def answers(api: FakeBotAPI, count: int) -> list[int]:
 
 
 def polling(
-    dispatcher: Dispatcher, bot: Bot, stop: Shutdown
+    dispatcher: Dispatcher, bot: Bot, stop: Shutdown,
+    unfinished: UnfinishedUpdates | None = None,
 ) -> asyncio.Task[None]:
     return asyncio.create_task(poll(dispatcher, bot,
                                     allowed_updates=dispatcher.resolve_used_update_types(),
-                                    polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop))
+                                    polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop,
+                                    unfinished=unfinished))
 
 
 async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
@@ -201,9 +203,7 @@ async def test_an_update_still_running_when_the_grace_period_ends_is_kept_and_co
     ])
     kept = DatabaseUnfinishedUpdates(session_factory, lambda: datetime.now(UTC))
     stop = Shutdown(grace_seconds=0.5)
-    task = asyncio.create_task(poll(dispatcher, aiogram_bot, allowed_updates=["callback_query"],
-                                    polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop,
-                                    unfinished=kept))
+    task = polling(dispatcher, aiogram_bot, stop, kept)
     assert await pressed.get() == "next"
     stop.begin()
     await asyncio.wait_for(task, 1.0)  # bounded by the grace period, not by the handler
@@ -213,9 +213,7 @@ async def test_an_update_still_running_when_the_grace_period_ends_is_kept_and_co
 
     never.set()  # the next start: the kept press is handled first, then forgotten
     stop = Shutdown(grace_seconds=5)
-    task = asyncio.create_task(poll(dispatcher, aiogram_bot, allowed_updates=["callback_query"],
-                                    polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop,
-                                    unfinished=kept))
+    task = polling(dispatcher, aiogram_bot, stop, kept)
     assert await pressed.get() == "next"
     stop.begin()
     await task
