@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 
 from bot.content.schema import ITEM_ID_MAX, ITEM_ID_PATTERN, TAG_PATTERN, TOPIC_ID_PATTERN, Kind
 from bot.locales import DOMAIN, LOCALES_DIR
+from bot.rendering.markdown import shortened
 
 if TYPE_CHECKING:
     from bot.content.files import ContentProblem
@@ -171,5 +172,4 @@ def _listed(expected: str) -> str:
 
 
 def _quoted(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= QUOTED_MAX else text[: QUOTED_MAX - 1] + "…"
+    return shortened(str(value), QUOTED_MAX)
