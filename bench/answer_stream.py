@@ -29,8 +29,8 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.engine import create_engine
-from bot.db.models import Attempt, Item, SentPoll
+from bot.platform.db.engine import create_engine
+from bot.platform.db.models import Attempt, Item, SentPoll
 from tests.fakebot import BotProcess, FakeBotAPI, bot_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -29,14 +29,14 @@ from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.content.schema import Item as ContentItem
-from bot.content.schema import Kind
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.migrate import upgrade_to_head
-from bot.db.models import Item, ReviewCard, Topic, UserTopic
-from bot.services.content_sync import item_document
-from bot.services.drill import choose_item, next_card
-from bot.services.learners import Learner
+from bot.drills.practice import choose_item, next_card
+from bot.platform.content.schema import Item as ContentItem
+from bot.platform.content.schema import Kind
+from bot.platform.content.sync import item_document
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.db.migrate import upgrade_to_head
+from bot.platform.db.models import Item, ReviewCard, Topic, UserTopic
+from bot.study.learners import Learner
 
 ITEMS = 10_000
 TOPICS = 20

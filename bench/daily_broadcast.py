@@ -26,9 +26,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.db.engine import create_engine
-from bot.db.migrate import upgrade_to_head
-from bot.db.models import Chat, Subscription
+from bot.platform.db.engine import create_engine
+from bot.platform.db.migrate import upgrade_to_head
+from bot.platform.db.models import Chat, Subscription
 from tests.fakebot import BotProcess, Call, FakeBotAPI, bot_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

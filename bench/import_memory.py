@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.content.files import read_content_dir
-from bot.services.bank import content_file_yaml
-from bot.services.content_sync import item_document
+from bot.authoring.bank import content_file_yaml
+from bot.platform.content.files import read_content_dir
+from bot.platform.content.sync import item_document
 from tests.fakebot import BotProcess, FakeBotAPI, make_user
 from tests.fakebot.process import bot_env
 
@@ -60,7 +60,7 @@ async def measure(raw: bytes, caption: str) -> None:
     api = FakeBotAPI(token=TOKEN)
     await api.start()
     folder = Path(tempfile.mkdtemp())
-    bot = BotProcess({**bot_env(api), "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bot.db",
+    bot = BotProcess({**bot_env(api), "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bot.platform.db",
                       "ADMIN_IDS": str(OWNER_ID), "LOG_LEVEL": "WARNING"},
                      PROJECT, log_path=folder / "bot.log")
     try:

@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.answer_stream import fresh_postgres
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.migrate import upgrade_to_head
-from bot.db.models import LearnerSettings
-from bot.telegram.i18n import LanguageOverrides
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.db.migrate import upgrade_to_head
+from bot.platform.db.models import LearnerSettings
+from bot.platform.i18n import LanguageOverrides
 
 LEARNERS = 10_000
 FIRST_USER = 600_000_001

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.files import read_content_dir
+from bot.platform.content.files import read_content_dir
 from tests.fakebot import BotProcess, FakeBotAPI, bot_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -13,9 +13,9 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from bot.config import Settings, SettingsError, load_settings
-from bot.content.preload import ContentPreload
-from bot.logs import configure_logging
+from bot.platform.config import Settings, SettingsError, load_settings
+from bot.platform.content.preload import ContentPreload
+from bot.platform.logs import configure_logging
 
 EXIT_BAD_SETTINGS = 2
 EXIT_BAD_CONTENT = 3
@@ -42,7 +42,7 @@ def _run(settings: Settings, content: ContentPreload) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import run
-    from bot.content.files import ContentError
+    from bot.platform.content.files import ContentError
 
     log = logging.getLogger("bot")
     try:

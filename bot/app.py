@@ -20,58 +20,39 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import Clock, utc_now
-from bot.config import (
+from bot.authoring import admin_add, admin_bank, admin_edit, admin_quiz_import, admin_roles
+from bot.daily import broadcast_admin, chat_migration, group, membership
+from bot.daily import subscribe as subscriptions
+from bot.daily.group_answers import GroupAnswers
+from bot.daily.scheduler import DailyScheduler
+from bot.drills import drill, links, reminders, stats, topics
+from bot.drills.chart import ChartRenderer
+from bot.drills.reminder_loop import ReminderLoop
+from bot.home import fallback, language, start
+from bot.interviews import handlers as interview
+from bot.interviews.mock import TimeLimits
+from bot.platform.clock import Clock, utc_now
+from bot.platform.config import (
     DEFAULT_IMPORT_MAX_BYTES,
     DEFAULT_INTERVIEW_QUESTION_SECONDS,
     DEFAULT_INTERVIEW_QUIZ_SECONDS,
     DEFAULT_TIMEZONE,
     Settings,
 )
-from bot.content.files import ContentBundle
-from bot.content.preload import ContentPreload
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.migrate import exclusive_startup, upgrade_to_head
-from bot.handlers import (
-    admin_add,
-    admin_bank,
-    admin_edit,
-    admin_quiz_import,
-    admin_roles,
-    answers,
-    broadcast_admin,
-    chat_migration,
-    drill,
-    fallback,
-    group,
-    interview,
-    language,
-    links,
-    membership,
-    reminders,
-    start,
-    stats,
-    subscriptions,
-    topics,
-)
-from bot.memory import return_freed_memory
-from bot.rendering.chart import ChartRenderer
-from bot.scheduling.reminders import ReminderLoop
-from bot.scheduling.scheduler import DailyScheduler
-from bot.scheduling.wakeup import ScheduleWakeup
-from bot.services.answer_recorder import AnswerRecorder
-from bot.services.content_sync import sync_content
-from bot.services.interview import TimeLimits
-from bot.services.polls import PollCache
-from bot.services.roles import Role, editor_ids
-from bot.shutdown import Shutdown
-from bot.telegram.commands import set_admin_commands, set_bot_commands
-from bot.telegram.fsm_storage import DatabaseStorage
-from bot.telegram.group_answers import GroupAnswers
-from bot.telegram.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
-from bot.telegram.kept_updates import DatabaseUnfinishedUpdates
-from bot.telegram.metrics import BotApiMetrics, BotMetrics, UpdateMetrics
-from bot.telegram.middlewares import (
+from bot.platform.content.files import ContentBundle
+from bot.platform.content.preload import ContentPreload
+from bot.platform.content.sync import sync_content
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.db.migrate import exclusive_startup, upgrade_to_head
+from bot.platform.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
+from bot.platform.memory import return_freed_memory
+from bot.platform.roles import Role, editor_ids
+from bot.platform.shutdown import Shutdown
+from bot.platform.telegram.commands import set_admin_commands, set_bot_commands
+from bot.platform.telegram.fsm_storage import DatabaseStorage
+from bot.platform.telegram.kept_updates import DatabaseUnfinishedUpdates
+from bot.platform.telegram.metrics import BotApiMetrics, BotMetrics, UpdateMetrics
+from bot.platform.telegram.middlewares import (
     DbSessionMiddleware,
     DialogStateInTransaction,
     InFlightUpdates,
@@ -80,14 +61,18 @@ from bot.telegram.middlewares import (
     RepeatedUpdatesDropped,
     RetryOnLostConnection,
 )
-from bot.telegram.polling import poll
-from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
-from bot.telegram.response_models import KeepResponseModels
-from bot.telegram.retry import RetryMiddleware
-from bot.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
+from bot.platform.telegram.polling import poll
+from bot.platform.telegram.ratelimit import RateLimiter, RateLimitMiddleware
+from bot.platform.telegram.response_models import KeepResponseModels
+from bot.platform.telegram.retry import RetryMiddleware
+from bot.platform.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
+from bot.platform.wakeup import ScheduleWakeup
+from bot.poll_answers import handlers as answers
+from bot.study.answer_recorder import AnswerRecorder
+from bot.study.polls import PollCache
 
 if TYPE_CHECKING:
-    from bot.telegram.redis_storage import LingeringRedisStorage
+    from bot.platform.telegram.redis_storage import LingeringRedisStorage
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +104,7 @@ def create_dispatcher(
     a Redis URL is configured. Updates of one user in one chat are handled one at a time, so
     the messages of a long text sent in a burst all land in the draft (across replicas with
     a Redis ``events_isolation``). ``bot_username`` (from getMe) builds deep links:
-    ``bot.telegram.deep_links.start_link``. ``metrics`` counts and times the updates.
+    ``bot.platform.telegram.deep_links.start_link``. ``metrics`` counts and times the updates.
     """
     language_overrides = language_overrides or LanguageOverrides(session_factory)
     answer_recorder = answer_recorder or AnswerRecorder(session_factory,
@@ -351,7 +336,7 @@ async def _stop_scheduler(
 
 def _redis_state(url: str) -> tuple[LingeringRedisStorage, BaseEventIsolation]:
     # Imported here: the redis package is an optional extra, needed only with REDIS_URL.
-    from bot.telegram.redis_storage import redis_state
+    from bot.platform.telegram.redis_storage import redis_state
 
     return redis_state(url)
 

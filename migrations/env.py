@@ -1,7 +1,7 @@
 """Alembic environment: async engines, batch mode for SQLite's limited ALTER TABLE.
 
-Two ways in: ``bot.db.migrate.upgrade_to_head`` hands over an open connection (the bot's own
-event loop), or the ``alembic`` command line builds an engine from DATABASE_URL.
+Two ways in: ``bot.platform.db.migrate.upgrade_to_head`` hands over an open connection (the
+bot's own event loop), or the ``alembic`` command line builds an engine from DATABASE_URL.
 """
 
 import asyncio
@@ -10,9 +10,9 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.config import DEFAULT_DATABASE_URL
-from bot.db.engine import create_engine
-from bot.db.models import Base
+from bot.platform.config import DEFAULT_DATABASE_URL
+from bot.platform.db.engine import create_engine
+from bot.platform.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db.engine import create_engine, create_session_factory
 from bot.locales.build_hook import compile_catalogs
+from bot.platform.db.engine import create_engine, create_session_factory
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.db.models
+import bot.platform.db.models
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -22,7 +22,9 @@ def upgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("leased_by", sa.String(length=120), nullable=True))
         batch_op.add_column(
-            sa.Column("lease_until", bot.db.models.UtcDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "lease_until", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
+            )
         )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.db.models
+import bot.platform.db.models
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -24,7 +24,9 @@ def upgrade() -> None:
             sa.Column("failed_attempts", sa.Integer(), server_default=sa.text("0"), nullable=False)
         )
         batch_op.add_column(
-            sa.Column("next_attempt_at", bot.db.models.UtcDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "next_attempt_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
+            )
         )
         batch_op.add_column(
             sa.Column("parts_sent", sa.Integer(), server_default=sa.text("0"), nullable=False)

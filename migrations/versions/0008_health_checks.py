@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.db.models
+import bot.platform.db.models
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "health_checks",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("checked_at", bot.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_health_checks")),
     )
 

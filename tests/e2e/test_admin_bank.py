@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.telegram.commands import PRIVATE_COMMANDS
+from bot.platform.telegram.commands import PRIVATE_COMMANDS
 from tests.databases import Database
 from tests.e2e.conftest import Learner, StartBot, button_data, buttons
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user

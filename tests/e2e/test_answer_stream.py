@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert
 
-from bot.db.models import SentPoll
+from bot.platform.db.models import SentPoll
 from tests.databases import Database
 from tests.fakebot import BotProcess, FakeBotAPI
 

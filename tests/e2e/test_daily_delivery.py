@@ -10,9 +10,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.migrate import upgrade_to_head
-from bot.services import subscriptions
+from bot.daily import subscriptions
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.db.migrate import upgrade_to_head
 from tests.databases import Database
 from tests.e2e.conftest import StartBot, to
 from tests.fakebot import Call, FakeBotAPI, bad_request, forbidden, make_user, migrated

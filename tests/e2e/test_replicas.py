@@ -14,10 +14,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import load_content
-from bot.content.files import read_content_dir
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Delivery, Subscription
-from bot.services import subscriptions
+from bot.daily import subscriptions
+from bot.platform.content.files import read_content_dir
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.db.models import Delivery, Subscription
 from tests.e2e.conftest import E2E_CONTENT, Learner, StartBot, button_data, start_webhook_bot
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import TypeAdapter
 
-from bot.content.files import SourcedItem
-from bot.content.schema import Item, Topic
-from bot.services.learners import Learner
+from bot.platform.content.files import SourcedItem
+from bot.platform.content.schema import Item, Topic
+from bot.study.learners import Learner
 
 TOPICS = [
     Topic.model_validate({"id": "metrics", "hashtag": "метрики",

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Attempt
-from bot.services.answer_recorder import AnswerRecorder
-from bot.services.answers import AnswerOutcome, PollAnswer
-from bot.services.polls import PollCache
-from bot.services.users import UserProfile
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.db.models import Attempt
+from bot.study.answer_recorder import AnswerRecorder
+from bot.study.answers import AnswerOutcome, PollAnswer
+from bot.study.polls import PollCache
+from bot.study.users import UserProfile
 from tests.databases import kill_connection_before
 from tests.unit.test_answers import NOW, sent_quiz
 

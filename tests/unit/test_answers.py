@@ -8,13 +8,14 @@ from random import Random
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.schema import Kind
-from bot.db.models import Attempt, SelfGrade
-from bot.services.answers import PollAnswer, record_answers
-from bot.services.content_sync import sync_content
-from bot.services.drill import next_card, record_sent_poll
-from bot.services.grades import Grade, record_self_grade
-from bot.services.users import UserProfile
+from bot.drills.practice import next_card
+from bot.platform.content.schema import Kind
+from bot.platform.content.sync import sync_content
+from bot.platform.db.models import Attempt, SelfGrade
+from bot.study.answers import PollAnswer, record_answers
+from bot.study.grades import Grade, record_self_grade
+from bot.study.polls import record_sent_poll
+from bot.study.users import UserProfile
 from tests.unit.factories import TOPICS, learner, question, quiz
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.schema import Kind
-from bot.db.models import Item, ItemVersion
-from bot.services.authoring import (
+from bot.authoring.dialog import problems_text
+from bot.authoring.drafts import (
     Draft,
     DraftField,
     DraftRejected,
@@ -29,9 +28,10 @@ from bot.services.authoring import (
     save_checked,
     slugify,
 )
-from bot.services.content_sync import sync_content
-from bot.telegram.authoring import problems_text
-from bot.telegram.i18n import create_i18n
+from bot.platform.content.schema import Kind
+from bot.platform.content.sync import sync_content
+from bot.platform.db.models import Item, ItemVersion
+from bot.platform.i18n import create_i18n
 from tests.unit.factories import TOPICS, quiz
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.files import SourcedItem
-from bot.content.schema import Kind
-from bot.db.models import AdminAction, Item
-from bot.services import bank
-from bot.services.bank import ArchiveOutcome, BankCount, BankFilter
-from bot.services.content_sync import SyncReport, sync_content
-from bot.services.drill import next_card
-from bot.services.importing import import_upload
+from bot.authoring import bank
+from bot.authoring.bank import ArchiveOutcome, BankCount, BankFilter
+from bot.authoring.importing import import_upload
+from bot.drills.practice import next_card
+from bot.platform.content.files import SourcedItem
+from bot.platform.content.schema import Kind
+from bot.platform.content.sync import SyncReport, sync_content
+from bot.platform.db.models import AdminAction, Item
 from tests.unit.factories import TOPICS, learner, question, quiz, quiz_data
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

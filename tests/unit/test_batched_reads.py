@@ -7,7 +7,7 @@ from collections.abc import Collection
 
 import pytest
 
-from bot.db.batched_reads import BatchedReads
+from bot.platform.db.batched_reads import BatchedReads
 
 
 class Table:

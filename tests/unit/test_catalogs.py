@@ -12,11 +12,11 @@ import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
-from bot.content.schema import Kind
-from bot.services.drill import NoCardReason
-from bot.services.grades import Grade
-from bot.telegram.commands import PRIVATE_COMMANDS
-from bot.telegram.i18n import create_i18n
+from bot.drills.practice import NoCardReason
+from bot.platform.content.schema import Kind
+from bot.platform.i18n import create_i18n
+from bot.platform.telegram.commands import PRIVATE_COMMANDS
+from bot.study.grades import Grade
 from tests.conftest import REPO_ROOT
 
 LOCALES = REPO_ROOT / "bot" / "locales"

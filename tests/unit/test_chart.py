@@ -11,8 +11,8 @@ import time
 import zlib
 from datetime import date, timedelta
 
-from bot.rendering.chart import ChartLabels, ChartRenderer, render_progress_chart
-from bot.services.stats import DayActivity, DueOnDay
+from bot.drills.chart import ChartLabels, ChartRenderer, render_progress_chart
+from bot.drills.progress import DayActivity, DueOnDay
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TODAY = date(2026, 11, 24)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.chat_access import (
+from bot.daily.chat_access import (
     ANONYMOUS_ADMIN,
     ChatKind,
     Membership,

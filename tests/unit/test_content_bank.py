@@ -12,8 +12,8 @@ from difflib import SequenceMatcher
 from functools import cache
 from itertools import combinations
 
-from bot.content.files import ContentBundle, read_content_dir
-from bot.content.schema import (
+from bot.platform.content.files import ContentBundle, read_content_dir
+from bot.platform.content.schema import (
     Difficulty,
     Item,
     Kind,

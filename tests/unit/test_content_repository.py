@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from bot.content.files import read_content_dir
-from bot.content.schema import Kind, json_schema
+from bot.platform.content.files import read_content_dir
+from bot.platform.content.schema import Kind, json_schema
 from tests.conftest import REPO_ROOT
 
 
 def test_published_json_schema_matches_the_models() -> None:
     published = (REPO_ROOT / "content" / "schema.json").read_text(encoding="utf-8")
     assert published == json_schema(), (
-        "content/schema.json is stale: run `python -m bot.content schema > content/schema.json`"
+        "content/schema.json is stale: run "
+        "`python -m bot.platform.content schema > content/schema.json`"
     )
 
 

@@ -9,12 +9,12 @@ import pytest
 import yaml
 from pydantic_core import ErrorDetails
 
-from bot.content import schema
-from bot.content.__main__ import main as check_command
-from bot.content.files import ContentError, parse_item_documents, read_content_dir
-from bot.content.problems import english, problem_message, schema_problem
-from bot.content.schema import Topic
-from bot.rendering.markdown import Entity, Rendered
+from bot.platform.content import schema
+from bot.platform.content.__main__ import main as check_command
+from bot.platform.content.files import ContentError, parse_item_documents, read_content_dir
+from bot.platform.content.markdown import Entity, Rendered
+from bot.platform.content.problems import english, problem_message, schema_problem
+from bot.platform.content.schema import Topic
 
 TOPICS = [Topic.model_validate({"id": "metrics", "hashtag": "метрики",
                                 "title": {"ru": "Метрики", "en": "Metrics"}})]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Item, ItemVersion
-from bot.services.content_sync import SyncReport, sync_content
+from bot.platform.content.sync import SyncReport, sync_content
+from bot.platform.db.models import Item, ItemVersion
 from tests.unit.factories import TOPICS, question, quiz
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

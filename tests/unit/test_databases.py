@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from bot.db.engine import create_engine
+from bot.platform.db.engine import create_engine
 
 pytest_plugins = ["pytester"]
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.telegram.deep_links import (
+from bot.platform.telegram.deep_links import (
     ItemLink,
     TopicLink,
     item_payload,

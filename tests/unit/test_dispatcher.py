@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_dispatcher, load_content
-from bot.content.files import read_content_dir
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import HandledUpdate, ItemView, SentPoll
-from bot.telegram.i18n import create_i18n
+from bot.platform.content.files import read_content_dir
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.db.models import HandledUpdate, ItemView, SentPoll
+from bot.platform.i18n import create_i18n
 from tests.databases import kill_connection_before
 from tests.fakebot import FakeBotAPI, make_user
 

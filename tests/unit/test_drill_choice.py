@@ -10,10 +10,7 @@ from fsrs import Rating
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.schema import Kind
-from bot.db.models import Item, ItemView
-from bot.services.content_sync import sync_content
-from bot.services.drill import (
+from bot.drills.practice import (
     NoCardReason,
     choose_item,
     finish_drill,
@@ -23,14 +20,17 @@ from bot.services.drill import (
     start_drill,
     why_no_card,
 )
-from bot.services.learners import (
+from bot.platform.content.schema import Kind
+from bot.platform.content.sync import sync_content
+from bot.platform.db.models import Item, ItemView
+from bot.study.learners import (
     Learner,
     load_learner,
     select_all_topics,
     set_new_cards_per_day,
     toggle_topic,
 )
-from bot.services.srs import review
+from bot.study.srs import review
 from tests.unit.factories import TOPICS, learner, question, quiz
 
 EVENING = datetime(2026, 11, 24, 20, 30, tzinfo=UTC)

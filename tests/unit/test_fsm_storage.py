@@ -9,8 +9,8 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db.models import DialogState
-from bot.telegram.fsm_storage import DatabaseStorage
+from bot.platform.db.models import DialogState
+from bot.platform.telegram.fsm_storage import DatabaseStorage
 
 BOT_ID = 42
 

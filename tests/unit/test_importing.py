@@ -15,19 +15,19 @@ from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.files import MAX_DEPTH, ContentProblem, parse_item_documents
-from bot.content.problems import KEY_PREFIX, Gettext, problem_text
-from bot.db.models import AdminAction, Item, ItemVersion
-from bot.locales import LOCALES_DIR
-from bot.services.content_sync import SyncReport, sync_content
-from bot.services.importing import (
+from bot.authoring.importing import (
     ZIP_MAX_FILES,
     ZIP_MAX_UNPACKED_BYTES,
     ImportReport,
     check_upload,
     import_upload,
 )
-from bot.telegram.i18n import create_i18n
+from bot.locales import LOCALES_DIR
+from bot.platform.content.files import MAX_DEPTH, ContentProblem, parse_item_documents
+from bot.platform.content.problems import KEY_PREFIX, Gettext, problem_text
+from bot.platform.content.sync import SyncReport, sync_content
+from bot.platform.db.models import AdminAction, Item, ItemVersion
+from bot.platform.i18n import create_i18n
 from tests.unit.factories import TOPICS, alias_bomb, quiz, quiz_data, yaml_file
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -10,15 +10,15 @@ from fsrs import Rating
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.schema import Difficulty, Kind
-from bot.db.models import Interview, InterviewItem, ReviewCard
-from bot.services import interview as interviews
-from bot.services.answers import PollAnswer, record_answers
-from bot.services.content_sync import sync_content
-from bot.services.drill import record_sent_poll
-from bot.services.grades import Grade
-from bot.services.interview import Outcome, Question, Scorecard, TimeLimits
-from bot.services.users import UserProfile
+from bot.interviews import mock as interviews
+from bot.interviews.mock import Outcome, Question, Scorecard, TimeLimits
+from bot.platform.content.schema import Difficulty, Kind
+from bot.platform.content.sync import sync_content
+from bot.platform.db.models import Interview, InterviewItem, ReviewCard
+from bot.study.answers import PollAnswer, record_answers
+from bot.study.grades import Grade
+from bot.study.polls import record_sent_poll
+from bot.study.users import UserProfile
 from tests.unit.factories import TOPICS, question, quiz
 
 ALICE = UserProfile(1001, "Alice")

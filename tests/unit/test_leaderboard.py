@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.answers import PollAnswer, record_answers
-from bot.services.content_sync import sync_content
-from bot.services.drill import record_sent_poll
-from bot.services.leaderboard import Standing, top_answerers, week_start
-from bot.services.users import UserProfile
+from bot.daily.leaderboard import Standing, top_answerers, week_start
+from bot.platform.content.sync import sync_content
+from bot.study.answers import PollAnswer, record_answers
+from bot.study.polls import record_sent_poll
+from bot.study.users import UserProfile
 from tests.unit.factories import TOPICS, quiz
 
 GROUP = -1001234567890

@@ -14,8 +14,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot.db.migrate import alembic_config
-from bot.db.models import Base
+from bot.platform.db.migrate import alembic_config
+from bot.platform.db.models import Base
 from tests.databases import Database
 
 

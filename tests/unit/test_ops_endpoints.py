@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.engine import create_engine, create_session_factory
-from bot.telegram.metrics import BotMetrics
-from bot.telegram.webhook import OpsEndpoints
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.telegram.metrics import BotMetrics
+from bot.platform.telegram.webhook import OpsEndpoints
 from tests.databases import Database, migrate
 
 
@@ -47,7 +47,7 @@ def down_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             port = probe.getsockname()[1]
         return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/bot"
     if request.param == "SQLite read-only":
-        sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.platform.db'}"
         migrate(sqlite_url)
         return sqlite_url
     postgres_url: str = request.getfixturevalue("postgres_url")

@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, PollAnswer
 from aiogram.utils.backoff import BackoffConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.shutdown import Shutdown
-from bot.telegram.kept_updates import DatabaseUnfinishedUpdates
-from bot.telegram.polling import UnfinishedUpdates, poll
+from bot.platform.shutdown import Shutdown
+from bot.platform.telegram.kept_updates import DatabaseUnfinishedUpdates
+from bot.platform.telegram.polling import UnfinishedUpdates, poll
 from tests.fakebot import FakeBotAPI, make_user
 from tests.fakebot.server import server_error
 

@@ -11,13 +11,13 @@ import pytest
 from aiogram import Bot
 from aiogram.methods import EditMessageText, SendMessage, SendPoll, StopPoll
 
-from bot.telegram.ratelimit import (
+from bot.platform.telegram.ratelimit import (
     GLOBAL_WINDOW_SECONDS,
     RateLimiter,
     RateLimitMiddleware,
     is_message_method,
 )
-from bot.telegram.retry import RetryMiddleware
+from bot.platform.telegram.retry import RetryMiddleware
 from tests.fakebot import FakeBotAPI, too_many_requests
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.scheduling.recurrence import next_occurrence, occurrence_at
+from bot.platform.recurrence import next_occurrence, occurrence_at
 
 ZONES = [
     "UTC", "Europe/Moscow", "Europe/Berlin", "Europe/London", "America/New_York",

@@ -11,12 +11,12 @@ from aiogram import Bot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Item, LearnerSettings, ReviewCard
-from bot.scheduling.reminders import MAX_NAP, ReminderLoop
-from bot.services.content_sync import sync_content
-from bot.services.learners import set_language
-from bot.services.reminders import parse_reminder_time, set_reminder
-from bot.telegram.i18n import LanguageOverrides, create_i18n
+from bot.drills.reminder_loop import MAX_NAP, ReminderLoop
+from bot.drills.reminder_rules import parse_reminder_time, set_reminder
+from bot.platform.content.sync import sync_content
+from bot.platform.db.models import Item, LearnerSettings, ReviewCard
+from bot.platform.i18n import LanguageOverrides, create_i18n
+from bot.study.learners import set_language
 from tests.fakebot import FakeBotAPI
 from tests.unit.factories import TOPICS, quiz
 

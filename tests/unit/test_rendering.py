@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.content.files import read_content_dir
-from bot.content.schema import QuestionItem, QuizItem, TaskItem
-from bot.rendering.markdown import (
+from bot.platform.content.files import read_content_dir
+from bot.platform.content.markdown import (
     Entity,
     Rendered,
     entity_problems,
@@ -13,8 +12,9 @@ from bot.rendering.markdown import (
     styled,
     utf16_len,
 )
-from bot.rendering.posts import MESSAGE_LIMIT, PostStyle, answer_post, question_post
-from bot.services.catalog import Card
+from bot.platform.content.schema import QuestionItem, QuizItem, TaskItem
+from bot.study.catalog import Card
+from bot.study.posts import MESSAGE_LIMIT, PostStyle, answer_post, question_post
 from tests.conftest import REPO_ROOT
 
 STYLE = PostStyle(signature="@ml_bot", answer_label="Ответ", solution_label="Решение",

@@ -15,7 +15,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates, SendMessage
 from aiohttp import ConnectionTimeoutError, ServerDisconnectedError
 
-from bot.telegram.retry import RetryMiddleware, at_most_once
+from bot.platform.telegram.retry import RetryMiddleware, at_most_once
 
 METHOD = SendMessage(chat_id=1, text="hi")
 

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import set_admin_menus
-from bot.db.models import AdminAction, AdminRole
-from bot.services.roles import (
+from bot.platform.db.models import AdminAction, AdminRole
+from bot.platform.i18n import create_i18n
+from bot.platform.roles import (
     Admin,
     GrantOutcome,
     RevokeOutcome,
@@ -24,10 +25,9 @@ from bot.services.roles import (
     revoke_editor,
     role_of,
 )
-from bot.services.users import UserProfile, remember_users
-from bot.telegram.commands import ADMIN_COMMANDS, PRIVATE_COMMANDS
-from bot.telegram.filters import IsBotAdmin, IsOwner
-from bot.telegram.i18n import create_i18n
+from bot.platform.telegram.commands import ADMIN_COMMANDS, PRIVATE_COMMANDS
+from bot.platform.telegram.filters import IsBotAdmin, IsOwner
+from bot.study.users import UserProfile, remember_users
 from tests.fakebot import FakeBotAPI
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from bot.services.schedule_input import (
+from bot.daily.schedule_input import (
     Problem,
     ScheduleInputError,
     ScheduleRequest,

@@ -19,15 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import load_content
-from bot.content.files import read_content_dir
-from bot.db.models import Delivery, SentPoll, Subscription
-from bot.scheduling.scheduler import DailyScheduler
-from bot.scheduling.wakeup import ScheduleWakeup
-from bot.services import daily_posts, subscriptions
-from bot.services.daily_posts import Lease
-from bot.telegram.i18n import create_i18n
-from bot.telegram.metrics import BotMetrics
-from bot.telegram.retry import RetryMiddleware
+from bot.daily import daily_posts, subscriptions
+from bot.daily.daily_posts import Lease
+from bot.daily.scheduler import DailyScheduler
+from bot.platform.content.files import read_content_dir
+from bot.platform.db.models import Delivery, SentPoll, Subscription
+from bot.platform.i18n import create_i18n
+from bot.platform.telegram.metrics import BotMetrics
+from bot.platform.telegram.retry import RetryMiddleware
+from bot.platform.wakeup import ScheduleWakeup
 from tests.fakebot import (
     FakeBotAPI,
     bad_request,
@@ -598,7 +598,7 @@ async def test_a_long_post_refused_after_its_first_part_later_sends_only_the_res
     fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
     scheduler_for: Callable[..., DailyScheduler], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bot.rendering.posts.MESSAGE_LIMIT", 40)  # the task takes 3 messages
+    monkeypatch.setattr("bot.study.posts.MESSAGE_LIMIT", 40)  # the task takes 3 messages
     other_learner = LEARNER + 1
     for learner in (LEARNER, other_learner):
         await subscribe(session_factory, clock, learner, "private", kinds=("task",))

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.services.subscriptions import SubscriptionView, TopicOption
-from bot.telegram.callbacks import SettingsScreen
-from bot.telegram.i18n import create_i18n
-from bot.telegram.settings_keyboards import Screen, settings_screen
+from bot.daily.settings_keyboards import Screen, settings_screen
+from bot.daily.subscriptions import SubscriptionView, TopicOption
+from bot.platform.i18n import create_i18n
+from bot.study.callbacks import SettingsScreen
 
 LONGEST_ZONE = "America/Argentina/ComodRivadavia"
 TOPICS = [TopicOption("t" * 32, "long", "Очень длинная тема", "A very long topic"),

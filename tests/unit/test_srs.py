@@ -8,13 +8,13 @@ import pytest
 from fsrs import Rating, State
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import ReviewCard
-from bot.services.answers import PollAnswer, record_answers
-from bot.services.content_sync import sync_content
-from bot.services.drill import record_sent_poll
-from bot.services.grades import Grade, record_self_grade
-from bot.services.srs import FAST_ANSWER, quiz_rating, review
-from bot.services.users import UserProfile
+from bot.platform.content.sync import sync_content
+from bot.platform.db.models import ReviewCard
+from bot.study.answers import PollAnswer, record_answers
+from bot.study.grades import Grade, record_self_grade
+from bot.study.polls import record_sent_poll
+from bot.study.srs import FAST_ANSWER, quiz_rating, review
+from bot.study.users import UserProfile
 from tests.unit.factories import TOPICS, question, quiz
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

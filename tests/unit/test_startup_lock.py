@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from bot.app import prepare_database
-from bot.content.files import read_content_dir
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Item, ItemVersion
+from bot.platform.content.files import read_content_dir
+from bot.platform.db.engine import create_engine, create_session_factory
+from bot.platform.db.models import Item, ItemVersion
 from tests.databases import PostgresDatabases
 from tests.e2e.conftest import E2E_CONTENT
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Attempt, Item, ReviewCard, SelfGrade, SentPoll
-from bot.services.content_sync import sync_content
-from bot.services.grades import Grade
-from bot.services.stats import FORECAST_DAYS, HISTORY_DAYS, Streaks, progress, streaks
+from bot.drills.progress import FORECAST_DAYS, HISTORY_DAYS, Streaks, progress, streaks
+from bot.platform.content.sync import sync_content
+from bot.platform.db.models import Attempt, Item, ReviewCard, SelfGrade, SentPoll
+from bot.study.grades import Grade
 from tests.unit.factories import TOPICS, question, quiz
 
 ALICE = 1001

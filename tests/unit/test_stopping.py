@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.app import run
-from bot.config import Settings
+from bot.platform.config import Settings
 from tests.e2e.conftest import Learner, button_data
 from tests.fakebot import FakeBotAPI, make_user
 from tests.fakebot.fixtures import TEST_TOKEN

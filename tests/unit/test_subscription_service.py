@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.scheduling.wakeup import ScheduleWakeup
-from bot.services import subscriptions
-from bot.services.subscriptions import SubscriptionError
+from bot.daily import subscriptions
+from bot.daily.subscriptions import SubscriptionError
+from bot.platform.wakeup import ScheduleWakeup
 
 # Monday 2 March 2026, 12:00 UTC.
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

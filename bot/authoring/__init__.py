@@ -1,0 +1,1 @@
+"""Admins: /add, /edit, import and export, the bank, roles."""

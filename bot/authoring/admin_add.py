@@ -1,0 +1,277 @@
+"""/add: writing an item in a guided dialog, and the steps /edit and the quiz import share.
+
+Kind → question → options → the correct ones → short poll explanation → long explanation
+(several messages, until "Done") → topic → tags → difficulty → preview → Save / Edit / Discard.
+A bad value is explained and the step asked again; ``/cancel`` leaves the dialog at any step.
+"""
+
+from __future__ import annotations
+
+from random import Random
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.authoring.dialog import (
+    BUTTON_STEPS,
+    CHOSEN,
+    CHUNKS,
+    FIELD_OF_STATE,
+    LONG_STEPS,
+    TEXT_STEPS,
+    Authoring,
+    CurrentDialog,
+    advance,
+    correct_keyboard,
+    current_draft,
+    done_keyboard,
+    draft_summary,
+    fields_keyboard,
+    kind_keyboard,
+    problems_text,
+    start_dialog,
+)
+from bot.authoring.drafts import (
+    Draft,
+    DraftField,
+    DraftRejected,
+    accept_parts,
+    accept_text,
+    accept_value,
+    check_draft,
+    new_draft,
+    poll_explanation_count,
+    save_checked,
+)
+from bot.platform.clock import Clock
+from bot.platform.content.schema import Kind
+from bot.platform.telegram.filters import IsBotAdmin
+from bot.study.callbacks import DraftAction, DraftButton
+from bot.study.sending import replace_keyboard
+
+
+def create_router() -> Router:
+    router = Router(name="admin_add")
+    router.message.filter(F.chat.type == "private", IsBotAdmin())
+    router.callback_query.filter(F.message.chat.type == "private", IsBotAdmin())
+    not_a_command = F.text & ~F.text.startswith("/")
+
+    @router.message(Command("add"))
+    async def add(message: Message, state: FSMContext, rng: Random) -> None:
+        dialog = await start_dialog(state, rng)
+        await state.set_state(Authoring.kind)
+        await message.answer(_("authoring-ask-kind"), reply_markup=kind_keyboard(dialog))
+
+    @router.message(Command("cancel"))
+    async def cancel(message: Message, state: FSMContext, raw_state: str | None) -> None:
+        if raw_state is None:
+            await message.answer(_("cancel-nothing"))
+            return
+        data = await state.get_data()
+        await state.clear()
+        if raw_state.startswith(Authoring.__full_group_name__):
+            await message.answer(_("authoring-cancelled").format(draft=draft_summary(data)))
+        else:
+            await message.answer(_("cancel-done"))
+
+    @router.callback_query(Authoring.kind, DraftButton.filter(F.action == DraftAction.KIND),
+                           CurrentDialog())
+    async def kind_chosen(
+        callback: CallbackQuery, callback_data: DraftButton, bot: Bot, state: FSMContext,
+        session: AsyncSession, i18n: I18n, signature: str,
+    ) -> None:
+        try:
+            draft = new_draft(Kind(callback_data.value))
+        except (ValueError, DraftRejected):  # forged: the keyboard only offers what works
+            await callback.answer(_("button-outdated"), show_alert=True)
+            return
+        await _next_step(callback, bot, state, session, draft, i18n, signature)
+
+    @router.message(StateFilter(*TEXT_STEPS), not_a_command)
+    async def text_step(
+        message: Message, bot: Bot, state: FSMContext, raw_state: str, session: AsyncSession,
+        i18n: I18n, signature: str,
+    ) -> None:
+        name = FIELD_OF_STATE[raw_state]
+        _dialog, draft = await current_draft(state)
+        try:
+            draft = accept_text(draft, name, message.text or "")
+        except DraftRejected as rejected:
+            await message.answer(problems_text(rejected.problems, name))
+            return
+        if name is DraftField.POLL_EXPLANATION:
+            length, limit = poll_explanation_count(draft)
+            await message.answer(_("authoring-poll-explanation-count").format(
+                length=length, limit=limit))
+        await advance(bot, message.chat.id, state, session, draft, i18n, signature)
+
+    @router.message(StateFilter(*LONG_STEPS), not_a_command)
+    async def long_text_part(message: Message, state: FSMContext, raw_state: str) -> None:
+        """One more message of a long text: checked with what came before, kept until Done."""
+        name = FIELD_OF_STATE[raw_state]
+        dialog, draft = await current_draft(state)
+        chunks = [*(await state.get_data()).get(CHUNKS, []), message.text or ""]
+        try:
+            accept_parts(draft, name, chunks)
+        except DraftRejected as rejected:
+            await message.answer(_("authoring-part-refused").format(
+                problems=problems_text(rejected.problems, name)))
+            return
+        await state.update_data({CHUNKS: chunks})
+        await message.answer(_("authoring-part-accepted").format(count=len(chunks)),
+                             reply_markup=done_keyboard(dialog))
+
+    @router.callback_query(StateFilter(*LONG_STEPS),
+                           DraftButton.filter(F.action == DraftAction.DONE), CurrentDialog())
+    async def long_text_done(
+        callback: CallbackQuery, bot: Bot, state: FSMContext, raw_state: str,
+        session: AsyncSession, i18n: I18n, signature: str,
+    ) -> None:
+        chunks = (await state.get_data()).get(CHUNKS, [])
+        await _accept_pressed(callback, FIELD_OF_STATE[raw_state], chunks, bot, state, session,
+                              i18n, signature)
+
+    @router.callback_query(Authoring.correct_option_ids,
+                           DraftButton.filter(F.action == DraftAction.TOGGLE), CurrentDialog())
+    async def correct_toggled(
+        callback: CallbackQuery, callback_data: DraftButton, state: FSMContext
+    ) -> None:
+        dialog, draft = await current_draft(state)
+        options = list(draft.values[DraftField.OPTIONS.value])
+        index = int(callback_data.value) if callback_data.value.isdigit() else -1
+        if not 0 <= index < len(options):
+            await callback.answer(_("button-outdated"), show_alert=True)
+            return
+        chosen = set((await state.get_data()).get(CHOSEN, [])) ^ {index}
+        await state.update_data({CHOSEN: sorted(chosen)})
+        await callback.answer()
+        await replace_keyboard(callback, correct_keyboard(dialog, options, sorted(chosen)))
+
+    @router.callback_query(Authoring.correct_option_ids,
+                           DraftButton.filter(F.action == DraftAction.CHOSEN), CurrentDialog())
+    async def correct_chosen(
+        callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession,
+        i18n: I18n, signature: str,
+    ) -> None:
+        chosen = sorted((await state.get_data()).get(CHOSEN, []))
+        await _accept_pressed(callback, DraftField.CORRECT_OPTIONS, chosen, bot, state, session,
+                              i18n, signature)
+
+    @router.callback_query(Authoring.topic, DraftButton.filter(F.action == DraftAction.TOPIC),
+                           CurrentDialog())
+    @router.callback_query(Authoring.difficulty,
+                           DraftButton.filter(F.action == DraftAction.DIFFICULTY), CurrentDialog())
+    async def value_chosen(
+        callback: CallbackQuery, callback_data: DraftButton, bot: Bot, state: FSMContext,
+        raw_state: str, session: AsyncSession, i18n: I18n, signature: str,
+    ) -> None:
+        """A topic or a difficulty: one button, one value; the dialog's state names the field."""
+        await _accept_pressed(callback, FIELD_OF_STATE[raw_state], callback_data.value, bot,
+                              state, session, i18n, signature)
+
+    @router.callback_query(Authoring.preview, DraftButton.filter(F.action == DraftAction.SAVE),
+                           CurrentDialog())
+    async def save(
+        callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession,
+        clock: Clock,
+    ) -> None:
+        _dialog, draft = await current_draft(state)
+        try:
+            checked = await check_draft(session, draft)
+        except DraftRejected as rejected:
+            await callback.answer(problems_text(rejected.problems, None), show_alert=True)
+            return
+        saved = await save_checked(session, checked, author_id=callback.from_user.id,
+                                   now=clock())
+        await state.clear()  # in the same transaction: a failed save keeps the draft
+        await callback.answer()
+        await replace_keyboard(callback)
+        await bot.send_message(_chat(callback), _("authoring-saved").format(
+            slug=saved.slug, version=saved.version))
+
+    @router.callback_query(Authoring.preview,
+                           DraftButton.filter(F.action == DraftAction.DISCARD), CurrentDialog())
+    async def discard(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
+        data = await state.get_data()
+        await state.clear()
+        await callback.answer()
+        await replace_keyboard(callback)
+        await bot.send_message(_chat(callback),
+                               _("authoring-discarded").format(draft=draft_summary(data)))
+
+    @router.callback_query(Authoring.preview, DraftButton.filter(F.action == DraftAction.EDIT),
+                           CurrentDialog())
+    async def edit_a_field(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
+        dialog, draft = await current_draft(state)
+        await state.set_state(Authoring.field)
+        await callback.answer()
+        await replace_keyboard(callback)
+        await bot.send_message(_chat(callback), _("authoring-ask-field"),
+                               reply_markup=fields_keyboard(dialog, draft))
+
+    @router.callback_query(Authoring.field, DraftButton.filter(F.action == DraftAction.FIELD),
+                           CurrentDialog())
+    async def field_chosen(
+        callback: CallbackQuery, callback_data: DraftButton, bot: Bot, state: FSMContext,
+        session: AsyncSession, i18n: I18n, signature: str,
+    ) -> None:
+        _dialog, draft = await current_draft(state)
+        try:
+            name = DraftField(callback_data.value)
+        except ValueError:
+            await callback.answer(_("button-outdated"), show_alert=True)
+            return
+        await _next_step(callback, bot, state, session, draft.without(name), i18n, signature)
+
+    @router.callback_query(Authoring.field, DraftButton.filter(F.action == DraftAction.PREVIEW),
+                           CurrentDialog())
+    async def back_to_preview(
+        callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession,
+        i18n: I18n, signature: str,
+    ) -> None:
+        _dialog, draft = await current_draft(state)
+        await _next_step(callback, bot, state, session, draft, i18n, signature)
+
+    @router.message(StateFilter(*BUTTON_STEPS), not_a_command)
+    async def buttons_expected(message: Message) -> None:
+        await message.answer(_("authoring-use-buttons"))
+
+    @router.message(StateFilter(*TEXT_STEPS, *LONG_STEPS), ~F.text)
+    async def text_expected(message: Message) -> None:
+        await message.answer(_("authoring-text-expected"))
+
+    return router
+
+
+async def _accept_pressed(
+    callback: CallbackQuery, name: DraftField, value: Any, bot: Bot, state: FSMContext,
+    session: AsyncSession, i18n: I18n, signature: str,
+) -> None:
+    """A step closed with a button: its value is kept, or an alert says why not."""
+    _dialog, draft = await current_draft(state)
+    try:
+        draft = await accept_value(session, draft, name, value)
+    except DraftRejected as rejected:
+        await callback.answer(problems_text(rejected.problems, name), show_alert=True)
+        return
+    await _next_step(callback, bot, state, session, draft, i18n, signature)
+
+
+async def _next_step(
+    callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession, draft: Draft,
+    i18n: I18n, signature: str,
+) -> None:
+    """The pressed step is over: its buttons go and the dialog asks for what comes next."""
+    await callback.answer()
+    await replace_keyboard(callback)
+    await advance(bot, _chat(callback), state, session, draft, i18n, signature)
+
+
+def _chat(callback: CallbackQuery) -> int:
+    return callback.message.chat.id if callback.message else callback.from_user.id

@@ -1,0 +1,298 @@
+"""Bank management for admins: /import, /export, /find, /show, /archive, /restore, /bank."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Document, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiohttp import ClientError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.authoring import bank
+from bot.authoring.bank import ItemSummary
+from bot.authoring.importing import ImportReport, check_upload, import_upload
+from bot.authoring.preview import send_preview
+from bot.platform.clock import Clock
+from bot.platform.content.markdown import plain, shortened
+from bot.platform.content.problems import problem_text
+from bot.platform.content.schema import Kind
+from bot.platform.telegram.downloads import FileTooLarge, download_capped
+from bot.platform.telegram.filters import IsBotAdmin
+from bot.study.callbacks import ItemAction, ManageItem, is_admin_button
+from bot.study.posts import MESSAGE_LIMIT, post_style
+from bot.study.sending import send_post
+
+logger = logging.getLogger(__name__)
+
+DRY_RUN_WORD = "dry"
+# A report an admin reads through: the first problems, in the file's order, then how many more.
+REPORT_PROBLEMS_MAX = 20
+REPORT_IDS_MAX = 30
+
+
+class ImportFlow(StatesGroup):
+    waiting_for_file = State()
+
+
+# /import starts from no dialog or restarts its own; it never cuts into another dialog (/add…).
+IMPORT_MAY_START = StateFilter(None, ImportFlow.waiting_for_file)
+
+
+def create_router() -> Router:
+    router = Router(name="admin_bank")
+    router.message.filter(F.chat.type == "private", IsBotAdmin())
+    # The cheap check first: learners' buttons never cost a query for admin rights.
+    router.callback_query.filter(F.data.func(is_admin_button), IsBotAdmin())
+
+    @router.message(Command("import"), IMPORT_MAY_START, F.document)
+    async def import_attached(
+        message: Message, command: CommandObject, state: FSMContext, bot: Bot,
+        session: AsyncSession, clock: Clock, import_max_bytes: int,
+    ) -> None:
+        await state.clear()
+        if (dry_run := _dry_run(command)) is None:
+            await message.answer(_("import-usage"))
+            return
+        await _import(message, bot, session, clock, import_max_bytes, dry_run=dry_run)
+
+    @router.message(Command("import"), IMPORT_MAY_START)
+    async def import_requested(
+        message: Message, command: CommandObject, state: FSMContext
+    ) -> None:
+        if (dry_run := _dry_run(command)) is None:
+            await message.answer(_("import-usage"))
+            return
+        await state.set_state(ImportFlow.waiting_for_file)
+        await state.update_data(dry_run=dry_run)
+        await message.answer(_("import-send-file"))
+
+    @router.message(ImportFlow.waiting_for_file, F.document)
+    async def import_file_arrived(
+        message: Message, state: FSMContext, bot: Bot, session: AsyncSession, clock: Clock,
+        import_max_bytes: int,
+    ) -> None:
+        dry_run = bool((await state.get_data()).get("dry_run"))
+        await state.clear()
+        await _import(message, bot, session, clock, import_max_bytes, dry_run=dry_run)
+
+    @router.message(ImportFlow.waiting_for_file,
+                    F.func(lambda message: not (message.text or "").startswith("/")))
+    async def import_still_waiting(message: Message) -> None:
+        await message.answer(_("import-send-file"))
+
+    @router.message(Command("export"))
+    async def export(
+        message: Message, command: CommandObject, bot: Bot, session: AsyncSession, clock: Clock,
+    ) -> None:
+        selection = await bank.bank_filter(session, command.args)
+        if selection is None:
+            await message.answer(_("export-unknown-filter").format(
+                kinds=", ".join(kind.value for kind in Kind),
+                topics=", ".join(await bank.topic_ids(session))))
+            return
+        documents = await bank.export_items(session, selection)
+        if not documents:
+            await message.answer(_("export-empty"))
+            return
+        name = f"bank-{selection.label}-{clock().date().isoformat()}.yaml"
+        await bot.send_document(
+            message.chat.id,
+            BufferedInputFile(bank.content_file_yaml(documents), filename=name),
+            caption=_("export-caption").format(count=len(documents)),
+        )
+
+    @router.message(Command("find"))
+    async def find(
+        message: Message, command: CommandObject, bot: Bot, session: AsyncSession
+    ) -> None:
+        if not command.args or not command.args.strip():
+            await message.answer(_("find-usage"))
+            return
+        found = await bank.find_items(session, command.args)
+        if not found.items:
+            await message.answer(_("find-nothing").format(text=shortened(command.args)))
+            return
+        lines = [_("find-header").format(count=found.total)]
+        lines += [_summary_line(item) for item in found.items]
+        if found.total > len(found.items):
+            lines.append(_("find-more").format(count=found.total - len(found.items)))
+        await send_post(bot, message.chat.id, plain("\n".join(lines)).split(MESSAGE_LIMIT))
+
+    @router.message(Command("show"))
+    async def show(
+        message: Message, command: CommandObject, bot: Bot, session: AsyncSession, i18n: I18n,
+        signature: str,
+    ) -> None:
+        slug = _slug(command)
+        if not slug:
+            await message.answer(_("show-usage"))
+            return
+        preview = await bank.preview_item(session, slug)
+        if preview is None:
+            await message.answer(_("item-not-found").format(slug=shortened(slug)))
+            return
+        card = preview.card
+        await send_preview(bot, message.chat.id, card, post_style(i18n, card, signature))
+        await message.answer(_status(preview.summary),
+                             reply_markup=manage_item_keyboard(preview.summary))
+
+    @router.message(Command("archive", "restore"))
+    async def archive_or_restore(
+        message: Message, command: CommandObject, session: AsyncSession, clock: Clock,
+    ) -> None:
+        slug = _slug(command)
+        if not slug:
+            await message.answer(_(f"{command.command}-usage"))
+            return
+        action = ItemAction(command.command)
+        by = message.from_user.id if message.from_user else message.chat.id
+        outcome = await _apply(session, action, slug, by, clock)
+        await message.answer(_(f"{action.value}-{outcome.value}").format(slug=shortened(slug)))
+
+    @router.callback_query(ManageItem.filter())
+    async def item_button(
+        callback: CallbackQuery, callback_data: ManageItem, session: AsyncSession, clock: Clock,
+    ) -> None:
+        slug = callback_data.slug
+        outcome = await _apply(session, callback_data.action, slug, callback.from_user.id, clock)
+        await callback.answer(_(f"{callback_data.action.value}-{outcome.value}").format(
+            slug=slug))
+        preview = await bank.preview_item(session, slug)
+        if preview is not None and isinstance(callback.message, Message):
+            with suppress(TelegramBadRequest):  # unchanged, or too old to edit: cosmetic
+                await callback.message.edit_text(
+                    _status(preview.summary), reply_markup=manage_item_keyboard(preview.summary))
+
+    @router.message(Command("bank"))
+    async def bank_summary(message: Message, session: AsyncSession) -> None:
+        counts = await bank.bank_counts(session)
+        if not counts:
+            await message.answer(_("bank-summary-empty"))
+            return
+        await message.answer(_bank_text(counts))
+
+    return router
+
+
+async def _import(
+    message: Message, bot: Bot, session: AsyncSession, clock: Clock, max_bytes: int,
+    *, dry_run: bool,
+) -> None:
+    document = message.document
+    if document is None:
+        return
+    report = check_upload(document.file_name, document.file_size, max_bytes)
+    if not report.problems:
+        raw = await _download(message, bot, document, max_bytes)
+        if raw is None:
+            return
+        by = message.from_user.id if message.from_user else message.chat.id
+        report = await import_upload(session, report.file, raw, max_bytes=max_bytes,
+                                     actor_id=by, now=clock(), dry_run=dry_run)
+    await send_post(bot, message.chat.id, plain(_report_text(report)).split(MESSAGE_LIMIT))
+
+
+async def _download(
+    message: Message, bot: Bot, document: Document, max_bytes: int
+) -> bytes | None:
+    """The file, or None after telling the admin why not."""
+    try:
+        return await download_capped(bot, document.file_id, max_bytes)
+    except FileTooLarge as error:
+        await message.answer(_("import-too-large", "import-too-large", error.limit).format(
+            limit=error.limit))
+    except (TelegramBadRequest, ClientError, FileNotFoundError) as error:
+        # Not the error's text: a download URL carries the bot token.
+        logger.warning("download of %s failed: %s", document.file_id, type(error).__name__)
+        await message.answer(_("import-download-failed"))
+    return None
+
+
+async def _apply(
+    session: AsyncSession, action: ItemAction, slug: str, by: int, clock: Clock
+) -> bank.ArchiveOutcome:
+    change = bank.archive_item if action is ItemAction.ARCHIVE else bank.restore_item
+    return await change(session, slug, by=by, now=clock())
+
+
+def _dry_run(command: CommandObject) -> bool | None:
+    """False for ``/import``, True for ``/import dry``, None for anything else."""
+    words = (command.args or "").split()
+    if not words:
+        return False
+    return True if words == [DRY_RUN_WORD] else None
+
+
+def _slug(command: CommandObject) -> str | None:
+    words = (command.args or "").split()
+    return words[0].lower() if len(words) == 1 else None
+
+
+def _report_text(report: ImportReport) -> str:
+    if report.problems:
+        count = len(report.problems)
+        lines = [_("import-refused", "import-refused", count).format(file=report.file,
+                                                                    count=count)]
+        lines += [f"• {problem_text(problem, _)}"
+                  for problem in report.problems[:REPORT_PROBLEMS_MAX]]
+        if len(report.problems) > REPORT_PROBLEMS_MAX:
+            lines.append(_("import-more-problems").format(
+                count=len(report.problems) - REPORT_PROBLEMS_MAX))
+        return "\n".join(lines)
+    header = _("import-dry-run" if report.dry_run else "import-done").format(file=report.file)
+    lines = [header, _("import-counts").format(
+        created=len(report.created), updated=len(report.updated),
+        unchanged=len(report.unchanged))]
+    for key, ids in (("import-created-ids", report.created),
+                     ("import-updated-ids", report.updated)):
+        if ids:
+            shown = ", ".join(ids[:REPORT_IDS_MAX])
+            more = f" (+{len(ids) - REPORT_IDS_MAX})" if len(ids) > REPORT_IDS_MAX else ""
+            lines.append(_(key).format(ids=shown + more))
+    return "\n".join(lines)
+
+
+def _summary_line(item: bank.ItemSummary) -> str:
+    archived = " " + _("item-archived-mark") if item.archived else ""
+    return f"• {item.slug} — {item.kind.value}, {item.topic}: {item.title}{archived}"
+
+
+def _status(item: bank.ItemSummary) -> str:
+    return _("show-status").format(
+        slug=item.slug, kind=item.kind.value, topic=item.topic, version=item.version,
+        source=item.source,
+        state=_("item-state-archived" if item.archived else "item-state-active"),
+    )
+
+
+def _bank_text(counts: list[bank.BankCount]) -> str:
+    by_topic: dict[str, list[bank.BankCount]] = {}
+    for count in counts:
+        by_topic.setdefault(count.topic, []).append(count)
+    lines = [_("bank-summary-header").format(
+        active=sum(count.active for count in counts),
+        archived=sum(count.archived for count in counts))]
+    for topic, rows in by_topic.items():
+        kinds = ", ".join(
+            f"{row.kind.value} {row.active}" + (f" (+{row.archived} 🗄)" if row.archived else "")
+            for row in rows)
+        lines.append(f"• {topic}: {kinds}")
+    return "\n".join(lines)
+
+
+def manage_item_keyboard(item: ItemSummary) -> InlineKeyboardMarkup:
+    """Under /show: archive an active item, restore an archived one."""
+    action = ItemAction.RESTORE if item.archived else ItemAction.ARCHIVE
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-" + action.value),
+                   callback_data=ManageItem(action=action, slug=item.slug))
+    return builder.as_markup()

@@ -1,0 +1,252 @@
+"""The Telegram half of writing an item: dialog states, prompts, keyboards and the preview.
+
+Shared by /add, /edit and the native quiz import: each starts a dialog with a draft, and the
+steps in ``bot/authoring/admin_add.py`` carry it to the preview and the save.
+"""
+
+from __future__ import annotations
+
+from random import Random
+from typing import Any
+
+from aiogram import Bot
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.authoring.drafts import (
+    AUTHORED_KINDS,
+    FIELDS,
+    LONG_FIELDS,
+    Draft,
+    DraftField,
+    DraftRejected,
+    Problem,
+    check_draft,
+    list_topics,
+)
+from bot.authoring.preview import send_preview
+from bot.platform.content.problems import problem_message
+from bot.platform.content.schema import Difficulty, Kind
+from bot.study.callbacks import DraftAction, DraftButton
+from bot.study.posts import post_style
+
+DIALOG = "dialog"
+DRAFT = "draft"
+CHUNKS = "chunks"  # the long text's messages so far
+CHOSEN = "chosen"  # the options marked correct so far
+EXCERPT_MAX = 60
+
+
+class Authoring(StatesGroup):
+    kind = State()
+    question = State()
+    options = State()
+    correct_option_ids = State()
+    poll_explanation = State()
+    explanation = State()
+    answer = State()
+    solution = State()
+    topic = State()
+    tags = State()
+    difficulty = State()
+    preview = State()
+    field = State()  # which field to change
+
+
+STEP_STATES: dict[DraftField, State] = {
+    DraftField.QUESTION: Authoring.question,
+    DraftField.OPTIONS: Authoring.options,
+    DraftField.CORRECT_OPTIONS: Authoring.correct_option_ids,
+    DraftField.POLL_EXPLANATION: Authoring.poll_explanation,
+    DraftField.EXPLANATION: Authoring.explanation,
+    DraftField.ANSWER: Authoring.answer,
+    DraftField.SOLUTION: Authoring.solution,
+    DraftField.TOPIC: Authoring.topic,
+    DraftField.TAGS: Authoring.tags,
+    DraftField.DIFFICULTY: Authoring.difficulty,
+}
+FIELD_OF_STATE = {state.state: name for name, state in STEP_STATES.items()}
+TEXT_STEPS = (Authoring.question, Authoring.options, Authoring.poll_explanation, Authoring.tags)
+LONG_STEPS = tuple(STEP_STATES[name] for name in LONG_FIELDS)
+BUTTON_STEPS = (Authoring.kind, Authoring.correct_option_ids, Authoring.topic,
+                Authoring.difficulty, Authoring.preview, Authoring.field)
+
+
+class CurrentDialog(Filter):
+    """The pressed button belongs to the dialog in progress, not to an earlier one."""
+
+    async def __call__(self, callback: CallbackQuery, state: FSMContext) -> bool:
+        try:
+            button = DraftButton.unpack(callback.data or "")
+        except (TypeError, ValueError):
+            return False
+        return bool(button.dialog) and button.dialog == (await state.get_data()).get(DIALOG)
+
+
+async def start_dialog(state: FSMContext, rng: Random, draft: Draft | None = None) -> str:
+    """A new dialog (replacing any other of this admin in this chat); returns its name."""
+    dialog = f"{rng.getrandbits(32):08x}"
+    await state.set_data({DIALOG: dialog, **({DRAFT: _dump(draft)} if draft else {})})
+    return dialog
+
+
+async def current_draft(state: FSMContext) -> tuple[str, Draft]:
+    data = await state.get_data()
+    return str(data[DIALOG]), Draft.model_validate(data[DRAFT])
+
+
+async def advance(
+    bot: Bot, chat_id: int, state: FSMContext, session: AsyncSession, draft: Draft,
+    i18n: I18n, signature: str,
+) -> None:
+    """Keep the draft and ask for the next missing field, or show the preview when complete.
+
+    The dialog state is written before anything else: see bot/platform/telegram/fsm_storage.py.
+    """
+    data = await state.get_data()
+    dialog = str(data[DIALOG])
+    name = draft.missing()
+    await state.set_data({DIALOG: dialog, DRAFT: _dump(draft)})
+    if name is not None:
+        await state.set_state(STEP_STATES[name])
+        await bot.send_message(chat_id, _prompt(name, draft),
+                               reply_markup=await _step_keyboard(session, dialog, name, draft,
+                                                                 i18n.current_locale))
+        return
+    try:
+        checked = await check_draft(session, draft)
+    except DraftRejected as rejected:  # a rule a single step cannot see (the topic is gone…)
+        await state.set_state(Authoring.field)
+        await bot.send_message(chat_id, problems_text(rejected.problems, None),
+                               reply_markup=fields_keyboard(dialog, draft))
+        return
+    await state.set_state(Authoring.preview)
+    await bot.send_message(chat_id, _("authoring-preview"))
+    card = checked.card()
+    await send_preview(bot, chat_id, card, post_style(i18n, card, signature),
+                       preview_keyboard(dialog))
+
+
+def problems_text(problems: list[Problem], name: DraftField | None) -> str:
+    lines = []
+    for problem in problems:
+        if problem.schema:  # a clause of /import's report, said here on its own
+            clause = problem_message(problem.code, problem.context, _)
+            text = clause[:1].upper() + clause[1:]
+        else:
+            text = _("authoring-error-" + problem.code).format(**problem.context)
+        if problem.position is not None and name is DraftField.OPTIONS:  # a tag names itself
+            text = _("authoring-option-number").format(n=problem.position) + text
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def draft_summary(data: dict[str, Any]) -> str:
+    """What a dialog holds, for the message that says it was discarded."""
+    if DRAFT not in data:
+        return _("authoring-summary-empty")
+    draft = Draft.model_validate(data[DRAFT])
+    question = str(draft.values.get(DraftField.QUESTION.value, ""))
+    if len(question) > EXCERPT_MAX:
+        question = question[: EXCERPT_MAX - 1] + "…"
+    kind = _("authoring-kind-" + draft.kind.value)
+    return _("authoring-summary").format(kind=kind, question=question) if question else kind
+
+
+def kind_keyboard(dialog: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind in AUTHORED_KINDS:
+        builder.button(text=_("authoring-kind-" + kind.value),
+                       callback_data=DraftButton(dialog=dialog, action=DraftAction.KIND,
+                                                 value=kind.value))
+    return builder.as_markup()
+
+
+def correct_keyboard(dialog: str, options: list[str], chosen: list[int]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, option in enumerate(options):
+        mark = "✅" if index in chosen else "⬜"
+        builder.button(text=f"{mark} {option}",
+                       callback_data=DraftButton(dialog=dialog, action=DraftAction.TOGGLE,
+                                                 value=str(index)))
+    builder.button(text=_("button-done"),
+                   callback_data=DraftButton(dialog=dialog, action=DraftAction.CHOSEN))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def done_keyboard(dialog: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-done"),
+                   callback_data=DraftButton(dialog=dialog, action=DraftAction.DONE))
+    return builder.as_markup()
+
+
+def preview_keyboard(dialog: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for action in (DraftAction.SAVE, DraftAction.EDIT, DraftAction.DISCARD):
+        builder.button(text=_("button-draft-" + action.value),
+                       callback_data=DraftButton(dialog=dialog, action=action))
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+def fields_keyboard(dialog: str, draft: Draft) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for name in FIELDS[draft.kind]:
+        builder.button(text=_(_field_label_key(draft.kind, name)),
+                       callback_data=DraftButton(dialog=dialog, action=DraftAction.FIELD,
+                                                 value=name.value))
+    if draft.missing() is None:
+        builder.button(text=_("button-draft-preview"),
+                       callback_data=DraftButton(dialog=dialog, action=DraftAction.PREVIEW))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def _field_label_key(kind: Kind, name: DraftField) -> str:
+    if kind is Kind.TASK and name is DraftField.QUESTION:
+        return "authoring-field-task-question"  # a task's "question" is its statement
+    return "authoring-field-" + name.value
+
+
+def _prompt(name: DraftField, draft: Draft) -> str:
+    key = f"authoring-ask-{draft.kind.value}-{name.value}" if name in (
+        DraftField.QUESTION, DraftField.ANSWER) else f"authoring-ask-{name.value}"
+    return _(key)
+
+
+async def _step_keyboard(
+    session: AsyncSession, dialog: str, name: DraftField, draft: Draft, locale: str
+) -> InlineKeyboardMarkup | None:
+    if name is DraftField.CORRECT_OPTIONS:
+        return correct_keyboard(dialog, list(draft.values[DraftField.OPTIONS.value]), [])
+    if name in LONG_FIELDS:
+        return done_keyboard(dialog)
+    builder = InlineKeyboardBuilder()
+    if name is DraftField.TOPIC:
+        for topic in await list_topics(session):
+            title = topic.title_en if locale == "en" else topic.title_ru
+            builder.button(text=title,
+                           callback_data=DraftButton(dialog=dialog, action=DraftAction.TOPIC,
+                                                     value=topic.id))
+        builder.adjust(2)
+        return builder.as_markup()
+    if name is DraftField.DIFFICULTY:
+        for difficulty in Difficulty:
+            builder.button(text=_("difficulty-" + difficulty.value),
+                           callback_data=DraftButton(dialog=dialog,
+                                                     action=DraftAction.DIFFICULTY,
+                                                     value=difficulty.value))
+        return builder.as_markup()
+    return None
+
+
+def _dump(draft: Draft) -> dict[str, Any]:
+    return draft.model_dump(mode="json")

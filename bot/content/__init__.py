@@ -1,1 +1,0 @@
-"""Content: the file format, its loading and its synchronisation into the database."""

@@ -1,0 +1,89 @@
+"""The bot's own admins: /post <chat> posts the next question now, /next <chat> shows it."""
+
+from __future__ import annotations
+
+import re
+from random import Random
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.daily import subscriptions
+from bot.daily.settings_keyboards import local_moment, pause_reason
+from bot.daily.subscriptions import SubscriptionError
+from bot.platform.clock import Clock
+from bot.platform.telegram.filters import IsBotAdmin
+from bot.platform.wakeup import ScheduleWakeup
+
+_CHAT_ID = re.compile(r"-?\d{1,20}")
+_USERNAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
+
+
+def create_router() -> Router:
+    router = Router(name="broadcast_admin")
+
+    # The command first, so the admin check runs only for these commands.
+    @router.message(Command("post"), IsBotAdmin())
+    async def post(
+        message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
+        clock: Clock, rng: Random, schedule_wakeup: ScheduleWakeup,
+    ) -> None:
+        chat_id = await _chat_named(bot, message, command)
+        if chat_id is None:
+            return
+        try:
+            slug = await subscriptions.post_now(session, chat_id, clock(), rng, schedule_wakeup)
+        except SubscriptionError:
+            await message.reply(_("admin-not-subscribed").format(chat=chat_id))
+            return
+        if slug is None:
+            await message.reply(_("admin-nothing-to-post").format(chat=chat_id))
+        else:
+            await message.reply(_("admin-posting").format(chat=chat_id, item=slug))
+
+    @router.message(Command("next"), IsBotAdmin())
+    async def next_post(
+        message: Message, command: CommandObject, bot: Bot, session: AsyncSession, clock: Clock,
+    ) -> None:
+        chat_id = await _chat_named(bot, message, command)
+        if chat_id is None:
+            return
+        upcoming = await subscriptions.upcoming(session, chat_id, clock())
+        if upcoming is None:
+            await message.reply(_("admin-not-subscribed").format(chat=chat_id))
+            return
+        view = upcoming.subscription
+        local = view.next_run_local
+        if local is None:
+            await message.reply(_("admin-next-paused").format(
+                chat=chat_id, reason=pause_reason(view.pause_reason)))
+            return
+        item = (_("admin-next-pinned").format(item=upcoming.pinned_item_slug)
+                if upcoming.pinned_item_slug
+                else _("admin-next-random", "admin-next-random", upcoming.remaining_in_cycle)
+                .format(count=upcoming.remaining_in_cycle))
+        await message.reply(_("admin-next").format(
+            chat=chat_id, moment=local_moment(local), zone=view.timezone, item=item))
+
+    return router
+
+
+async def _chat_named(bot: Bot, message: Message, command: CommandObject) -> int | None:
+    """The chat the command names (an id or @username), or the chat it was sent in."""
+    named = (command.args or "").strip()
+    if not named:
+        return message.chat.id
+    if _CHAT_ID.fullmatch(named):
+        return int(named)
+    if not _USERNAME.fullmatch(named):
+        await message.reply(_("admin-which-chat").format(command=command.command))
+        return None
+    try:
+        return (await bot.get_chat(named)).id
+    except (TelegramBadRequest, TelegramForbiddenError):
+        await message.reply(_("channel-not-found").format(chat=named))
+        return None

@@ -1,0 +1,115 @@
+"""The bot in groups and channels: /quiz and /top, and being added, removed and added back."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from datetime import datetime
+from random import Random
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter, Command
+from aiogram.types import ChatMemberUpdated, Message, User
+from aiogram.utils.formatting import Bold, Text, TextMention
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.daily import subscriptions
+from bot.daily.leaderboard import Standing, top_answerers, week_start
+from bot.daily.settings_keyboards import local_moment, resume_keyboard
+from bot.daily.subscriptions import PAUSED
+from bot.drills.practice import next_chat_quiz
+from bot.platform.clock import Clock
+from bot.platform.content.schema import QuizItem
+from bot.study.quizzes import post_quiz
+
+logger = logging.getLogger(__name__)
+
+GROUP_TYPES = {"group", "supergroup"}
+#: Why a subscription is paused when the bot leaves; shown back to admins in /settings.
+REMOVED = "removed"
+
+
+def create_router() -> Router:
+    router = Router(name="group")
+    router.message.filter(F.chat.type.in_(GROUP_TYPES))
+    router.my_chat_member.filter(F.chat.type.in_(GROUP_TYPES | {"channel"}))
+
+    @router.message(Command("quiz"))
+    async def quiz(
+        message: Message, bot: Bot, session: AsyncSession, rng: Random, clock: Clock,
+    ) -> None:
+        card = await next_chat_quiz(session, message.chat.id, rng)
+        if card is None or not isinstance(card.content, QuizItem):
+            await message.reply(_("bank-empty"))
+            return
+        await post_quiz(bot, session, message.chat.id, card, card.content, now=clock())
+
+    @router.message(Command("top"))
+    async def top(
+        message: Message, session: AsyncSession, clock: Clock, default_timezone: str,
+    ) -> None:
+        view = await subscriptions.get_subscription(session, message.chat.id)
+        zone = ZoneInfo(view.timezone if view else default_timezone)
+        this_week = await top_answerers(session, message.chat.id,
+                                        since=week_start(clock(), zone))
+        all_time = await top_answerers(session, message.chat.id)
+        if not all_time:
+            await message.reply(_("top-empty"))
+            return
+        text = Text(
+            Bold(_("top-title").format(chat=message.chat.title or "")), "\n\n",
+            Bold(_("top-week")), "\n", *_standings(this_week), "\n",
+            Bold(_("top-all-time")), "\n", *_standings(all_time),
+        )
+        await message.answer(**text.as_kwargs())
+
+    @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
+    async def added(event: ChatMemberUpdated, bot: Bot, session: AsyncSession) -> None:
+        view = await subscriptions.get_subscription(session, event.chat.id)
+        is_channel = event.chat.type == "channel"
+        # A channel is no place for the bot's chatter: the one who added it hears in private.
+        where = event.from_user.id if is_channel else event.chat.id
+        if view is not None and view.status == PAUSED:
+            text = _("welcome-back").format(chat=event.chat.title or "",
+                                            since=_since(view.paused_at, view.timezone))
+            markup = resume_keyboard(event.chat.id)
+        elif is_channel:
+            text = _("channel-added").format(chat=event.chat.title or "",
+                                             command=_subscribe_command(event))
+            markup = None
+        else:
+            text, markup = _("group-greeting"), None
+        with suppress(TelegramForbiddenError, TelegramBadRequest):  # a stranger or a mute chat
+            await bot.send_message(where, text, reply_markup=markup)
+
+    @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=LEAVE_TRANSITION))
+    async def removed(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
+        if await subscriptions.pause(session, event.chat.id, REMOVED, clock()):
+            logger.info("chat %s: daily post paused, the bot was removed by user %s",
+                        event.chat.id, event.from_user.id)
+
+    return router
+
+
+def _standings(standings: list[Standing]) -> list[Text | str]:
+    if not standings:
+        return [_("top-nobody"), "\n"]
+    lines: list[Text | str] = []
+    for place, standing in enumerate(standings, start=1):
+        who = User(id=standing.user_id, is_bot=False, first_name=standing.first_name)
+        lines.append(Text(f"{place}. ", TextMention(standing.first_name, user=who), " — ",
+                          _("top-score").format(correct=standing.correct,
+                                                answered=standing.answered), "\n"))
+    return lines
+
+
+def _since(paused_at: datetime | None, timezone: str) -> str:
+    return local_moment(paused_at.astimezone(ZoneInfo(timezone))) if paused_at else "—"
+
+
+def _subscribe_command(event: ChatMemberUpdated) -> str:
+    return (f"/subscribe @{event.chat.username}" if event.chat.username
+            else f"/subscribe {event.chat.id}")

@@ -1,0 +1,53 @@
+"""Quiz answers in groups and channels: recorded before the rest of the update pipeline.
+
+They are the bulk of a busy group's updates, and nothing is sent back for them (the answer is
+revealed to the whole chat later). So they skip the layers an update otherwise crosses —
+learner language, a database session per update, dialog state, the walk through the routers —
+and go straight to the group-commit recorder. Answers in the learner's own chat get an
+explanation at once, and with interview quizzes they go on to their handlers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import PollAnswer, TelegramObject, Update
+
+from bot.platform.clock import Clock
+from bot.platform.telegram.middlewares import Handler
+from bot.study import answers
+from bot.study.answer_recorder import AnswerRecorder
+from bot.study.users import UserProfile
+
+
+def recorded_answer(poll_answer: PollAnswer, answered_at: datetime) -> answers.PollAnswer | None:
+    """The answer as the recorder takes it; None for one given on behalf of a chat."""
+    user = poll_answer.user
+    if user is None:
+        return None
+    return answers.PollAnswer(
+        poll_id=poll_answer.poll_id,
+        user=UserProfile(user.id, user.first_name, user.username, user.language_code),
+        option_ids=tuple(poll_answer.option_ids),
+        answered_at=answered_at,
+    )
+
+
+class GroupAnswers(BaseMiddleware):
+    """An update outer middleware, after the metrics and in-flight tracking."""
+
+    def __init__(self, recorder: AnswerRecorder, clock: Clock) -> None:
+        self.recorder = recorder
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        poll_answer = event.poll_answer if isinstance(event, Update) else None
+        answer = recorded_answer(poll_answer, self.clock()) if poll_answer else None
+        if answer is None or not answer.option_ids:
+            return await handler(event, data)
+        poll = await self.recorder.polls.get(answer.poll_id)
+        if poll is None or poll.chat_id == answer.user.id:
+            return await handler(event, data)
+        return await self.recorder.record(answer)

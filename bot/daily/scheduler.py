@@ -1,0 +1,454 @@
+"""The daily-post loop: sleep until something is due, claim it, post it, reveal the answer.
+
+One loop per process. Each round works in bounded pages, so 100 000 subscriptions due in the
+same minute never sit in memory at once: it claims up to ``claim_batch`` due subscriptions (one
+transaction: delivery rows written, next slots scheduled), then sends the claimed deliveries in
+pages of ``send_batch``, ``send_workers`` pages at a time (each page is committed as ``sending``
+before its Bot API calls and completed after), then reveals the answers that are due, and
+repeats until nothing is due.
+
+Several replicas may run this loop on one PostgreSQL. They claim subscriptions and lease pages of
+deliveries with SKIP LOCKED, so each takes different work; a replica renews its leases while it
+works, and the work of one that died is taken over when its lease runs out (at once when it
+restarts under the same ``REPLICA_ID``).
+
+Delivery guarantee (see README, "Delivery guarantees"): a delivery row per (subscription, slot)
+makes every slot post at most once. Each post is recorded as ``sending`` right before its own
+request goes out, after its turn under the rate limits, and as sent right after, in grouped
+transactions (:mod:`bot.daily.ledger`). A post whose request went out without an answer
+coming back — it timed out, or its replica died while it was on the wire — is *not* retried:
+at-most-once, recorded ``unknown``. Leased posts whose send had not started are sent by whichever
+replica takes them over.
+
+Faults change state and never stop the loop: a post Telegram did not take (5xx, 429, no
+connection) is tried again later, until its slot's grace runs out; 403 and "chat not found"
+pause the subscription with the reason; a group that became a supergroup moves the
+subscription and the post goes to the new chat; any other failure marks that one delivery
+failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from random import Random
+from typing import Protocol, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramRetryAfter,
+)
+from aiogram.types import InlineKeyboardMarkup, Message, Poll
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.daily import daily_posts, subscriptions
+from bot.daily.daily_posts import (
+    DeliveryJob,
+    DeliveryStatus,
+    Lease,
+    Postponed,
+    RevealJob,
+    SentPost,
+)
+from bot.daily.ledger import SendLedger, WriteAheadPoint, write_ahead
+from bot.platform.clock import Clock
+from bot.platform.content.markdown import Rendered, plain
+from bot.platform.content.schema import QuizItem
+from bot.platform.telegram.deep_links import start_link, topic_payload
+from bot.platform.telegram.metrics import BotMetrics
+from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
+from bot.platform.wakeup import ScheduleWakeup
+from bot.study.catalog import Card, load_cards
+from bot.study.keyboards import link_keyboard
+from bot.study.posts import QuizPoll, answer_post, post_style, question_post, quiz_poll
+from bot.study.sending import send_post, send_quiz
+
+logger = logging.getLogger(__name__)
+
+
+class _Job(Protocol):
+    @property
+    def item_id(self) -> int: ...
+
+
+JobT = TypeVar("JobT", bound=_Job)
+ResultT = TypeVar("ResultT")
+
+IDLE_CHECK_SECONDS = 60.0  # also notices subscriptions written by another process
+ERROR_PAUSE_SECONDS = 5.0
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+class _LeaseLost(Exception):
+    """Another replica took this delivery over while this one stalled: it must not be sent."""
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """Telegram refused a post: what to do about the delivery and the subscription."""
+
+    job_chat_id: int
+    delivery_id: int
+    error: str
+    pause_reason: str | None = None  # pause the subscription with this reason
+    moved_to: int | None = None  # the chat became this supergroup: follow it
+    outcome_unknown: bool = False  # no answer came back: the post may be in the chat
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An item ready to post: its card and what goes out first (a quiz poll or a post)."""
+
+    card: Card
+    poll: QuizPoll | None
+    question: list[Rendered]
+
+
+class DailyScheduler:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        i18n: I18n,
+        signature: str,
+        clock: Clock,
+        rng: Random,
+        wakeup: ScheduleWakeup,
+        grace: timedelta,
+        bot_username: str = "",
+        claim_batch: int = 500,
+        send_batch: int = 25,
+        send_workers: int = 4,
+        idle_check_seconds: float = IDLE_CHECK_SECONDS,
+        replica: str = "",
+        lease_duration: timedelta = DEFAULT_LEASE,
+        metrics: BotMetrics | None = None,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.i18n = i18n
+        self.signature = signature
+        self.clock = clock
+        self.rng = rng
+        self.wakeup = wakeup
+        self.grace = grace
+        self.bot_username = bot_username
+        self.claim_batch = claim_batch
+        self.send_batch = send_batch
+        self.send_workers = send_workers
+        self._writing = asyncio.Lock()
+        self.idle_check_seconds = idle_check_seconds
+        self._prepared: dict[int, _Prepared | None] = {}
+        self._stopping = False
+        # A new incarnation per process: a restarted replica's old leases are told from its own.
+        self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
+        self.lease_duration = lease_duration
+        self.metrics = metrics
+        self._ledger = SendLedger[SentPost | Postponed | _Refused](
+            session_factory, self._writing, self._lease, self._record_outcomes
+        )
+        # Innermost, registered after the rate limiter: it runs once a post's turn has come.
+        bot.session.middleware(WriteAheadPoint())
+
+    def wake(self) -> None:
+        self.wakeup.notify()
+
+    async def run(self) -> None:
+        """Until :meth:`stop`: work, then sleep until something is due."""
+        while not self._stopping:
+            try:
+                await self.run_due()
+                delay = await self._seconds_to_next()
+            except Exception:
+                logger.exception("daily scheduler round failed; trying again in %ss",
+                                 ERROR_PAUSE_SECONDS)
+                delay = ERROR_PAUSE_SECONDS
+            if not self._stopping:
+                await self.wakeup.wait(delay)
+
+    def stop(self) -> None:
+        """Finish the page in flight, then return from :meth:`run`."""
+        self._stopping = True
+        self.wakeup.notify()
+
+    def _lease(self) -> Lease:
+        return Lease(self.lease_owner, self.clock() + self.lease_duration)
+
+    async def recover(self) -> None:
+        """Take over what stopped replicas (this one before a restart, too) left unfinished."""
+        async with self._writing, self.session_factory() as session, session.begin():
+            await daily_posts.reap_expired(session, self.clock(), self._lease())
+
+    async def run_due(self) -> None:
+        """Claim, send and reveal until nothing is due at the clock's current time."""
+        self._prepared.clear()  # items may have changed since the last round
+        renewing = asyncio.create_task(self._renew_leases(), name="lease-renewal")
+        try:
+            while not self._stopping:
+                await self.recover()
+                async with self._writing, self.session_factory() as session, session.begin():
+                    report = await daily_posts.claim_due(
+                        session, self.clock(), self.grace, self.rng, self.claim_batch
+                    )
+                if self.metrics is not None:
+                    for late in report.lateness:
+                        self.metrics.scheduler_lag.observe(late.total_seconds())
+                sent = await self._send_claimed()
+                revealed = await self._reveal_due()
+                if not (report.claimed or report.skipped or sent or revealed):
+                    return
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _renew_leases(self) -> None:
+        """While this replica works, its leases stay its own (a page may wait long for its
+        turn under the rate limits)."""
+        while True:
+            await asyncio.sleep(self.lease_duration.total_seconds() / 3)
+            try:
+                async with self._writing, self.session_factory() as session, session.begin():
+                    await daily_posts.renew_leases(session, self._lease())
+            except Exception:  # the next beat tries again; the lease still has two thirds left
+                logger.exception("renewing the daily posts' leases failed")
+
+    async def _seconds_to_next(self) -> float:
+        async with self.session_factory() as session:
+            earliest = await daily_posts.earliest_due(session)
+        if earliest is None:
+            return self.idle_check_seconds
+        seconds = (earliest - self.clock()).total_seconds()
+        return min(self.idle_check_seconds, max(seconds, 0.01))
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def _in_pages(
+        self,
+        take: Callable[[AsyncSession], Awaitable[list[JobT]]],
+        handle: Callable[[JobT], Awaitable[ResultT]],
+        finish: Callable[[AsyncSession, list[JobT], list[ResultT]], Awaitable[None]] | None = None,
+    ) -> int:
+        """Work through pages of jobs, ``send_workers`` pages in flight so that one page's
+        database work overlaps another's Bot API calls. The workers' transactions take turns
+        (``_writing``): no two workers ever take the same job, and SQLite's single writer is
+        never contended (its busy handler would sleep)."""
+
+        async def worker() -> int:
+            done = 0
+            while not self._stopping:
+                async with self._writing, self.session_factory() as session, session.begin():
+                    jobs = await take(session)
+                    if jobs:
+                        await self._prepare(job.item_id for job in jobs)
+                if not jobs:
+                    break
+                results = await asyncio.gather(*(handle(job) for job in jobs))
+                if finish is not None:
+                    async with self._writing, self.session_factory() as session, session.begin():
+                        await finish(session, jobs, list(results))
+                done += len(jobs)
+            return done
+
+        return sum(await asyncio.gather(*(worker() for _ in range(self.send_workers))))
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def _send_claimed(self) -> int:
+        async def take(session: AsyncSession) -> list[DeliveryJob]:
+            return await daily_posts.lease_deliveries(session, self.clock(), self.grace,
+                                                      self.send_batch, self._lease())
+
+        return await self._in_pages(take, self._deliver_and_record)
+
+    async def _deliver_and_record(self, job: DeliveryJob) -> None:
+        async def mark_in_flight() -> None:
+            if not await self._ledger.started(job.delivery_id):
+                raise _LeaseLost(job.delivery_id)
+
+        token = write_ahead.set(mark_in_flight)
+        try:
+            with at_most_once():  # a duplicate in the chat is worse than a post lost in doubt
+                outcome = await self._deliver(job)
+        except _LeaseLost:
+            logger.warning("chat %s: the daily post was taken over by another replica",
+                           job.chat_id)
+            return
+        finally:
+            write_ahead.reset(token)
+        await self._ledger.finished(outcome)
+
+    async def _record_outcomes(
+        self, session: AsyncSession, outcomes: Sequence[SentPost | Postponed | _Refused]
+    ) -> None:
+        now, lease = self.clock(), self._lease()
+        sent = [outcome for outcome in outcomes if isinstance(outcome, SentPost)]
+        await daily_posts.complete_sent(session, sent, now, lease)
+        postponed = [outcome for outcome in outcomes if isinstance(outcome, Postponed)]
+        await daily_posts.postpone(session, postponed, now, self.grace, lease)
+        for outcome in outcomes:
+            if isinstance(outcome, _Refused):
+                await self._apply_refusal(session, outcome)
+
+    async def _deliver(self, job: DeliveryJob) -> SentPost | Postponed | _Refused:
+        parts_sent = job.parts_sent
+        try:
+            prepared = self._prepared.get(job.item_id)
+            if prepared is None:
+                return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
+            if prepared.poll is not None:
+                message = await send_quiz(self.bot, job.chat_id, prepared.poll,
+                                          is_anonymous=job.anonymous_polls)
+                if message.poll is None:
+                    raise RuntimeError("sendPoll returned a message without a poll")
+                return SentPost(job, message.message_id, message.poll.id,
+                                tuple(prepared.poll.correct_option_ids))
+            # One message at a time: after a refusal, only the parts not yet in the chat go.
+            last_part: Message | None = None
+            for part in prepared.question[job.parts_sent:]:
+                last_part = await send_post(self.bot, job.chat_id, [part])
+                parts_sent += 1
+            if last_part is None:
+                return _Refused(job.chat_id, job.delivery_id,
+                                "the item was shortened after part of it was posted")
+            return SentPost(job, last_part.message_id)
+        except _LeaseLost:
+            raise
+        except Exception as error:  # one bad post must not stop the broadcast
+            if not_carried_out(error):
+                not_before = (timedelta(seconds=error.retry_after)
+                              if isinstance(error, TelegramRetryAfter) else timedelta(0))
+                return Postponed(job, _describe(error), not_before, parts_sent)
+            return _refusal(job.chat_id, job.delivery_id, error)
+
+    async def _apply_refusal(self, session: AsyncSession, refused: _Refused) -> None:
+        now = self.clock()
+        if refused.moved_to is not None:
+            logger.info("chat %s became %s; the subscription follows it",
+                        refused.job_chat_id, refused.moved_to)
+            await subscriptions.move_chat(session, refused.job_chat_id, refused.moved_to, now)
+            await daily_posts.redirect_delivery(session, refused.delivery_id, refused.moved_to,
+                                                self._lease())
+            return
+        await daily_posts.fail_delivery(
+            session, refused.delivery_id, refused.error, self._lease(),
+            DeliveryStatus.UNKNOWN if refused.outcome_unknown else DeliveryStatus.FAILED,
+        )
+        if refused.pause_reason is not None:
+            logger.warning("chat %s: daily posts paused (%s)", refused.job_chat_id,
+                           refused.pause_reason)
+            await subscriptions.pause(session, refused.job_chat_id, refused.pause_reason, now)
+
+    async def _prepare(self, item_ids: Iterable[int]) -> None:
+        """Load and render a page's items once: many chats get the same item."""
+        missing = {item_id for item_id in item_ids if item_id not in self._prepared}
+        if not missing:
+            return
+        async with self.session_factory() as session:
+            cards = await load_cards(session, missing)
+        for item_id in missing:
+            card = cards.get(item_id)
+            self._prepared[item_id] = None if card is None else _Prepared(
+                card,
+                quiz_poll(card.content) if isinstance(card.content, QuizItem) else None,
+                [] if isinstance(card.content, QuizItem) else question_post(card),
+            )
+
+    # --- revealing -----------------------------------------------------------------------------
+
+    async def _reveal_due(self) -> int:
+        async def take(session: AsyncSession) -> list[RevealJob]:
+            return await daily_posts.start_revealing(session, self.clock(), self.send_batch,
+                                                     self._lease())
+
+        return await self._in_pages(take, self._reveal, self._finish_revealing)
+
+    async def _finish_revealing(
+        self, session: AsyncSession, jobs: list[RevealJob], outcomes: list[_Refused | None]
+    ) -> None:
+        now = self.clock()
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            await daily_posts.complete_reveal(session, job.delivery_id, now,
+                                              outcome.error if outcome else None)
+            if outcome is not None and outcome.pause_reason is not None:
+                await subscriptions.pause(session, outcome.job_chat_id, outcome.pause_reason, now)
+            elif outcome is not None and outcome.moved_to is not None:
+                await subscriptions.move_chat(session, outcome.job_chat_id, outcome.moved_to, now)
+
+    async def _reveal(self, job: RevealJob) -> _Refused | None:
+        """Close the quiz (its counts give the result line), then reply with the answer."""
+        try:
+            prepared = self._prepared.get(job.item_id)
+            if prepared is None:
+                return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
+            card = prepared.card
+            lead = None
+            if job.poll_id is not None:
+                with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
+                    poll = await self.bot.stop_poll(job.chat_id, job.message_id)
+                    lead = self._result_line(poll, card)
+            await send_post(self.bot, job.chat_id,
+                            answer_post(card, post_style(self.i18n, card, self.signature), lead),
+                            self._drill_topic_link(card), reply_to=job.message_id)
+        except Exception as error:  # one bad reveal must not stop the others
+            return _refusal(job.chat_id, job.delivery_id, error)
+        return None
+
+    def _drill_topic_link(self, card: Card) -> InlineKeyboardMarkup | None:
+        """Under the answer: a way from the chat to drilling the topic in private."""
+        if not self.bot_username:
+            return None
+        text = self.i18n.gettext("button-drill-topic-private", locale=card.content.language.value)
+        return link_keyboard(
+            [(text, start_link(self.bot_username, topic_payload(card.content.topic)))]
+        )
+
+    def _result_line(self, poll: Poll, card: Card) -> Rendered:
+        locale = card.content.language.value
+        if not poll.total_voter_count:
+            return plain(self.i18n.gettext("daily-result-nobody", locale=locale))
+        correct_ids = poll.correct_option_ids or (
+            card.content.correct_option_ids if isinstance(card.content, QuizItem) else []
+        )
+        # With several correct options a voter counts once per option: the least chosen
+        # correct option bounds the number who got them all.
+        correct = min((poll.options[i].voter_count for i in correct_ids
+                       if i < len(poll.options)), default=0)
+        percent = round(100 * correct / poll.total_voter_count)
+        return plain(self.i18n.gettext("daily-result", locale=locale).format(
+            percent=percent, correct=correct, total=poll.total_voter_count))
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _refusal(chat_id: int, delivery_id: int, error: Exception) -> _Refused:
+    description = _describe(error)
+    if may_have_arrived(error):
+        logger.warning("chat %s: no answer to delivery %s (%s); it may have arrived, so it is "
+                       "not sent again", chat_id, delivery_id, description)
+        return _Refused(chat_id, delivery_id, description, outcome_unknown=True)
+    if isinstance(error, TelegramMigrateToChat):
+        return _Refused(chat_id, delivery_id, description, moved_to=error.migrate_to_chat_id)
+    if isinstance(error, TelegramForbiddenError):
+        return _Refused(chat_id, delivery_id, description, pause_reason=error.message)
+    if isinstance(error, TelegramBadRequest) and "chat not found" in error.message.lower():
+        return _Refused(chat_id, delivery_id, description, pause_reason=error.message)
+    if isinstance(error, TelegramAPIError):
+        logger.warning("chat %s: delivery %s failed: %s", chat_id, delivery_id, description)
+    else:
+        logger.error("chat %s: delivery %s failed", chat_id, delivery_id, exc_info=error)
+    return _Refused(chat_id, delivery_id, description)

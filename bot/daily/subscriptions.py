@@ -1,0 +1,496 @@
+"""Daily-post subscriptions: subscribe, change settings, pause, resume, move, pin, look ahead.
+
+Every change that moves the next post recomputes ``next_run_at`` with
+:func:`bot.platform.recurrence.next_occurrence` and asks ``wakeup`` (when given) to wake the
+scheduler once the transaction commits. Errors a person can fix are :class:`SubscriptionError`
+with a ``code``; handlers map the code to a catalog key (``subscription-error-<code>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from random import Random
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.daily import daily_posts
+from bot.daily.daily_posts import compute_next_run, subscription_times
+from bot.platform.content.schema import Kind
+from bot.platform.db.models import Chat, Item, ItemPin, Subscription, Topic
+from bot.platform.db.upsert import insert_for
+from bot.platform.wakeup import ScheduleWakeup
+from bot.study.catalog import has_drillable_items
+
+DAILY_KINDS: tuple[str, ...] = (Kind.QUIZ.value, Kind.QUESTION.value, Kind.TASK.value)
+DEFAULT_TIMES: tuple[time, ...] = (time(10, 0),)
+DEFAULT_REVEAL_AFTER_MINUTES = 240
+MAX_REVEAL_AFTER_MINUTES = 7 * 24 * 60
+MAX_TIMES_PER_DAY = 6
+CHANNEL = "channel"
+
+ACTIVE = "active"
+PAUSED = "paused"
+STOPPED = "stopped"
+
+
+class SubscriptionError(ValueError):
+    """A request that cannot be done as asked; ``code`` names the reason."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    subscription_id: int
+    chat_id: int
+    chat_type: str
+    status: str  # "active", "paused" or "stopped"
+    pause_reason: str | None
+    paused_at: datetime | None
+    times: tuple[time, ...]  # local, sorted
+    timezone: str
+    weekdays: tuple[int, ...]  # Monday is 0
+    topics: tuple[str, ...]  # topic ids; empty means every topic
+    kinds: tuple[str, ...]
+    anonymous_polls: bool
+    reveal_after_minutes: int
+    next_run_at: datetime | None  # UTC; None unless active
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+    @property
+    def next_run_local(self) -> datetime | None:
+        return self.next_run_at.astimezone(ZoneInfo(self.timezone)) if self.next_run_at else None
+
+
+@dataclass(frozen=True)
+class UpcomingPost:
+    """What /next shows: when the next post goes out and what it will be."""
+
+    subscription: SubscriptionView
+    at: datetime | None  # UTC; None when the subscription is not active
+    pinned_item_slug: str | None  # an admin's pin for that local date, if any
+    remaining_in_cycle: int  # matching items not yet posted in this chat in this cycle
+
+
+@dataclass(frozen=True)
+class PinnedItem:
+    subscription_id: int
+    local_date: date
+    item_id: int
+    item_slug: str
+
+
+@dataclass(frozen=True)
+class TopicOption:
+    id: str
+    hashtag: str
+    title_ru: str
+    title_en: str
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+async def get_subscription(session: AsyncSession, chat_id: int) -> SubscriptionView | None:
+    """The chat's subscription, None if it never subscribed or unsubscribed."""
+    found = await _find(session, chat_id)
+    if found is None or found[0].status == STOPPED:
+        return None
+    return _view(*found)
+
+
+async def available_topics(session: AsyncSession) -> list[TopicOption]:
+    topics = await session.scalars(select(Topic).where(has_drillable_items()).order_by(Topic.id))
+    return [TopicOption(t.id, t.hashtag, t.title_ru, t.title_en) for t in topics]
+
+
+async def upcoming(session: AsyncSession, chat_id: int, now: datetime) -> UpcomingPost | None:
+    found = await _find(session, chat_id)
+    if found is None or found[0].status == STOPPED:
+        return None
+    subscription, chat_type = found
+    pinned_slug = None
+    if subscription.next_run_at is not None:
+        local_day = subscription.next_run_at.astimezone(ZoneInfo(subscription.timezone)).date()
+        pinned_slug = await session.scalar(
+            select(Item.slug).join(ItemPin, ItemPin.item_id == Item.id).where(
+                (ItemPin.subscription_id == subscription.id)
+                & (ItemPin.local_date == local_day) & Item.archived_at.is_(None)
+            )
+        )
+    remaining = await daily_posts.remaining_in_cycle(session, subscription)
+    return UpcomingPost(_view(subscription, chat_type), subscription.next_run_at, pinned_slug,
+                        remaining)
+
+
+# --- subscribing -------------------------------------------------------------------------------
+
+
+async def subscribe(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    chat_type: str,
+    by_user: int | None,
+    now: datetime,
+    timezone: str,
+    times: Sequence[time] | None = None,
+    chat_title: str | None = None,
+    wakeup: ScheduleWakeup | None = None,
+) -> SubscriptionView:
+    """Subscribe the chat (or re-activate its subscription, keeping its settings and history).
+
+    ``times`` None keeps the existing times (or :data:`DEFAULT_TIMES` for a new one). Channel
+    polls are always anonymous; group polls start public so answers count for /top.
+    """
+    zone = _zone(timezone)
+    chosen_times = _valid_times(times) if times is not None else None
+    await _remember_chat(session, chat_id, chat_type, chat_title)
+    subscription = await session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+    if subscription is None:
+        subscription = Subscription(
+            chat_id=chat_id,
+            status=ACTIVE,
+            times=_times_json(chosen_times or DEFAULT_TIMES),
+            timezone=zone.key,
+            weekdays=list(range(7)),
+            topics=[],
+            kinds=list(DAILY_KINDS),
+            anonymous_polls=chat_type == CHANNEL,
+            reveal_after_minutes=DEFAULT_REVEAL_AFTER_MINUTES,
+            cycle=1,
+            created_by=by_user,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(subscription)
+    else:
+        subscription.status = ACTIVE
+        subscription.pause_reason = None
+        subscription.paused_at = None
+        subscription.timezone = zone.key
+        if chosen_times is not None:
+            subscription.times = _times_json(chosen_times)
+        subscription.next_run_at = None
+    _reschedule(subscription, now, wakeup, session)
+    await session.flush()
+    return _view(subscription, chat_type)
+
+
+async def unsubscribe(
+    session: AsyncSession, chat_id: int, now: datetime, wakeup: ScheduleWakeup | None = None
+) -> bool:
+    """Stop the daily post; False if the chat had none. History and settings are kept."""
+    subscription = await _live(session, chat_id)
+    if subscription is None:
+        return False
+    subscription.status = STOPPED
+    subscription.next_run_at = None
+    subscription.updated_at = now
+    await session.flush()
+    _notify(wakeup, session)
+    return True
+
+
+async def pause(session: AsyncSession, chat_id: int, reason: str, at: datetime) -> bool:
+    """Pause an active subscription (the bot was removed, blocked, the chat vanished)."""
+    subscription = await session.scalar(
+        select(Subscription).where((Subscription.chat_id == chat_id)
+                                   & (Subscription.status == ACTIVE))
+    )
+    if subscription is None:
+        return False
+    subscription.status = PAUSED
+    subscription.pause_reason = reason[:255]
+    subscription.paused_at = at
+    subscription.next_run_at = None
+    subscription.updated_at = at
+    await session.flush()
+    return True
+
+
+async def resume(
+    session: AsyncSession, chat_id: int, now: datetime, wakeup: ScheduleWakeup | None = None
+) -> SubscriptionView | None:
+    """Resume a paused subscription from the next slot after ``now``; None if none is paused."""
+    found = await _find(session, chat_id)
+    if found is None or found[0].status != PAUSED:
+        return None
+    subscription, chat_type = found
+    subscription.status = ACTIVE
+    subscription.pause_reason = None
+    subscription.paused_at = None
+    subscription.next_run_at = None
+    _reschedule(subscription, now, wakeup, session)
+    await session.flush()
+    return _view(subscription, chat_type)
+
+
+async def move_chat(
+    session: AsyncSession,
+    old_chat_id: int,
+    new_chat_id: int,
+    now: datetime,
+    wakeup: ScheduleWakeup | None = None,
+) -> SubscriptionView | None:
+    """A group became a supergroup: its subscription (and history) follow it to the new id.
+
+    Idempotent: the service message and the send error can both report the same migration.
+    If the new chat already has a subscription of its own, that one wins and the old stops.
+    """
+    old_chat = await session.get(Chat, old_chat_id)
+    if old_chat is not None:
+        old_chat.migrated_to = new_chat_id
+    await _remember_chat(session, new_chat_id, "supergroup", old_chat.title if old_chat else None)
+    subscription = await session.scalar(
+        select(Subscription).where(Subscription.chat_id == old_chat_id)
+    )
+    if subscription is None:
+        return await get_subscription(session, new_chat_id)
+    if await session.scalar(select(Subscription.id).where(Subscription.chat_id == new_chat_id)):
+        subscription.status = STOPPED
+        subscription.next_run_at = None
+        await session.flush()
+        return await get_subscription(session, new_chat_id)
+    subscription.chat_id = new_chat_id
+    subscription.updated_at = now
+    if subscription.status == PAUSED:  # paused because the old id stopped working
+        subscription.status = ACTIVE
+        subscription.pause_reason = None
+        subscription.paused_at = None
+        _reschedule(subscription, now, wakeup, session)
+    await session.flush()
+    return _view(subscription, "supergroup")
+
+
+async def post_now(
+    session: AsyncSession,
+    chat_id: int,
+    now: datetime,
+    rng: Random,
+    wakeup: ScheduleWakeup | None = None,
+) -> str | None:
+    """Queue the chat's next post for right now (/post); the scheduler sends it and reveals it
+    like a scheduled one. Returns the chosen item's slug, None if no item matches."""
+    subscription = await _live(session, chat_id)
+    if subscription is None:
+        raise SubscriptionError("not-subscribed")
+    slug = await daily_posts.queue_post(session, subscription, now, rng)
+    _notify(wakeup, session)
+    return slug
+
+
+async def pin_item(
+    session: AsyncSession,
+    chat_id: int,
+    local_date: date,
+    item_slug: str,
+    by_user: int | None,
+    now: datetime,
+) -> PinnedItem:
+    """Make ``item_slug`` the chat's post on ``local_date`` (replacing an earlier pin)."""
+    subscription = await _live(session, chat_id)
+    if subscription is None:
+        raise SubscriptionError("not-subscribed")
+    item = await session.scalar(
+        select(Item).where((Item.slug == item_slug) & Item.archived_at.is_(None)
+                           & Item.kind.in_(DAILY_KINDS))
+    )
+    if item is None:
+        raise SubscriptionError("unknown-item", item_slug)
+    statement = insert_for(session, ItemPin).values(
+        subscription_id=subscription.id, local_date=local_date, item_id=item.id,
+        created_by=by_user, created_at=now,
+    )
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=[ItemPin.subscription_id, ItemPin.local_date],
+        set_={"item_id": item.id, "created_by": by_user, "created_at": now},
+    ))
+    return PinnedItem(subscription.id, local_date, item.id, item.slug)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+async def set_times(
+    session: AsyncSession, chat_id: int, times: Sequence[time], now: datetime,
+    wakeup: ScheduleWakeup | None = None,
+) -> SubscriptionView:
+    chosen = _valid_times(times)
+    return await _change(session, chat_id, now, wakeup, times=_times_json(chosen))
+
+
+async def set_timezone(
+    session: AsyncSession, chat_id: int, timezone: str, now: datetime,
+    wakeup: ScheduleWakeup | None = None,
+) -> SubscriptionView:
+    return await _change(session, chat_id, now, wakeup, timezone=_zone(timezone).key)
+
+
+async def set_weekdays(
+    session: AsyncSession, chat_id: int, weekdays: Collection[int], now: datetime,
+    wakeup: ScheduleWakeup | None = None,
+) -> SubscriptionView:
+    chosen = sorted(set(weekdays))
+    if not chosen:
+        raise SubscriptionError("no-weekdays")
+    if not set(chosen) <= set(range(7)):
+        raise SubscriptionError("unknown-weekday", str(chosen))
+    return await _change(session, chat_id, now, wakeup, weekdays=chosen)
+
+
+async def set_topics(
+    session: AsyncSession, chat_id: int, topics: Collection[str], now: datetime
+) -> SubscriptionView:
+    """Topic ids; an empty collection means every topic."""
+    chosen = sorted(set(topics))
+    known = set(await session.scalars(select(Topic.id).where(Topic.id.in_(chosen))))
+    if unknown := [topic for topic in chosen if topic not in known]:
+        raise SubscriptionError("unknown-topic", ", ".join(unknown))
+    return await _change(session, chat_id, now, None, topics=chosen)
+
+
+async def set_kinds(
+    session: AsyncSession, chat_id: int, kinds: Collection[str], now: datetime
+) -> SubscriptionView:
+    chosen = [kind for kind in DAILY_KINDS if kind in set(kinds)]
+    if unknown := set(kinds) - set(DAILY_KINDS):
+        raise SubscriptionError("unknown-kind", ", ".join(sorted(unknown)))
+    if not chosen:
+        raise SubscriptionError("no-kinds")
+    return await _change(session, chat_id, now, None, kinds=chosen)
+
+
+async def set_anonymous_polls(
+    session: AsyncSession, chat_id: int, anonymous: bool, now: datetime
+) -> SubscriptionView:
+    found = await _find(session, chat_id)
+    if found is not None and found[1] == CHANNEL and not anonymous:
+        raise SubscriptionError("channel-polls-anonymous")
+    return await _change(session, chat_id, now, None, anonymous_polls=anonymous)
+
+
+async def set_reveal_after(
+    session: AsyncSession, chat_id: int, minutes: int, now: datetime
+) -> SubscriptionView:
+    """Minutes from the post to the answer (the quiz poll is closed then)."""
+    if not 1 <= minutes <= MAX_REVEAL_AFTER_MINUTES:
+        raise SubscriptionError("reveal-out-of-range", str(minutes))
+    return await _change(session, chat_id, now, None, reveal_after_minutes=minutes)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """An IANA zone, or SubscriptionError("unknown-timezone")."""
+    return _zone(name)
+
+
+async def _change(
+    session: AsyncSession,
+    chat_id: int,
+    now: datetime,
+    wakeup: ScheduleWakeup | None,
+    **values: object,
+) -> SubscriptionView:
+    found = await _find(session, chat_id)
+    if found is None or found[0].status == STOPPED:
+        raise SubscriptionError("not-subscribed")
+    subscription, chat_type = found
+    for name, value in values.items():
+        setattr(subscription, name, value)
+    subscription.updated_at = now
+    if {"times", "timezone", "weekdays"} & values.keys() and subscription.status == ACTIVE:
+        subscription.next_run_at = None
+        _reschedule(subscription, now, wakeup, session)
+    await session.flush()
+    return _view(subscription, chat_type)
+
+
+def _reschedule(
+    subscription: Subscription, now: datetime, wakeup: ScheduleWakeup | None,
+    session: AsyncSession,
+) -> None:
+    """Compute the next slot of an active subscription whose next slot is unknown."""
+    if subscription.status == ACTIVE and subscription.next_run_at is None:
+        subscription.next_run_at = compute_next_run(subscription, now)
+    _notify(wakeup, session)
+
+
+def _notify(wakeup: ScheduleWakeup | None, session: AsyncSession) -> None:
+    if wakeup is not None:
+        wakeup.notify_after_commit(session)
+
+
+async def _find(session: AsyncSession, chat_id: int) -> tuple[Subscription, str] | None:
+    row = (await session.execute(
+        select(Subscription, Chat.type).join(Chat, Chat.id == Subscription.chat_id)
+        .where(Subscription.chat_id == chat_id)
+    )).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def _live(session: AsyncSession, chat_id: int) -> Subscription | None:
+    return await session.scalar(
+        select(Subscription).where((Subscription.chat_id == chat_id)
+                                   & (Subscription.status != STOPPED))
+    )
+
+
+async def _remember_chat(
+    session: AsyncSession, chat_id: int, chat_type: str, title: str | None
+) -> None:
+    statement = insert_for(session, Chat).values(id=chat_id, type=chat_type, title=title)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=[Chat.id], set_={"type": chat_type, "title": title},
+    ))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SubscriptionError("unknown-timezone", name) from None
+
+
+def _valid_times(times: Sequence[time]) -> list[time]:
+    chosen = sorted({at.replace(second=0, microsecond=0, tzinfo=None) for at in times})
+    if not chosen:
+        raise SubscriptionError("no-times")
+    if len(chosen) > MAX_TIMES_PER_DAY:
+        raise SubscriptionError("too-many-times", str(len(chosen)))
+    return chosen
+
+
+def _times_json(times: Sequence[time]) -> list[str]:
+    return [at.strftime("%H:%M") for at in times]
+
+
+def _view(subscription: Subscription, chat_type: str) -> SubscriptionView:
+    return SubscriptionView(
+        subscription_id=subscription.id,
+        chat_id=subscription.chat_id,
+        chat_type=chat_type,
+        status=subscription.status,
+        pause_reason=subscription.pause_reason,
+        paused_at=subscription.paused_at,
+        times=tuple(subscription_times(subscription)),
+        timezone=subscription.timezone,
+        weekdays=tuple(subscription.weekdays),
+        topics=tuple(subscription.topics),
+        kinds=tuple(subscription.kinds),
+        anonymous_polls=subscription.anonymous_polls,
+        reveal_after_minutes=subscription.reveal_after_minutes,
+        next_run_at=subscription.next_run_at,
+    )

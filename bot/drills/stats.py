@@ -1,0 +1,82 @@
+"""/stats: the learner's progress as text, and as a picture."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.drills.chart import ChartLabels, ChartRenderer
+from bot.drills.progress import Progress, progress
+from bot.platform.clock import Clock
+from bot.platform.content.markdown import Rendered, plain, styled
+from bot.platform.i18n import day_count
+from bot.study.learners import load_learner
+from bot.study.posts import MESSAGE_LIMIT
+from bot.study.sending import send_post, to_entities
+
+
+def create_router() -> Router:
+    router = Router(name="stats")
+    router.message.filter(F.chat.type == "private")
+
+    @router.message(Command("top"))
+    async def top_in_private(message: Message) -> None:
+        # The leaderboard is a group's: here there is nobody to rank against.
+        await message.answer(_("top-private"))
+
+    @router.message(Command("stats"))
+    async def stats_command(
+        message: Message, bot: Bot, session: AsyncSession, clock: Clock, i18n: I18n,
+        default_zone: ZoneInfo, chart_renderer: ChartRenderer,
+    ) -> None:
+        user_id = message.from_user.id if message.from_user else message.chat.id
+        learner = await load_learner(session, user_id, default_zone)
+        report = await progress(session, user_id, zone=learner.zone,
+                                language=i18n.current_locale, now=clock())
+        if report.is_empty:
+            await message.answer(_("stats-empty"))
+            return
+        await send_post(bot, message.chat.id, summary(report).split(MESSAGE_LIMIT))
+        picture = await chart_renderer.render(report.last_days, report.forecast,
+                                              chart_labels())
+        caption = plain(_("stats-chart-caption"))
+        await bot.send_photo(message.chat.id, BufferedInputFile(picture, "progress.png"),
+                             caption=caption.text, caption_entities=to_entities(caption))
+
+    return router
+
+
+def summary(report: Progress) -> Rendered:
+    text = styled(_("stats-title"), "bold") + plain("\n\n" + "\n".join([
+        _("stats-answers").format(answers=report.answers, correct=report.correct,
+                                  percent=_percent(report.correct, report.answers)),
+        _("stats-streak").format(current=day_count(report.streaks.current),
+                                 best=day_count(report.streaks.best)),
+        _("stats-cards").format(seen=report.cards.seen, mastered=report.cards.mastered,
+                                due=report.cards.due_now),
+    ]))
+    text += plain("\n\n") + styled(_("stats-by-topic"), "bold")
+    for topic in report.topics:
+        text += plain(f"\n• {topic.title} — {_percent(topic.correct, topic.answers)}% "
+                      f"({topic.correct}/{topic.answers})")
+    return text
+
+
+def chart_labels() -> ChartLabels:
+    return ChartLabels(
+        activity_title=_("chart-activity-title"),
+        answers=_("chart-answers"),
+        accuracy=_("chart-accuracy"),
+        forecast_title=_("chart-forecast-title"),
+        due=_("chart-due"),
+    )
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0

@@ -1,1 +1,0 @@
-"""Routers, one per module, each built by a ``create_router()`` factory."""

@@ -1,0 +1,1 @@
+"""Start, language and the fallback reply."""

@@ -1,0 +1,44 @@
+"""/language: the interface language, whatever Telegram's language setting says."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.study.callbacks import ChooseLanguage
+from bot.study.keyboards import language_keyboard
+from bot.study.learners import INTERFACE_LANGUAGES, set_language
+
+
+def create_router() -> Router:
+    router = Router(name="language")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+
+    @router.message(Command("language"))
+    async def language_asked(message: Message) -> None:
+        await message.answer(_("language-prompt"), reply_markup=language_keyboard())
+
+    @router.callback_query(ChooseLanguage.filter(F.language.in_(INTERFACE_LANGUAGES)))
+    async def language_chosen(
+        callback: CallbackQuery, callback_data: ChooseLanguage, session: AsyncSession,
+        i18n: I18n,
+    ) -> None:
+        await set_language(session, callback.from_user.id, callback_data.language)
+        with i18n.use_locale(callback_data.language):
+            await callback.answer()
+            if callback.message is not None and callback.bot is not None:
+                with suppress(TelegramBadRequest):  # the same language chosen twice
+                    await callback.bot.edit_message_text(
+                        _("language-chosen"), chat_id=callback.message.chat.id,
+                        message_id=callback.message.message_id,
+                    )
+
+    return router

@@ -1,0 +1,169 @@
+"""Bringing the database in line with content files: idempotent, versioned, never deleting."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.platform.content.files import SourcedItem
+from bot.platform.content.schema import Item as ContentItem
+from bot.platform.content.schema import Topic as ContentTopic
+from bot.platform.db.models import Item, ItemVersion, Topic
+
+FILE_SOURCE = "file"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    archived: int = 0
+    restored: int = 0
+    kept: int = 0  # in the files, but edited or imported in the bot since: the bot's copy wins
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.archived} archived, {self.restored} restored, {self.kept} kept"
+        )
+
+
+def item_document(item: ContentItem) -> dict[str, Any]:
+    return item.model_dump(mode="json")
+
+
+def document_hash(document: dict[str, Any]) -> str:
+    canonical = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def sync_topics(session: AsyncSession, topics: Sequence[ContentTopic]) -> None:
+    existing = {topic.id: topic for topic in await session.scalars(select(Topic))}
+    for topic in topics:
+        row = existing.get(topic.id) or Topic(id=topic.id)
+        row.hashtag = topic.hashtag
+        row.title_ru = topic.title.ru
+        row.title_en = topic.title.en
+        session.add(row)
+    await session.flush()
+
+
+async def sync_content(
+    session: AsyncSession,
+    topics: Sequence[ContentTopic],
+    items: Sequence[SourcedItem],
+    now: datetime,
+) -> SyncReport:
+    """Make the file-sourced items match ``items``; items no longer in the files are archived.
+
+    Items an admin created, edited or imported are the bot's own from then on: the files neither
+    overwrite nor archive them. Nor does a file bring back an item an admin archived.
+    """
+    await sync_topics(session, topics)
+    existing = {item.slug: item for item in await session.scalars(select(Item))}
+    created = updated = unchanged = restored = kept = 0
+    writes: list[ItemWrite] = []
+    for sourced in items:
+        document = item_document(sourced.item)
+        digest = document_hash(document)
+        row = existing.pop(sourced.item.id, None)
+        if row is not None and row.source != FILE_SOURCE:
+            kept += 1
+            continue
+        if row is not None and row.content_hash == digest:
+            if row.archived_at is not None and row.archived_by is None:
+                row.archived_at = None
+                restored += 1
+            else:
+                unchanged += 1
+            continue
+        if row is None:
+            created += 1
+        else:
+            updated += 1
+        writes.append(ItemWrite(row, sourced.item, sourced.file))
+    await write_items(session, writes, source=FILE_SOURCE, changed_by=None, now=now)
+    archived = 0
+    for row in existing.values():
+        if row.source == FILE_SOURCE and row.archived_at is None:
+            row.archived_at = now
+            archived += 1
+    await session.flush()
+    return SyncReport(created, updated, unchanged, archived, restored, kept)
+
+
+@dataclass(frozen=True)
+class ItemWrite:
+    """``item`` to save as the next version of ``row`` (a new item when None)."""
+
+    row: Item | None
+    item: ContentItem
+    source_file: str | None = None
+
+
+async def write_item(
+    session: AsyncSession,
+    row: Item | None,
+    item: ContentItem,
+    *,
+    source: str,
+    source_file: str | None,
+    changed_by: int | None,
+    now: datetime,
+) -> Item:
+    """Save ``item`` as the next version of ``row`` (a new item when None); old versions stay.
+
+    The one write path for content, whoever changes it: files, imports, the bot's editors.
+    """
+    (saved,) = await write_items(session, [ItemWrite(row, item, source_file)], source=source,
+                                 changed_by=changed_by, now=now)
+    return saved
+
+
+async def write_items(
+    session: AsyncSession,
+    writes: Sequence[ItemWrite],
+    *,
+    source: str,
+    changed_by: int | None,
+    now: datetime,
+) -> list[Item]:
+    """``write_item`` for many: two batched statements, not two round trips per item (a first
+    start loads the whole bank)."""
+    rows = [_current_version(write, source, now) for write in writes]
+    session.add_all(rows)
+    await session.flush()  # the new items' ids, for their versions
+    session.add_all(
+        ItemVersion(item_id=row.id, version=row.version, document=row.document,
+                    content_hash=row.content_hash, changed_by=changed_by, created_at=now)
+        for row in rows
+    )
+    await session.flush()
+    return rows
+
+
+def _current_version(write: ItemWrite, source: str, now: datetime) -> Item:
+    item = write.item
+    document = item_document(item)
+    row = write.row or Item(slug=item.id, version=0, created_at=now)
+    row.kind = item.kind.value
+    row.topic_id = item.topic
+    row.difficulty = item.difficulty.value
+    row.language = item.language.value
+    row.document = document
+    row.content_hash = document_hash(document)
+    row.version += 1
+    row.updated_at = now
+    row.source = source
+    row.source_file = write.source_file
+    if row.archived_by is None:  # an admin's archiving stands until an admin restores
+        row.archived_at = None
+    return row

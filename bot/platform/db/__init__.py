@@ -1,0 +1,1 @@
+"""Database: models, engine, migrations, upserts, batched reads, the health check write."""

@@ -1,0 +1,474 @@
+"""The schema, as typed SQLAlchemy models. Migrations in ``migrations/`` must match it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    SmallInteger,
+    String,
+    Time,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware UTC datetime")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON(),
+        list[int]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(256))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Set when the user blocks the bot, cleared when they come back.
+    blocked_at: Mapped[datetime | None]
+
+
+class Chat(Base):
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A group that became a supergroup lives on under this id.
+    migrated_to: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hashtag: Mapped[str] = mapped_column(String(32))
+    title_ru: Mapped[str] = mapped_column(String(1000))
+    title_en: Mapped[str] = mapped_column(String(1000))
+
+
+class Item(Base):
+    """The current version of a content item; ``document`` is the validated content JSON."""
+
+    __tablename__ = "items"
+    __table_args__ = (Index("ix_items_kind_topic_active", "kind", "topic_id", "archived_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(48), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"))
+    difficulty: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    document: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1)
+    # "file" items follow content/; "admin" items are edited in the bot and never archived by it.
+    source: Mapped[str] = mapped_column(String(16), default="file")
+    source_file: Mapped[str | None] = mapped_column(String(255))
+    archived_at: Mapped[datetime | None]
+    # Who archived it; None when the content sync did (the item left content/), so only
+    # those come back by themselves when the file returns.
+    archived_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ItemVersion(Base):
+    __tablename__ = "item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    version: Mapped[int]
+    document: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    changed_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SentPoll(Base):
+    """A poll the bot sent: answers arrive with nothing but the poll id."""
+
+    __tablename__ = "sent_polls"
+
+    poll_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    correct_option_ids: Mapped[list[int]]
+    sent_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Attempt(Base):
+    """One answer of one user to one poll; a redelivered update hits the unique key."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "user_id"),
+        Index("ix_attempts_user_item", "user_id", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    poll_id: Mapped[str] = mapped_column(ForeignKey("sent_polls.poll_id"))
+    chosen_option_ids: Mapped[list[int]]
+    is_correct: Mapped[bool]
+    answered_at: Mapped[datetime]
+
+
+class SelfGrade(Base):
+    """A learner's own grade of an open question or task, one per revealed answer message."""
+
+    __tablename__ = "self_grades"
+    __table_args__ = (
+        UniqueConstraint("user_id", "chat_id", "message_id"),
+        Index("ix_self_grades_user_item", "user_id", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    grade: Mapped[str] = mapped_column(String(8))
+    graded_at: Mapped[datetime]
+
+
+class ItemView(Base):
+    """An open question or task shown to a learner: what "seen" means for them."""
+
+    __tablename__ = "item_views"
+    __table_args__ = (
+        Index("ix_item_views_user_item", "user_id", "item_id"),
+        # "The card just seen" is a learner's latest view.
+        Index("ix_item_views_user_shown", "user_id", "shown_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    shown_at: Mapped[datetime]
+
+
+class AdminRole(Base):
+    """An editor, granted by an owner. Owners are ``ADMIN_IDS`` and are never stored."""
+
+    __tablename__ = "admin_roles"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[int] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime]
+
+
+class AdminAction(Base):
+    """Who changed what, when: role grants and revocations, archiving, imports."""
+
+    __tablename__ = "admin_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class DialogState(Base):
+    """Where a user is in a dialog (aiogram FSM), so a half-written item survives a restart.
+
+    Keyed like aiogram's ``StorageKey``; a primary key cannot hold NULL, so a missing thread is
+    stored as 0 and a missing business connection as "".
+    """
+
+    __tablename__ = "dialog_states"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    business_connection_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    destiny: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class LearnerSettings(Base):
+    """A learner's own choices; a missing row or a NULL column means "the default"."""
+
+    __tablename__ = "learner_settings"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Interface language chosen with /language; NULL follows the Telegram language_code.
+    language: Mapped[str | None] = mapped_column(String(8))
+    # IANA name; NULL means the DEFAULT_TIMEZONE setting.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    new_cards_per_day: Mapped[int] = mapped_column(server_default=text("10"))
+    reminder_enabled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Local wall-clock time in ``timezone``.
+    reminder_time: Mapped[time | None] = mapped_column(Time)
+    # The next reminder as a UTC instant (NULL: none); the reminder loop claims a reminder by
+    # moving this on with an UPDATE that matches the old value, so no restart sends one twice.
+    next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class UserTopic(Base):
+    """A topic a learner chose to drill; no rows at all means every topic."""
+
+    __tablename__ = "user_topics"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+
+
+class ReviewCard(Base):
+    """One learner's FSRS memory state of one item.
+
+    The row appears when the item is first shown (``introduced_at``, what the daily new-card cap
+    counts); ``reps`` stays 0 until the first rating. ``state``/``step``/``stability``/
+    ``difficulty``/``due``/``last_review`` mirror ``fsrs.Card``; ``state`` holds
+    ``fsrs.State`` values (1 learning, 2 review, 3 relearning) and ``last_rating`` holds
+    ``fsrs.Rating`` values (1 again … 4 easy).
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        Index("ix_cards_user_due", "user_id", "due"),
+        Index("ix_cards_user_introduced", "user_id", "introduced_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    state: Mapped[int] = mapped_column(SmallInteger)
+    step: Mapped[int | None]
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[datetime]
+    last_review: Mapped[datetime | None]
+    last_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    reps: Mapped[int] = mapped_column(server_default=text("0"))
+    lapses: Mapped[int] = mapped_column(server_default=text("0"))
+    introduced_at: Mapped[datetime]
+
+
+class DrillSession(Base):
+    """A learner's /drill in progress (one at a time): how far it got and what it drills."""
+
+    __tablename__ = "drill_sessions"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Set by a "drill this topic" link; NULL drills the learner's selected topics.
+    topic_id: Mapped[str | None] = mapped_column(ForeignKey("topics.id"))
+    size: Mapped[int]
+    served: Mapped[int]
+    # The card on screen: answering it continues this drill rather than a /quiz.
+    current_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    started_at: Mapped[datetime]
+
+
+class Interview(Base):
+    """A mock interview: a fixed list of items, served one at a time under a time limit."""
+
+    __tablename__ = "interviews"
+    __table_args__ = (Index("ix_interviews_user_status", "user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # A Difficulty value; NULL means any difficulty.
+    difficulty: Mapped[str | None] = mapped_column(String(16))
+    # "running", then "finished" (every item settled) or "abandoned" (a new one was started).
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class InterviewItem(Base):
+    """One item of an interview and how it went.
+
+    ``deadline_at`` is set when the item is sent; ``outcome`` ("correct", "wrong", "missed") is
+    set once, by an UPDATE that requires it to be NULL, so a redelivered update or a late timer
+    cannot settle an item twice.
+    """
+
+    __tablename__ = "interview_items"
+    __table_args__ = (UniqueConstraint("interview_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"))
+    position: Mapped[int]
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    # The topic when the interview was made: a content edit later must not move the result.
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    poll_id: Mapped[str | None] = mapped_column(ForeignKey("sent_polls.poll_id"), unique=True)
+    sent_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    revealed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    settled_at: Mapped[datetime | None]
+
+
+class Subscription(Base):
+    """A chat's daily post: when (local times, zone, weekdays), what (topics, kinds), how.
+
+    One per chat; /unsubscribe stops it rather than deleting it, so the chat's posting history
+    (its deliveries) survives a re-subscription. ``next_run_at`` is the UTC instant of the next
+    slot, NULL while the subscription is not active.
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    pause_reason: Mapped[str | None] = mapped_column(String(255))
+    paused_at: Mapped[datetime | None]
+    times: Mapped[list[str]]  # local times of day, "HH:MM", sorted
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekdays: Mapped[list[int]]  # Monday is 0
+    topics: Mapped[list[str]]  # topic ids; empty means every topic
+    kinds: Mapped[list[str]]
+    anonymous_polls: Mapped[bool] = mapped_column(Boolean, default=False)
+    reveal_after_minutes: Mapped[int] = mapped_column(default=240)
+    # Items are not repeated within a cycle; a new cycle starts when every matching item was
+    # posted in this chat.
+    cycle: Mapped[int] = mapped_column(default=1)
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Delivery(Base):
+    """One scheduled post of one subscription: written before the send, completed after.
+
+    Status (``bot.daily.daily_posts.DeliveryStatus``): ``claimed`` (chosen, not yet sent) →
+    ``leased`` (a replica took it) → ``sending`` (committed just before its Bot API call) →
+    ``sent`` → ``revealing`` → ``revealed``; or ``skipped`` / ``failed`` / ``unknown`` (the
+    request went out and no answer came back). A send Telegram did not take goes back to
+    ``claimed`` until ``next_attempt_at``. ``leased_by`` names the replica process that owns a
+    ``leased``, ``sending`` or ``revealing`` row until ``lease_until``; after that any replica
+    takes it over.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "slot_at"),
+        Index("ix_deliveries_subscription_cycle", "subscription_id", "cycle"),
+        Index("ix_deliveries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    slot_at: Mapped[datetime]
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    cycle: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    poll_id: Mapped[str | None] = mapped_column(String(64))
+    reveal_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    revealed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+    leased_by: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+    # Sends Telegram did not take (5xx, 429, no connection), and when to try again.
+    failed_attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None]
+    # Of a post split into several messages: those already in the chat, not sent again.
+    parts_sent: Mapped[int] = mapped_column(server_default=text("0"))
+
+
+class ItemPin(Base):
+    """An admin's choice of the item a subscription posts on a local date."""
+
+    __tablename__ = "item_pins"
+    __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    local_date: Mapped[date]
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class KeptUpdate(Base):
+    """An update a stop cut off after Telegram saw it confirmed: handled at the next start."""
+
+    __tablename__ = "kept_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]]
+    kept_at: Mapped[datetime]
+
+
+class HandledUpdate(Base):
+    """An update whose transaction committed: Telegram may deliver it again (after a timeout
+    or a crash) for as long as it keeps updates, and a repeat must not act twice."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class HealthCheck(Base):
+    """The write /healthz makes to prove the database accepts writes: one row, rewritten."""
+
+    __tablename__ = "health_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    checked_at: Mapped[datetime]

@@ -1,0 +1,3 @@
+"""The Telegram transport: polling, webhook, retry, rate limit, FSM storage, metrics, middlewares,
+command menus.
+"""

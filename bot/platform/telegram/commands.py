@@ -1,0 +1,88 @@
+"""The command menu, in every interface language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeUnion,
+)
+from aiogram.utils.i18n import I18n
+
+from bot.platform.roles import Role
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = ("start", "drill", "quiz", "question", "task", "topics", "newcards",
+                    "language", "interview", "stats", "remind", "subscribe", "settings",
+                    "unsubscribe", "help")
+GROUP_COMMANDS = ("quiz", "top")
+# Shown to group admins only: the rest of the group would just be refused.
+GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, "subscribe", "settings", "unsubscribe")
+# Shown, on top of PRIVATE_COMMANDS, only in the private chats of admins; the bot refuses them
+# to everyone else (bot/authoring/admin_roles.py).
+ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank")
+OWNER_COMMANDS = ("admins",)
+
+
+async def set_bot_commands(bot: Bot, i18n: I18n) -> None:
+    menus: list[tuple[BotCommandScopeUnion, tuple[str, ...]]] = [
+        (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
+        (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+        (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS),
+    ]
+    for locale in i18n.available_locales:
+        for scope, names in menus:
+            await bot.set_my_commands(_menu(i18n, names, locale), scope=scope,
+                                      language_code=_language(i18n, locale))
+
+
+def admin_menu(role: Role) -> tuple[str, ...]:
+    owner_only = OWNER_COMMANDS if role is Role.OWNER else ()
+    return (*PRIVATE_COMMANDS, *ADMIN_COMMANDS, *owner_only)
+
+
+async def set_admin_commands(bot: Bot, i18n: I18n, user_id: int, role: Role) -> bool:
+    """The admin menu in the admin's private chat; False when Telegram refused it.
+
+    Telegram refuses a chat the user never opened with the bot ("chat not found"): the role
+    stands, and the menu follows at the next start of the bot.
+    """
+    try:
+        for locale in i18n.available_locales:
+            await bot.set_my_commands(_menu(i18n, admin_menu(role), locale),
+                                      scope=BotCommandScopeChat(chat_id=user_id),
+                                      language_code=_language(i18n, locale))
+    except (TelegramBadRequest, TelegramForbiddenError) as error:
+        logger.warning("admin menu not set for user %s: %s", user_id, error.message)
+        return False
+    return True
+
+
+async def delete_admin_commands(bot: Bot, i18n: I18n, user_id: int) -> None:
+    """Back to the learners' menu in that chat."""
+    try:
+        for locale in i18n.available_locales:
+            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=user_id),
+                                         language_code=_language(i18n, locale))
+    except (TelegramBadRequest, TelegramForbiddenError) as error:
+        logger.warning("admin menu not removed for user %s: %s", user_id, error.message)
+
+
+def _menu(i18n: I18n, names: Sequence[str], locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=i18n.gettext(f"command-{name}", locale=locale))
+        for name in names
+    ]
+
+
+def _language(i18n: I18n, locale: str) -> str | None:
+    return None if locale == i18n.default_locale else locale

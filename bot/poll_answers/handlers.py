@@ -1,0 +1,54 @@
+"""Quiz answers (poll_answer updates)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.types import PollAnswer
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.daily.group_answers import recorded_answer
+from bot.drills.serving import continue_keyboard
+from bot.interviews.interviewing import InterviewPoll
+from bot.platform.clock import Clock
+from bot.study.answer_recorder import AnswerRecorder
+from bot.study.catalog import load_card
+from bot.study.posts import answer_post, post_style
+from bot.study.quizzes import verdict
+from bot.study.sending import send_post
+
+logger = logging.getLogger(__name__)
+
+
+def create_router() -> Router:
+    router = Router(name="answers")
+
+    @router.poll_answer(~InterviewPoll())
+    async def poll_answered(
+        poll_answer: PollAnswer, bot: Bot, session: AsyncSession, answer_recorder: AnswerRecorder,
+        clock: Clock, i18n: I18n, signature: str,
+    ) -> None:
+        answer = recorded_answer(poll_answer, clock())
+        if answer is None:
+            logger.info("ignored an answer to poll %s given on behalf of a chat",
+                        poll_answer.poll_id)
+            return
+        outcome = await answer_recorder.record(answer)
+        if outcome is None:
+            logger.info("ignored an answer to poll %s: not a quiz this bot sent, or a retraction",
+                        poll_answer.poll_id)
+            return
+        if not outcome.explain_privately:
+            return
+        card = await load_card(session, outcome.item_id)
+        if card is None:
+            return
+        await send_post(
+            bot, outcome.chat_id,
+            answer_post(card, post_style(i18n, card, signature), lead=verdict(outcome, card)),
+            await continue_keyboard(session, outcome.user_id, card),
+        )
+
+    return router

@@ -1,1 +1,0 @@
-"""Turning content into Telegram text with entities."""

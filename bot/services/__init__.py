@@ -1,1 +1,0 @@
-"""Business logic: plain values and a session in, plain results out; no Telegram here."""

@@ -1,0 +1,123 @@
+"""Inline keyboards."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.platform.content.schema import Kind
+from bot.study.callbacks import (
+    AllTopics,
+    ChooseLanguage,
+    DrillNext,
+    GradeAnswer,
+    InterviewGrade,
+    InterviewLevel,
+    InterviewReveal,
+    NextCard,
+    ReminderDrill,
+    RevealAnswer,
+    ToggleTopic,
+)
+from bot.study.grades import Grade
+from bot.study.learners import TopicChoice
+
+
+def next_keyboard(kind: Kind) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-next"), callback_data=NextCard(kind=kind))
+    return builder.as_markup()
+
+
+def reveal_keyboard(item_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-show-answer"), callback_data=RevealAnswer(item_id=item_id))
+    return builder.as_markup()
+
+
+def grade_keyboard(item_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for grade in Grade:
+        builder.button(text=grade_label(grade),
+                       callback_data=GradeAnswer(item_id=item_id, grade=grade))
+    builder.adjust(4)
+    return builder.as_markup()
+
+
+def grade_label(grade: Grade) -> str:
+    return _("button-grade-" + grade.value)
+
+
+def drill_next_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-next"), callback_data=DrillNext())
+    return builder.as_markup()
+
+
+def topics_keyboard(choices: list[TopicChoice], locale: str) -> InlineKeyboardMarkup:
+    """One button per topic, ✅ on the chosen ones; "all topics" is ticked when none is."""
+    builder = InlineKeyboardBuilder()
+    for choice in choices:
+        title = choice.title_ru if locale == "ru" else choice.title_en
+        builder.button(text=f"✅ {title}" if choice.selected else title,
+                       callback_data=ToggleTopic(topic_id=choice.topic_id))
+    everything = _("button-all-topics")
+    if not any(choice.selected for choice in choices):
+        everything = f"✅ {everything}"
+    builder.button(text=everything, callback_data=AllTopics())
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Русский", callback_data=ChooseLanguage(language="ru"))
+    builder.button(text="English", callback_data=ChooseLanguage(language="en"))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+INTERVIEW_LEVELS = ("junior", "middle", "senior", "any")
+
+
+def interview_level_keyboard(size: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for level in INTERVIEW_LEVELS:
+        builder.button(text=_("button-level-" + level),
+                       callback_data=InterviewLevel(size=size, level=level))
+    builder.adjust(4)
+    return builder.as_markup()
+
+
+def interview_reveal_keyboard(interview_id: int, position: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-show-answer"),
+                   callback_data=InterviewReveal(interview_id=interview_id, position=position))
+    return builder.as_markup()
+
+
+def interview_grade_keyboard(interview_id: int, position: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for grade in Grade:
+        builder.button(text=grade_label(grade), callback_data=InterviewGrade(
+            interview_id=interview_id, position=position, grade=grade))
+    builder.adjust(4)
+    return builder.as_markup()
+
+
+def link_keyboard(links: list[tuple[str, str]]) -> InlineKeyboardMarkup | None:
+    """One URL button per (text, url); None when there are none."""
+    if not links:
+        return None
+    builder = InlineKeyboardBuilder()
+    for text, url in links:
+        builder.button(text=text, url=url)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def reminder_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-start-drill"), callback_data=ReminderDrill())
+    return builder.as_markup()

@@ -1,0 +1,69 @@
+"""Public quiz polls: sending one the bot will recognise the answers of, and the verdict on
+an answer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from aiogram import Bot
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.platform.content.markdown import Rendered, plain
+from bot.platform.content.schema import QuizItem
+from bot.platform.db.engine import again_if_connection_lost
+from bot.study.answers import AnswerOutcome
+from bot.study.catalog import Card
+from bot.study.polls import record_sent_poll
+from bot.study.posts import quiz_poll
+from bot.study.sending import send_quiz
+
+
+async def post_quiz(
+    bot: Bot, session: AsyncSession, chat_id: int, card: Card, item: QuizItem, *,
+    now: datetime, open_period: int | None = None,
+    recorded: Callable[[str], Awaitable[None]] | None = None,
+) -> Message:
+    """A public quiz poll, remembered so that its answers are judged and counted.
+
+    A poll anyone can answer must be one the bot knows, also when the database connection dies
+    under the update (a failover, a restart of the server) and the update runs again: so the
+    update's work so far is committed before the poll goes out, and the poll's record, with
+    ``recorded``'s writes (given the poll id), is committed right after it on its own, once
+    more on a new connection if its connection died.
+    """
+    await session.commit()
+    message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False,
+                              open_period=open_period)
+    if message.poll is None:
+        raise RuntimeError("sendPoll returned a message without a poll")
+    poll_id = message.poll.id
+
+    async def record() -> None:
+        try:
+            await record_sent_poll(
+                session, poll_id=poll_id, item_id=card.id, chat_id=chat_id,
+                message_id=message.message_id,
+                correct_option_ids=list(item.correct_option_ids), now=now,
+            )
+            if recorded is not None:
+                await recorded(poll_id)
+            await session.commit()
+        except Exception:
+            await session.rollback()
+            raise
+
+    await again_if_connection_lost(record, f"the record of poll {poll_id}")
+    return message
+
+
+def verdict(outcome: AnswerOutcome, card: Card) -> Rendered:
+    if outcome.is_correct:
+        return plain(_("verdict-correct"))
+    item = card.content
+    options = item.options if isinstance(item, QuizItem) else []
+    answer = "; ".join(options[index] for index in outcome.correct_option_ids
+                       if index < len(options))
+    return plain(_("verdict-wrong").format(answer=answer))

@@ -1,1 +1,0 @@
-"""The Telegram side: callback data, keyboards, middlewares, sending."""
