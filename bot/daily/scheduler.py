@@ -12,7 +12,7 @@ deliveries with SKIP LOCKED, so each takes different work; a replica renews its 
 works, and the work of one that died is taken over when its lease runs out (at once when it
 restarts under the same ``REPLICA_ID``).
 
-Delivery guarantee (see README, "Delivery guarantees"): a delivery row per (subscription, slot)
+Delivery guarantee (see docs/delivery.md): a delivery row per (subscription, slot)
 makes every slot post at most once. Each post is recorded as ``sending`` right before its own
 request goes out, after its turn under the rate limits, and as sent right after, in grouped
 transactions (:mod:`bot.daily.ledger`). A post whose request went out without an answer

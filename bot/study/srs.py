@@ -1,6 +1,6 @@
 """Spaced repetition: how an answer rates, and FSRS (the ``fsrs`` package) scheduling the card.
 
-The rating of a quiz answer (documented in the README):
+The rating of a quiz answer (documented in docs/features.md, "Spaced repetition"):
 
 - wrong → Again;
 - right, and the card lapsed recently (its last rating was Again, or it is relearning) → Hard:
