@@ -983,6 +983,12 @@ import asyncio
 import os
 import sys
 
+# Settings first, as the real bot does: a bad one exits before aiogram's seconds of imports.
+token = os.environ.get("BOT_TOKEN", "")
+if not token:
+    print("config error: BOT_TOKEN is not set", file=sys.stderr)
+    sys.exit(2)
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -990,10 +996,6 @@ from aiogram.types import Message
 
 
 async def main() -> None:
-    token = os.environ.get("BOT_TOKEN", "")
-    if not token:
-        print("config error: BOT_TOKEN is not set", file=sys.stderr)
-        sys.exit(2)
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
     bot = Bot(token, session=AiohttpSession(api=api))
     dispatcher = Dispatcher()
