@@ -60,7 +60,7 @@ async def measure(raw: bytes, caption: str) -> None:
     api = FakeBotAPI(token=TOKEN)
     await api.start()
     folder = Path(tempfile.mkdtemp())
-    bot = BotProcess({**bot_env(api), "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bot.platform.db",
+    bot = BotProcess({**bot_env(api), "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bot.db",
                       "ADMIN_IDS": str(OWNER_ID), "LOG_LEVEL": "WARNING"},
                      PROJECT, log_path=folder / "bot.log")
     try:

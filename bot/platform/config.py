@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.platform.shutdown import DEFAULT_GRACE_SECONDS
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.platform.db"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
 # The Bot API lets a bot download files of up to 20 MB (getFile): no upload can be bigger.
 TELEGRAM_DOWNLOAD_MAX_BYTES = 20_000_000
 DEFAULT_IMPORT_MAX_BYTES = TELEGRAM_DOWNLOAD_MAX_BYTES

@@ -13,7 +13,7 @@ from tests.databases import Database
 
 async def test_sqlite_is_configured_for_concurrent_use(tmp_path: Path) -> None:
     # SQLite whatever the suite's database: this is about how the bot configures SQLite.
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.platform.db'}")
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
     async with engine.connect() as connection:
         assert await connection.scalar(text("PRAGMA journal_mode")) == "wal"
         assert await connection.scalar(text("PRAGMA busy_timeout")) == SQLITE_BUSY_TIMEOUT_MS

@@ -47,7 +47,7 @@ def down_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             port = probe.getsockname()[1]
         return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/bot"
     if request.param == "SQLite read-only":
-        sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.platform.db'}"
+        sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         migrate(sqlite_url)
         return sqlite_url
     postgres_url: str = request.getfixturevalue("postgres_url")

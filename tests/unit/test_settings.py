@@ -27,7 +27,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
 def test_only_the_token_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     settings = load_settings()
-    assert settings.database_url == "sqlite+aiosqlite:///data/bot.platform.db"
+    assert settings.database_url == "sqlite+aiosqlite:///data/bot.db"
     assert settings.telegram_api_url is None
     assert settings.admin_ids == frozenset()
     assert settings.import_max_bytes == 20_000_000  # the Bot API lets a bot download 20 MB
