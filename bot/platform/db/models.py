@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -10,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -41,6 +43,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def stored_as_string(values: type[StrEnum], length: int) -> Enum:
+    """A column holding ``values`` as the plain VARCHAR(``length``) of their values: no native
+    enum type and no CHECK constraint, so a new value needs no migration. Reads come back as
+    members; writing anything else is an error."""
+    return Enum(values, native_enum=False, create_constraint=False, length=length,
+                validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])
 
 
 NAMING_CONVENTION = {
@@ -389,10 +400,22 @@ class Subscription(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"
+    LEASED = "leased"
+    SENDING = "sending"
+    SENT = "sent"
+    REVEALING = "revealing"
+    REVEALED = "revealed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the request went out and no answer came back: never sent again
+
+
 class Delivery(Base):
     """One scheduled post of one subscription: written before the send, completed after.
 
-    Status (``bot.daily.daily_posts.DeliveryStatus``): ``claimed`` (chosen, not yet sent) →
+    Status (:class:`DeliveryStatus`): ``claimed`` (chosen, not yet sent) →
     ``leased`` (a replica took it) → ``sending`` (committed just before its Bot API call) →
     ``sent`` → ``revealing`` → ``revealed``; or ``skipped`` / ``failed`` / ``unknown`` (the
     request went out and no answer came back). A send Telegram did not take goes back to
@@ -414,7 +437,7 @@ class Delivery(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     cycle: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DeliveryStatus] = mapped_column(stored_as_string(DeliveryStatus, 16))
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
