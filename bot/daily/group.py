@@ -19,17 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.daily import subscriptions
 from bot.daily.leaderboard import Standing, top_answerers, week_start
 from bot.daily.settings_keyboards import local_moment, resume_keyboard
-from bot.daily.subscriptions import PAUSED
+from bot.daily.subscriptions import PauseReason
 from bot.drills.practice import next_chat_quiz
 from bot.platform.clock import Clock
 from bot.platform.content.schema import QuizItem
+from bot.platform.db.models import SubscriptionStatus
 from bot.study.quizzes import post_quiz
 
 logger = logging.getLogger(__name__)
 
 GROUP_TYPES = {"group", "supergroup"}
-#: Why a subscription is paused when the bot leaves; shown back to admins in /settings.
-REMOVED = "removed"
 
 
 def create_router() -> Router:
@@ -72,7 +71,7 @@ def create_router() -> Router:
         is_channel = event.chat.type == "channel"
         # A channel is no place for the bot's chatter: the one who added it hears in private.
         where = event.from_user.id if is_channel else event.chat.id
-        if view is not None and view.status == PAUSED:
+        if view is not None and view.status == SubscriptionStatus.PAUSED:
             text = _("welcome-back").format(chat=event.chat.title or "",
                                             since=_since(view.paused_at, view.timezone))
             markup = resume_keyboard(event.chat.id)
@@ -87,7 +86,7 @@ def create_router() -> Router:
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=LEAVE_TRANSITION))
     async def removed(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
-        if await subscriptions.pause(session, event.chat.id, REMOVED, clock()):
+        if await subscriptions.pause(session, event.chat.id, PauseReason.REMOVED, clock()):
             logger.info("chat %s: daily post paused, the bot was removed by user %s",
                         event.chat.id, event.from_user.id)
 

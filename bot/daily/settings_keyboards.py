@@ -15,10 +15,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.daily.subscriptions import (
     DAILY_KINDS,
-    PAUSED,
+    PauseReason,
     SubscriptionView,
     TopicOption,
 )
+from bot.platform.db.models import SubscriptionStatus
 from bot.platform.i18n import day_count
 from bot.study.callbacks import SettingsAction, SettingsPress, SettingsScreen
 
@@ -90,7 +91,7 @@ def settings_screen(
 
 def _summary(view: SubscriptionView, topics: Sequence[TopicOption]) -> str:
     status = (_("status-paused").format(reason=pause_reason(view.pause_reason))
-              if view.status == PAUSED else _("status-active"))
+              if view.status == SubscriptionStatus.PAUSED else _("status-active"))
     chosen = [_topic_title(topic) for topic in topics if topic.id in view.topics]
     summary = _("settings-summary").format(
         status=status,
@@ -113,9 +114,9 @@ def pause_reason(reason: str | None) -> str:
     """A reason the bot gave itself, in words; Telegram's own error text as it came."""
     if not reason:
         return "—"
-    key = "pause-reason-" + reason
-    words = _(key)
-    return reason if words == key else words
+    if reason not in {own.value for own in PauseReason}:
+        return reason
+    return _("pause-reason-" + reason)
 
 
 def _keyboard(
@@ -171,7 +172,7 @@ def _main_keyboard(view: SubscriptionView, builder: InlineKeyboardBuilder) -> In
     _add(builder, view, _("button-reveal").format(after=duration(view.reveal_after_minutes)),
          SettingsAction.SCREEN, SettingsScreen.REVEAL)
     sizes.append(1)
-    if view.status == PAUSED:
+    if view.status == SubscriptionStatus.PAUSED:
         _add(builder, view, _("button-resume"), SettingsAction.RESUME)
         sizes.append(1)
     builder.adjust(*sizes)

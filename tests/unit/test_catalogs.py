@@ -12,6 +12,7 @@ import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
+from bot.daily.subscriptions import PauseReason
 from bot.drills.practice import NoCardReason
 from bot.platform.content.schema import Kind
 from bot.platform.i18n import create_i18n
@@ -71,6 +72,7 @@ KNOWN_FAMILIES = {
     "button-grade-": tuple(grade.value for grade in Grade),
     "hashtag-kind-": tuple(kind.value for kind in Kind),
     "drill-why-": tuple(reason.value for reason in NoCardReason),
+    "pause-reason-": tuple(reason.value for reason in PauseReason),
 }
 
 

@@ -369,6 +369,12 @@ class InterviewItem(Base):
     settled_at: Mapped[datetime | None]
 
 
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # the bot cannot post there (it was removed, blocked, refused)
+    STOPPED = "stopped"  # unsubscribed: the row stays for the chat's posting history
+
+
 class Subscription(Base):
     """A chat's daily post: when (local times, zone, weekdays), what (topics, kinds), how.
 
@@ -381,7 +387,8 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[SubscriptionStatus] = mapped_column(stored_as_string(SubscriptionStatus, 16),
+                                                       default=SubscriptionStatus.ACTIVE)
     pause_reason: Mapped[str | None] = mapped_column(String(255))
     paused_at: Mapped[datetime | None]
     times: Mapped[list[str]]  # local times of day, "HH:MM", sorted
