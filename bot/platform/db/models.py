@@ -326,6 +326,18 @@ class DrillSession(Base):
     started_at: Mapped[datetime]
 
 
+class InterviewStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"  # every item settled
+    ABANDONED = "abandoned"  # the learner started a new one
+
+
+class InterviewOutcome(StrEnum):
+    CORRECT = "correct"
+    WRONG = "wrong"
+    MISSED = "missed"  # not answered within the time limit
+
+
 class Interview(Base):
     """A mock interview: a fixed list of items, served one at a time under a time limit."""
 
@@ -337,8 +349,7 @@ class Interview(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     # A Difficulty value; NULL means any difficulty.
     difficulty: Mapped[str | None] = mapped_column(String(16))
-    # "running", then "finished" (every item settled) or "abandoned" (a new one was started).
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[InterviewStatus] = mapped_column(stored_as_string(InterviewStatus, 16))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
 
@@ -346,9 +357,8 @@ class Interview(Base):
 class InterviewItem(Base):
     """One item of an interview and how it went.
 
-    ``deadline_at`` is set when the item is sent; ``outcome`` ("correct", "wrong", "missed") is
-    set once, by an UPDATE that requires it to be NULL, so a redelivered update or a late timer
-    cannot settle an item twice.
+    ``deadline_at`` is set when the item is sent; ``outcome`` is set once, by an UPDATE that
+    requires it to be NULL, so a redelivered update or a late timer cannot settle an item twice.
     """
 
     __tablename__ = "interview_items"
@@ -365,7 +375,8 @@ class InterviewItem(Base):
     sent_at: Mapped[datetime | None]
     deadline_at: Mapped[datetime | None]
     revealed_at: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(8))
+    outcome: Mapped[InterviewOutcome | None] = mapped_column(
+        stored_as_string(InterviewOutcome, 8))
     settled_at: Mapped[datetime | None]
 
 
