@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.content.schema import Kind
-from bot.platform.db.models import AdminAction, Item, Topic
+from bot.platform.db.models import AdminAction, Item, ItemSource, Topic
 from bot.study.catalog import Card, load_card
 
 FIND_LIMIT = 20
@@ -31,7 +31,7 @@ class ItemSummary:
     topic: str
     title: str
     version: int
-    source: str
+    source: ItemSource
     archived: bool
 
 

@@ -106,6 +106,14 @@ class Topic(Base):
     title_en: Mapped[str] = mapped_column(String(1000))
 
 
+class ItemSource(StrEnum):
+    """Where an item's current version came from."""
+
+    FILE = "file"  # content/: the content sync follows the file
+    ADMIN = "admin"  # written or edited in the bot: the content sync leaves it alone
+    IMPORT = "import"  # an admin's /import: the content sync leaves it alone
+
+
 class Item(Base):
     """The current version of a content item; ``document`` is the validated content JSON."""
 
@@ -121,8 +129,8 @@ class Item(Base):
     document: Mapped[dict[str, Any]]
     content_hash: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
-    # "file" items follow content/; "admin" items are edited in the bot and never archived by it.
-    source: Mapped[str] = mapped_column(String(16), default="file")
+    source: Mapped[ItemSource] = mapped_column(stored_as_string(ItemSource, 16),
+                                               default=ItemSource.FILE)
     source_file: Mapped[str | None] = mapped_column(String(255))
     archived_at: Mapped[datetime | None]
     # Who archived it; None when the content sync did (the item left content/), so only
