@@ -28,7 +28,7 @@ from bot.platform.content.files import (
 )
 from bot.platform.content.schema import Topic as ContentTopic
 from bot.platform.content.sync import document_hash, item_document, write_item
-from bot.platform.db.models import AdminAction, Item, ItemSource, Topic
+from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
 
 ZIP_SUFFIX = ".zip"
 UPLOAD_SUFFIXES = (*CONTENT_SUFFIXES, ZIP_SUFFIX)
@@ -105,8 +105,8 @@ async def import_upload(
         await write_item(session, row, sourced.item,
                          source=ItemSource.IMPORT, source_file=sourced.file, changed_by=actor_id,
                          now=now)
-    session.add(AdminAction(actor_id=actor_id, action="import", target=file_name[:255],
-                            created_at=now))
+    session.add(AdminAction(actor_id=actor_id, action=AdminActionKind.IMPORT,
+                            target=file_name[:255], created_at=now))
     await session.flush()
     return report
 

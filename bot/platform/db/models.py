@@ -229,6 +229,14 @@ class AdminRole(Base):
     granted_at: Mapped[datetime]
 
 
+class AdminActionKind(StrEnum):
+    GRANT_EDITOR = "grant-editor"
+    REVOKE_EDITOR = "revoke-editor"
+    ARCHIVE = "archive"
+    RESTORE = "restore"
+    IMPORT = "import"
+
+
 class AdminAction(Base):
     """Who changed what, when: role grants and revocations, archiving, imports."""
 
@@ -236,7 +244,7 @@ class AdminAction(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int] = mapped_column(BigInteger)
-    action: Mapped[str] = mapped_column(String(16))
+    action: Mapped[AdminActionKind] = mapped_column(stored_as_string(AdminActionKind, 16))
     target: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
