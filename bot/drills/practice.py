@@ -45,6 +45,7 @@ from bot.platform.db.models import (
 )
 from bot.platform.db.upsert import insert_for
 from bot.study.catalog import Card, load_card
+from bot.study.grades import Grade
 from bot.study.learners import Learner, day_start
 from bot.study.srs import new_card
 
@@ -326,7 +327,7 @@ async def finish_drill(session: AsyncSession, learner: Learner, now: datetime) -
     ).one()
     grades = (
         await session.execute(
-            select(func.count(), func.count().filter(SelfGrade.grade != "again"))
+            select(func.count(), func.count().filter(SelfGrade.grade != Grade.AGAIN.value))
             .where((SelfGrade.user_id == user) & (SelfGrade.graded_at >= since))
         )
     ).one()
