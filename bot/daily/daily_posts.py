@@ -22,6 +22,7 @@ from datetime import datetime, time, timedelta
 from random import Random
 from zoneinfo import ZoneInfo
 
+from aiogram.enums import ChatType
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -402,7 +403,7 @@ async def lease_deliveries(
                       error="missed: too late")
     jobs = [
         DeliveryJob(row.id, row.subscription_id, row.chat_id, row.type, row.item_id,
-                    row.anonymous_polls or row.type == "channel", row.reveal_after_minutes,
+                    row.anonymous_polls or row.type == ChatType.CHANNEL, row.reveal_after_minutes,
                     row.slot_at, row.failed_attempts, row.parts_sent)
         for row in rows if row not in late and row.item_id is not None
     ]

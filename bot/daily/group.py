@@ -9,6 +9,7 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter, Command
 from aiogram.types import ChatMemberUpdated, Message, User
@@ -28,13 +29,13 @@ from bot.study.quizzes import post_quiz
 
 logger = logging.getLogger(__name__)
 
-GROUP_TYPES = {"group", "supergroup"}
+GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
 def create_router() -> Router:
     router = Router(name="group")
     router.message.filter(F.chat.type.in_(GROUP_TYPES))
-    router.my_chat_member.filter(F.chat.type.in_(GROUP_TYPES | {"channel"}))
+    router.my_chat_member.filter(F.chat.type.in_(GROUP_TYPES | {ChatType.CHANNEL}))
 
     @router.message(Command("quiz"))
     async def quiz(
@@ -68,7 +69,7 @@ def create_router() -> Router:
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
     async def added(event: ChatMemberUpdated, bot: Bot, session: AsyncSession) -> None:
         view = await subscriptions.get_subscription(session, event.chat.id)
-        is_channel = event.chat.type == "channel"
+        is_channel = event.chat.type == ChatType.CHANNEL
         # A channel is no place for the bot's chatter: the one who added it hears in private.
         where = event.from_user.id if is_channel else event.chat.id
         if view is not None and view.status == SubscriptionStatus.PAUSED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 from aiogram.utils.i18n import gettext as _
@@ -18,7 +19,7 @@ from bot.study.users import mark_blocked
 
 def create_router() -> Router:
     router = Router(name="membership")
-    router.my_chat_member.filter(F.chat.type == "private")
+    router.my_chat_member.filter(F.chat.type == ChatType.PRIVATE)
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
     async def blocked(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from aiogram.enums import ChatType
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import get_i18n
@@ -107,7 +108,7 @@ def _summary(view: SubscriptionView, topics: Sequence[TopicOption]) -> str:
 
 
 def _has_member_polls(view: SubscriptionView) -> bool:
-    return view.chat_type in ("group", "supergroup")
+    return view.chat_type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 def pause_reason(reason: str | None) -> str:

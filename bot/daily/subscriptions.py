@@ -15,6 +15,7 @@ from enum import StrEnum
 from random import Random
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aiogram.enums import ChatType
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +39,6 @@ DEFAULT_TIMES: tuple[time, ...] = (time(10, 0),)
 DEFAULT_REVEAL_AFTER_MINUTES = 240
 MAX_REVEAL_AFTER_MINUTES = 7 * 24 * 60
 MAX_TIMES_PER_DAY = 6
-CHANNEL = "channel"
 
 
 class PauseReason(StrEnum):
@@ -178,7 +178,7 @@ async def subscribe(
             weekdays=list(range(7)),
             topics=[],
             kinds=list(DAILY_KINDS),
-            anonymous_polls=chat_type == CHANNEL,
+            anonymous_polls=chat_type == ChatType.CHANNEL,
             reveal_after_minutes=DEFAULT_REVEAL_AFTER_MINUTES,
             cycle=1,
             created_by=by_user,
@@ -263,7 +263,8 @@ async def move_chat(
     old_chat = await session.get(Chat, old_chat_id)
     if old_chat is not None:
         old_chat.migrated_to = new_chat_id
-    await _remember_chat(session, new_chat_id, "supergroup", old_chat.title if old_chat else None)
+    await _remember_chat(session, new_chat_id, ChatType.SUPERGROUP,
+                         old_chat.title if old_chat else None)
     subscription = await session.scalar(
         select(Subscription).where(Subscription.chat_id == old_chat_id)
     )
@@ -283,7 +284,7 @@ async def move_chat(
         subscription.paused_at = None
         _reschedule(subscription, now, wakeup, session)
     await session.flush()
-    return _view(subscription, "supergroup")
+    return _view(subscription, ChatType.SUPERGROUP)
 
 
 async def post_now(
@@ -388,7 +389,7 @@ async def set_anonymous_polls(
     session: AsyncSession, chat_id: int, anonymous: bool, now: datetime
 ) -> SubscriptionView:
     found = await _find(session, chat_id)
-    if found is not None and found[1] == CHANNEL and not anonymous:
+    if found is not None and found[1] == ChatType.CHANNEL and not anonymous:
         raise SubscriptionError("channel-polls-anonymous")
     return await _change(session, chat_id, now, None, anonymous_polls=anonymous)
 

@@ -6,6 +6,7 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, Poll, PollAnswer
 from aiogram.utils.i18n import I18n
@@ -45,8 +46,8 @@ def parse_size(args: str | None) -> int | None:
 
 def create_router() -> Router:
     router = Router(name="interview")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
     @router.message(Command("interview"))
     async def interview_command(message: Message, command: CommandObject) -> None:
