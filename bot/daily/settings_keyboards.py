@@ -20,6 +20,7 @@ from bot.daily.subscriptions import (
     SubscriptionView,
     TopicOption,
 )
+from bot.platform.content.schema import Language
 from bot.platform.db.models import SubscriptionStatus
 from bot.platform.i18n import day_count
 from bot.study.callbacks import SettingsAction, SettingsPress, SettingsScreen
@@ -200,4 +201,4 @@ def _mark(on: bool, label: str) -> str:
 
 
 def _topic_title(topic: TopicOption) -> str:
-    return topic.title_en if get_i18n().current_locale == "en" else topic.title_ru
+    return topic.title_en if get_i18n().current_locale == Language.EN else topic.title_ru

@@ -22,7 +22,7 @@ from fsrs import Rating
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.content.schema import Difficulty, Kind
+from bot.platform.content.schema import Difficulty, Kind, Language
 from bot.platform.db.models import (
     Attempt,
     Interview,
@@ -247,7 +247,7 @@ async def _finish(
 
 
 async def scorecard(session: AsyncSession, interview_id: int, language: str) -> Scorecard:
-    title = Topic.title_en if language == "en" else Topic.title_ru
+    title = Topic.title_en if language == Language.EN else Topic.title_ru
     rows = await session.execute(
         select(InterviewItem.topic_id, title, InterviewItem.outcome)
         .join(Topic, Topic.id == InterviewItem.topic_id)
