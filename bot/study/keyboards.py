@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.platform.content.schema import Kind, Language
+from bot.platform.content.schema import Difficulty, Kind, Language
 from bot.study.callbacks import (
     AllTopics,
     ChooseLanguage,
@@ -78,7 +78,8 @@ def language_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-INTERVIEW_LEVELS = ("junior", "middle", "senior", "any")
+ANY_LEVEL = "any"  # an interview of every difficulty
+INTERVIEW_LEVELS = (*(difficulty.value for difficulty in Difficulty), ANY_LEVEL)
 
 
 def interview_level_keyboard(size: int) -> InlineKeyboardMarkup:

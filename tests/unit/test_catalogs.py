@@ -18,6 +18,7 @@ from bot.platform.content.schema import Kind
 from bot.platform.i18n import create_i18n
 from bot.platform.telegram.commands import PRIVATE_COMMANDS
 from bot.study.grades import Grade
+from bot.study.keyboards import INTERVIEW_LEVELS
 from tests.conftest import REPO_ROOT
 
 LOCALES = REPO_ROOT / "bot" / "locales"
@@ -73,6 +74,7 @@ KNOWN_FAMILIES = {
     "hashtag-kind-": tuple(kind.value for kind in Kind),
     "drill-why-": tuple(reason.value for reason in NoCardReason),
     "pause-reason-": tuple(reason.value for reason in PauseReason),
+    "button-level-": INTERVIEW_LEVELS,
 }
 
 
