@@ -162,9 +162,6 @@ class DailyScheduler:
         # Innermost, registered after the rate limiter: it runs once a post's turn has come.
         bot.session.middleware(WriteAheadPoint())
 
-    def wake(self) -> None:
-        self.wakeup.notify()
-
     async def run(self) -> None:
         """Until :meth:`stop`: work, then sleep until something is due."""
         while not self._stopping:

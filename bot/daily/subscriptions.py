@@ -76,10 +76,6 @@ class SubscriptionView:
     next_run_at: datetime | None  # UTC; None unless active
 
     @property
-    def is_active(self) -> bool:
-        return self.status == SubscriptionStatus.ACTIVE
-
-    @property
     def next_run_local(self) -> datetime | None:
         return self.next_run_at.astimezone(ZoneInfo(self.timezone)) if self.next_run_at else None
 
@@ -404,11 +400,6 @@ async def set_reveal_after(
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def parse_timezone(name: str) -> ZoneInfo:
-    """An IANA zone, or SubscriptionError("unknown-timezone")."""
-    return _zone(name)
 
 
 async def _change(
