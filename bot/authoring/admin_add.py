@@ -11,6 +11,7 @@ from random import Random
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -58,8 +59,8 @@ from bot.study.sending import replace_keyboard
 
 def create_router() -> Router:
     router = Router(name="admin_add")
-    router.message.filter(F.chat.type == "private", IsBotAdmin())
-    router.callback_query.filter(F.message.chat.type == "private", IsBotAdmin())
+    router.message.filter(F.chat.type == ChatType.PRIVATE, IsBotAdmin())
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE, IsBotAdmin())
     not_a_command = F.text & ~F.text.startswith("/")
 
     @router.message(Command("add"))

@@ -6,6 +6,7 @@ import logging
 from contextlib import suppress
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -49,7 +50,7 @@ IMPORT_MAY_START = StateFilter(None, ImportFlow.waiting_for_file)
 
 def create_router() -> Router:
     router = Router(name="admin_bank")
-    router.message.filter(F.chat.type == "private", IsBotAdmin())
+    router.message.filter(F.chat.type == ChatType.PRIVATE, IsBotAdmin())
     # The cheap check first: learners' buttons never cost a query for admin rights.
     router.callback_query.filter(F.data.func(is_admin_button), IsBotAdmin())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from random import Random
 
 from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -19,7 +20,7 @@ from bot.platform.telegram.filters import IsBotAdmin
 
 def create_router() -> Router:
     router = Router(name="admin_edit")
-    router.message.filter(F.chat.type == "private", IsBotAdmin())
+    router.message.filter(F.chat.type == ChatType.PRIVATE, IsBotAdmin())
 
     @router.message(Command("edit"))
     async def edit(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from random import Random
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType, PollType
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
@@ -23,7 +24,7 @@ from bot.platform.telegram.filters import IsBotAdmin
 
 def create_router() -> Router:
     router = Router(name="admin_quiz_import")
-    router.message.filter(F.chat.type == "private", F.poll, IsBotAdmin())
+    router.message.filter(F.chat.type == ChatType.PRIVATE, F.poll, IsBotAdmin())
 
     @router.message()
     async def quiz_received(
@@ -33,7 +34,7 @@ def create_router() -> Router:
         poll = message.poll
         if poll is None:
             return
-        if poll.type != "quiz":
+        if poll.type != PollType.QUIZ:
             await message.answer(_("quiz-import-not-a-quiz"))
             return
         if message.forward_origin is not None or poll.correct_option_ids is None:

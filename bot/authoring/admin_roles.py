@@ -7,6 +7,7 @@ here, whichever module would have handled it.
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, MessageOriginHiddenUser, MessageOriginUser
 from aiogram.utils.i18n import I18n
@@ -43,7 +44,7 @@ class TargetError(Exception):
 def create_router() -> Router:
     router = Router(name="admin_roles")
 
-    @router.message(F.chat.type == "private", Command(*ADMIN_COMMANDS, *OWNER_COMMANDS),
+    @router.message(F.chat.type == ChatType.PRIVATE, Command(*ADMIN_COMMANDS, *OWNER_COMMANDS),
                     ~IsBotAdmin())
     async def refuse_non_admin(message: Message) -> None:
         await message.answer(_("admin-only"))
@@ -52,7 +53,7 @@ def create_router() -> Router:
     async def refuse_non_admin_button(callback: CallbackQuery) -> None:
         await callback.answer(_("admin-only"), show_alert=True)
 
-    @router.message(F.chat.type == "private", Command(*OWNER_COMMANDS), ~IsOwner())
+    @router.message(F.chat.type == ChatType.PRIVATE, Command(*OWNER_COMMANDS), ~IsOwner())
     async def refuse_editor(message: Message) -> None:
         await message.answer(_("owner-only"))
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.content.schema import Kind
-from bot.platform.db.models import AdminAction, Item, Topic
+from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
 from bot.study.catalog import Card, load_card
 
 FIND_LIMIT = 20
@@ -31,7 +31,7 @@ class ItemSummary:
     topic: str
     title: str
     version: int
-    source: str
+    source: ItemSource
     archived: bool
 
 
@@ -206,7 +206,7 @@ async def _set_archived(
         return ArchiveOutcome.ALREADY
     row.archived_at = now if archived else None
     row.archived_by = by if archived else None
-    action = "archive" if archived else "restore"
+    action = AdminActionKind.ARCHIVE if archived else AdminActionKind.RESTORE
     session.add(AdminAction(actor_id=by, action=action, target=slug, created_at=now))
     await session.flush()
     return ArchiveOutcome.DONE

@@ -32,7 +32,7 @@ from bot.authoring.drafts import (
 )
 from bot.authoring.preview import send_preview
 from bot.platform.content.problems import problem_message
-from bot.platform.content.schema import Difficulty, Kind
+from bot.platform.content.schema import Difficulty, Kind, Language
 from bot.study.callbacks import DraftAction, DraftButton
 from bot.study.posts import post_style
 
@@ -232,7 +232,7 @@ async def _step_keyboard(
     builder = InlineKeyboardBuilder()
     if name is DraftField.TOPIC:
         for topic in await list_topics(session):
-            title = topic.title_en if locale == "en" else topic.title_ru
+            title = topic.title_en if locale == Language.EN else topic.title_ru
             builder.button(text=title,
                            callback_data=DraftButton(dialog=dialog, action=DraftAction.TOPIC,
                                                      value=topic.id))

@@ -22,10 +22,9 @@ from bot.platform.content.problems import schema_problem
 from bot.platform.content.schema import POLL_EXPLANATION_MAX, Kind
 from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.sync import write_item
-from bot.platform.db.models import Item, Topic
+from bot.platform.db.models import Item, ItemSource, Topic
 from bot.study.catalog import Card
 
-ADMIN_SOURCE = "admin"
 SLUG_MAX = 40  # room for a "-2" suffix within the schema's 48
 DRAFT_SLUG = "draft"  # stands in for the id until the item is saved and gets its own
 
@@ -278,13 +277,13 @@ async def save_checked(
 ) -> SavedItem:
     """A new item, or the next version of the edited one; who saved it is kept with it.
 
-    Either way the item becomes the bot's own (source "admin"): the content files no longer
+    Either way the item becomes the bot's own (``ItemSource.ADMIN``): the content files no longer
     overwrite it at the next start.
     """
     row = await session.get(Item, checked.item_id) if checked.item_id is not None else None
     saved = await write_item(
         session, row, checked.item,
-        source=ADMIN_SOURCE, source_file=row.source_file if row else None,
+        source=ItemSource.ADMIN, source_file=row.source_file if row else None,
         changed_by=author_id, now=now,
     )
     return SavedItem(saved.id, saved.slug, saved.version)

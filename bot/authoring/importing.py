@@ -28,9 +28,8 @@ from bot.platform.content.files import (
 )
 from bot.platform.content.schema import Topic as ContentTopic
 from bot.platform.content.sync import document_hash, item_document, write_item
-from bot.platform.db.models import AdminAction, Item, Topic
+from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
 
-IMPORT_SOURCE = "import"
 ZIP_SUFFIX = ".zip"
 UPLOAD_SUFFIXES = (*CONTENT_SUFFIXES, ZIP_SUFFIX)
 ZIP_MAX_FILES = 100
@@ -104,10 +103,10 @@ async def import_upload(
         row = (await session.scalar(select(Item).where(Item.slug == sourced.item.id))
                if sourced.item.id in stored else None)
         await write_item(session, row, sourced.item,
-                         source=IMPORT_SOURCE, source_file=sourced.file, changed_by=actor_id,
+                         source=ItemSource.IMPORT, source_file=sourced.file, changed_by=actor_id,
                          now=now)
-    session.add(AdminAction(actor_id=actor_id, action="import", target=file_name[:255],
-                            created_at=now))
+    session.add(AdminAction(actor_id=actor_id, action=AdminActionKind.IMPORT,
+                            target=file_name[:255], created_at=now))
     await session.flush()
     return report
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-ADMIN_STATUSES = frozenset({"creator", "administrator"})
-ABSENT_STATUSES = frozenset({"left", "kicked"})
+from aiogram.enums import ChatMemberStatus, ChatType
+
+ADMIN_STATUSES = frozenset({ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR})
+ABSENT_STATUSES = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.KICKED})
 
 
 class ChatKind(StrEnum):
@@ -20,8 +22,8 @@ class ChatKind(StrEnum):
 
     @classmethod
     def of(cls, telegram_type: str) -> ChatKind:
-        """Telegram's chat type: "private", "group", "supergroup" or "channel"."""
-        if telegram_type in ("group", "supergroup"):
+        """Telegram's chat type (a :class:`ChatType` value)."""
+        if telegram_type in (ChatType.GROUP, ChatType.SUPERGROUP):
             return cls.GROUP
         return cls(telegram_type)
 
@@ -30,7 +32,7 @@ class ChatKind(StrEnum):
 class Membership:
     """What a ``ChatMember`` says about posting; a right not given by Telegram is ``None``."""
 
-    status: str
+    status: ChatMemberStatus
     can_post_messages: bool | None = None
     can_send_messages: bool | None = None
     can_send_polls: bool | None = None
@@ -41,7 +43,7 @@ class Membership:
 
 
 #: Who sent a message on behalf of the group itself: only its admins can.
-ANONYMOUS_ADMIN = Membership(status="administrator")
+ANONYMOUS_ADMIN = Membership(status=ChatMemberStatus.ADMINISTRATOR)
 
 
 class Missing(StrEnum):
@@ -65,12 +67,12 @@ def bot_missing(kind: ChatKind, bot: Membership) -> list[Missing]:
             return [Missing.BOT_NOT_IN_CHAT]
         if not bot.is_admin:
             return [Missing.BOT_NOT_ADMIN]
-        if bot.status == "administrator" and not bot.can_post_messages:
+        if bot.status == ChatMemberStatus.ADMINISTRATOR and not bot.can_post_messages:
             return [Missing.BOT_CANNOT_POST]
         return []
     if bot.status in ABSENT_STATUSES:
         return [Missing.BOT_NOT_IN_CHAT]
-    if bot.status == "restricted":
+    if bot.status == ChatMemberStatus.RESTRICTED:
         if bot.can_send_messages is False:
             return [Missing.BOT_CANNOT_POST]
         if bot.can_send_polls is False:
@@ -84,7 +86,7 @@ def requester_missing(kind: ChatKind, requester: Membership) -> list[Missing]:
         return []
     if not requester.is_admin:
         return [Missing.REQUESTER_NOT_ADMIN]
-    if (kind is ChatKind.CHANNEL and requester.status == "administrator"
+    if (kind is ChatKind.CHANNEL and requester.status == ChatMemberStatus.ADMINISTRATOR
             and not requester.can_post_messages):
         return [Missing.REQUESTER_CANNOT_POST]
     return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot
+from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import (
     ChatMemberAdministrator,
@@ -14,7 +15,7 @@ from aiogram.types import (
 from bot.daily.chat_access import ANONYMOUS_ADMIN, Membership
 
 #: What Telegram's refusal to show a member list means for us: we cannot see, so we may not.
-UNKNOWN = Membership(status="left")
+UNKNOWN = Membership(status=ChatMemberStatus.LEFT)
 
 
 def membership(member: ResultChatMemberUnion) -> Membership:

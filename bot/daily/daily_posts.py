@@ -19,30 +19,26 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 from random import Random
 from zoneinfo import ZoneInfo
 
+from aiogram.enums import ChatType
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.db.models import Chat, Delivery, Item, ItemPin, SentPoll, Subscription
+from bot.platform.db.models import (
+    Chat,
+    Delivery,
+    DeliveryStatus,
+    Item,
+    ItemPin,
+    SentPoll,
+    Subscription,
+)
 from bot.platform.db.upsert import insert_for
 from bot.platform.recurrence import next_occurrence
 
 logger = logging.getLogger(__name__)
-
-
-class DeliveryStatus(StrEnum):
-    CLAIMED = "claimed"
-    LEASED = "leased"
-    SENDING = "sending"
-    SENT = "sent"
-    REVEALING = "revealing"
-    REVEALED = "revealed"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-    UNKNOWN = "unknown"  # the request went out and no answer came back: never sent again
 
 
 # A delivery in one of these states has (or will have, or may have) put its item in the chat.
@@ -407,7 +403,7 @@ async def lease_deliveries(
                       error="missed: too late")
     jobs = [
         DeliveryJob(row.id, row.subscription_id, row.chat_id, row.type, row.item_id,
-                    row.anonymous_polls or row.type == "channel", row.reveal_after_minutes,
+                    row.anonymous_polls or row.type == ChatType.CHANNEL, row.reveal_after_minutes,
                     row.slot_at, row.failed_attempts, row.parts_sent)
         for row in rows if row not in late and row.item_id is not None
     ]

@@ -9,6 +9,7 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter, Command
 from aiogram.types import ChatMemberUpdated, Message, User
@@ -19,23 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.daily import subscriptions
 from bot.daily.leaderboard import Standing, top_answerers, week_start
 from bot.daily.settings_keyboards import local_moment, resume_keyboard
-from bot.daily.subscriptions import PAUSED
+from bot.daily.subscriptions import PauseReason
 from bot.drills.practice import next_chat_quiz
 from bot.platform.clock import Clock
 from bot.platform.content.schema import QuizItem
+from bot.platform.db.models import SubscriptionStatus
 from bot.study.quizzes import post_quiz
 
 logger = logging.getLogger(__name__)
 
-GROUP_TYPES = {"group", "supergroup"}
-#: Why a subscription is paused when the bot leaves; shown back to admins in /settings.
-REMOVED = "removed"
+GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
 def create_router() -> Router:
     router = Router(name="group")
     router.message.filter(F.chat.type.in_(GROUP_TYPES))
-    router.my_chat_member.filter(F.chat.type.in_(GROUP_TYPES | {"channel"}))
+    router.my_chat_member.filter(F.chat.type.in_(GROUP_TYPES | {ChatType.CHANNEL}))
 
     @router.message(Command("quiz"))
     async def quiz(
@@ -69,10 +69,10 @@ def create_router() -> Router:
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
     async def added(event: ChatMemberUpdated, bot: Bot, session: AsyncSession) -> None:
         view = await subscriptions.get_subscription(session, event.chat.id)
-        is_channel = event.chat.type == "channel"
+        is_channel = event.chat.type == ChatType.CHANNEL
         # A channel is no place for the bot's chatter: the one who added it hears in private.
         where = event.from_user.id if is_channel else event.chat.id
-        if view is not None and view.status == PAUSED:
+        if view is not None and view.status == SubscriptionStatus.PAUSED:
             text = _("welcome-back").format(chat=event.chat.title or "",
                                             since=_since(view.paused_at, view.timezone))
             markup = resume_keyboard(event.chat.id)
@@ -87,7 +87,7 @@ def create_router() -> Router:
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=LEAVE_TRANSITION))
     async def removed(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
-        if await subscriptions.pause(session, event.chat.id, REMOVED, clock()):
+        if await subscriptions.pause(session, event.chat.id, PauseReason.REMOVED, clock()):
             logger.info("chat %s: daily post paused, the bot was removed by user %s",
                         event.chat.id, event.from_user.id)
 

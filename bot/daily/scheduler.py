@@ -55,7 +55,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.daily import daily_posts, subscriptions
 from bot.daily.daily_posts import (
     DeliveryJob,
-    DeliveryStatus,
     Lease,
     Postponed,
     RevealJob,
@@ -65,6 +64,7 @@ from bot.daily.ledger import SendLedger, WriteAheadPoint, write_ahead
 from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
+from bot.platform.db.models import DeliveryStatus
 from bot.platform.telegram.deep_links import start_link, topic_payload
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
@@ -161,9 +161,6 @@ class DailyScheduler:
         )
         # Innermost, registered after the rate limiter: it runs once a post's turn has come.
         bot.session.middleware(WriteAheadPoint())
-
-    def wake(self) -> None:
-        self.wakeup.notify()
 
     async def run(self) -> None:
         """Until :meth:`stop`: work, then sleep until something is due."""

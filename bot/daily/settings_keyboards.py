@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from aiogram.enums import ChatType
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import get_i18n
@@ -15,10 +16,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.daily.subscriptions import (
     DAILY_KINDS,
-    PAUSED,
+    PauseReason,
     SubscriptionView,
     TopicOption,
 )
+from bot.platform.content.schema import Language
+from bot.platform.db.models import SubscriptionStatus
 from bot.platform.i18n import day_count
 from bot.study.callbacks import SettingsAction, SettingsPress, SettingsScreen
 
@@ -90,7 +93,7 @@ def settings_screen(
 
 def _summary(view: SubscriptionView, topics: Sequence[TopicOption]) -> str:
     status = (_("status-paused").format(reason=pause_reason(view.pause_reason))
-              if view.status == PAUSED else _("status-active"))
+              if view.status == SubscriptionStatus.PAUSED else _("status-active"))
     chosen = [_topic_title(topic) for topic in topics if topic.id in view.topics]
     summary = _("settings-summary").format(
         status=status,
@@ -106,16 +109,16 @@ def _summary(view: SubscriptionView, topics: Sequence[TopicOption]) -> str:
 
 
 def _has_member_polls(view: SubscriptionView) -> bool:
-    return view.chat_type in ("group", "supergroup")
+    return view.chat_type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 def pause_reason(reason: str | None) -> str:
     """A reason the bot gave itself, in words; Telegram's own error text as it came."""
     if not reason:
         return "—"
-    key = "pause-reason-" + reason
-    words = _(key)
-    return reason if words == key else words
+    if reason not in {own.value for own in PauseReason}:
+        return reason
+    return _("pause-reason-" + reason)
 
 
 def _keyboard(
@@ -171,7 +174,7 @@ def _main_keyboard(view: SubscriptionView, builder: InlineKeyboardBuilder) -> In
     _add(builder, view, _("button-reveal").format(after=duration(view.reveal_after_minutes)),
          SettingsAction.SCREEN, SettingsScreen.REVEAL)
     sizes.append(1)
-    if view.status == PAUSED:
+    if view.status == SubscriptionStatus.PAUSED:
         _add(builder, view, _("button-resume"), SettingsAction.RESUME)
         sizes.append(1)
     builder.adjust(*sizes)
@@ -198,4 +201,4 @@ def _mark(on: bool, label: str) -> str:
 
 
 def _topic_title(topic: TopicOption) -> str:
-    return topic.title_en if get_i18n().current_locale == "en" else topic.title_ru
+    return topic.title_en if get_i18n().current_locale == Language.EN else topic.title_ru

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType, MessageOriginType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -128,7 +129,8 @@ def create_router() -> Router:
                          zone=request.zone, times=request.times,
                          default_timezone=default_timezone, by_user=_user_id(message))
 
-    @router.message(F.chat.type == "private", F.forward_origin.type == "channel", ~F.poll)
+    @router.message(F.chat.type == ChatType.PRIVATE,
+                    F.forward_origin.type == MessageOriginType.CHANNEL, ~F.poll)
     async def channel_post_forwarded(message: Message, bot: Bot) -> None:
         assert isinstance(message.forward_origin, MessageOriginChannel)
         channel = message.forward_origin.chat
@@ -246,7 +248,7 @@ async def _target(bot: Bot, message: Message, named: str | int | None) -> Target
     if named is None:
         chat = message.chat
         return TargetChat(chat.id, chat.type, chat.title, chat.username)
-    if message.chat.type != "private":
+    if message.chat.type != ChatType.PRIVATE:
         raise Refusal(_("channel-from-private"))
     return await _channel(bot, named)
 
@@ -256,7 +258,7 @@ async def _channel(bot: Bot, named: str | int) -> TargetChat:
         found = await bot.get_chat(named)
     except (TelegramBadRequest, TelegramForbiddenError):
         raise Refusal(_("channel-not-found").format(chat=named)) from None
-    if found.type != "channel":
+    if found.type != ChatType.CHANNEL:
         raise Refusal(_("not-a-channel").format(chat=found.title or named))
     return TargetChat(found.id, found.type, found.title, found.username)
 

@@ -11,16 +11,25 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 from random import Random
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aiogram.enums import ChatType
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.daily import daily_posts
 from bot.daily.daily_posts import compute_next_run, subscription_times
 from bot.platform.content.schema import Kind
-from bot.platform.db.models import Chat, Item, ItemPin, Subscription, Topic
+from bot.platform.db.models import (
+    Chat,
+    Item,
+    ItemPin,
+    Subscription,
+    SubscriptionStatus,
+    Topic,
+)
 from bot.platform.db.upsert import insert_for
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import has_drillable_items
@@ -30,11 +39,14 @@ DEFAULT_TIMES: tuple[time, ...] = (time(10, 0),)
 DEFAULT_REVEAL_AFTER_MINUTES = 240
 MAX_REVEAL_AFTER_MINUTES = 7 * 24 * 60
 MAX_TIMES_PER_DAY = 6
-CHANNEL = "channel"
 
-ACTIVE = "active"
-PAUSED = "paused"
-STOPPED = "stopped"
+
+class PauseReason(StrEnum):
+    """Why the bot paused a subscription itself (shown as ``pause-reason-<value>``); a refused
+    send pauses it with Telegram's own words instead."""
+
+    REMOVED = "removed"  # the bot left the group or channel
+    BLOCKED = "blocked"  # the learner blocked the bot in private
 
 
 class SubscriptionError(ValueError):
@@ -51,7 +63,7 @@ class SubscriptionView:
     subscription_id: int
     chat_id: int
     chat_type: str
-    status: str  # "active", "paused" or "stopped"
+    status: SubscriptionStatus
     pause_reason: str | None
     paused_at: datetime | None
     times: tuple[time, ...]  # local, sorted
@@ -62,10 +74,6 @@ class SubscriptionView:
     anonymous_polls: bool
     reveal_after_minutes: int
     next_run_at: datetime | None  # UTC; None unless active
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == ACTIVE
 
     @property
     def next_run_local(self) -> datetime | None:
@@ -104,7 +112,7 @@ class TopicOption:
 async def get_subscription(session: AsyncSession, chat_id: int) -> SubscriptionView | None:
     """The chat's subscription, None if it never subscribed or unsubscribed."""
     found = await _find(session, chat_id)
-    if found is None or found[0].status == STOPPED:
+    if found is None or found[0].status == SubscriptionStatus.STOPPED:
         return None
     return _view(*found)
 
@@ -116,7 +124,7 @@ async def available_topics(session: AsyncSession) -> list[TopicOption]:
 
 async def upcoming(session: AsyncSession, chat_id: int, now: datetime) -> UpcomingPost | None:
     found = await _find(session, chat_id)
-    if found is None or found[0].status == STOPPED:
+    if found is None or found[0].status == SubscriptionStatus.STOPPED:
         return None
     subscription, chat_type = found
     pinned_slug = None
@@ -160,13 +168,13 @@ async def subscribe(
     if subscription is None:
         subscription = Subscription(
             chat_id=chat_id,
-            status=ACTIVE,
+            status=SubscriptionStatus.ACTIVE,
             times=_times_json(chosen_times or DEFAULT_TIMES),
             timezone=zone.key,
             weekdays=list(range(7)),
             topics=[],
             kinds=list(DAILY_KINDS),
-            anonymous_polls=chat_type == CHANNEL,
+            anonymous_polls=chat_type == ChatType.CHANNEL,
             reveal_after_minutes=DEFAULT_REVEAL_AFTER_MINUTES,
             cycle=1,
             created_by=by_user,
@@ -175,7 +183,7 @@ async def subscribe(
         )
         session.add(subscription)
     else:
-        subscription.status = ACTIVE
+        subscription.status = SubscriptionStatus.ACTIVE
         subscription.pause_reason = None
         subscription.paused_at = None
         subscription.timezone = zone.key
@@ -194,7 +202,7 @@ async def unsubscribe(
     subscription = await _live(session, chat_id)
     if subscription is None:
         return False
-    subscription.status = STOPPED
+    subscription.status = SubscriptionStatus.STOPPED
     subscription.next_run_at = None
     subscription.updated_at = now
     await session.flush()
@@ -206,11 +214,11 @@ async def pause(session: AsyncSession, chat_id: int, reason: str, at: datetime) 
     """Pause an active subscription (the bot was removed, blocked, the chat vanished)."""
     subscription = await session.scalar(
         select(Subscription).where((Subscription.chat_id == chat_id)
-                                   & (Subscription.status == ACTIVE))
+                                   & (Subscription.status == SubscriptionStatus.ACTIVE))
     )
     if subscription is None:
         return False
-    subscription.status = PAUSED
+    subscription.status = SubscriptionStatus.PAUSED
     subscription.pause_reason = reason[:255]
     subscription.paused_at = at
     subscription.next_run_at = None
@@ -224,10 +232,10 @@ async def resume(
 ) -> SubscriptionView | None:
     """Resume a paused subscription from the next slot after ``now``; None if none is paused."""
     found = await _find(session, chat_id)
-    if found is None or found[0].status != PAUSED:
+    if found is None or found[0].status != SubscriptionStatus.PAUSED:
         return None
     subscription, chat_type = found
-    subscription.status = ACTIVE
+    subscription.status = SubscriptionStatus.ACTIVE
     subscription.pause_reason = None
     subscription.paused_at = None
     subscription.next_run_at = None
@@ -251,26 +259,28 @@ async def move_chat(
     old_chat = await session.get(Chat, old_chat_id)
     if old_chat is not None:
         old_chat.migrated_to = new_chat_id
-    await _remember_chat(session, new_chat_id, "supergroup", old_chat.title if old_chat else None)
+    await _remember_chat(session, new_chat_id, ChatType.SUPERGROUP,
+                         old_chat.title if old_chat else None)
     subscription = await session.scalar(
         select(Subscription).where(Subscription.chat_id == old_chat_id)
     )
     if subscription is None:
         return await get_subscription(session, new_chat_id)
     if await session.scalar(select(Subscription.id).where(Subscription.chat_id == new_chat_id)):
-        subscription.status = STOPPED
+        subscription.status = SubscriptionStatus.STOPPED
         subscription.next_run_at = None
         await session.flush()
         return await get_subscription(session, new_chat_id)
     subscription.chat_id = new_chat_id
     subscription.updated_at = now
-    if subscription.status == PAUSED:  # paused because the old id stopped working
-        subscription.status = ACTIVE
+    # Paused because the old id stopped working: the new one works.
+    if subscription.status == SubscriptionStatus.PAUSED:
+        subscription.status = SubscriptionStatus.ACTIVE
         subscription.pause_reason = None
         subscription.paused_at = None
         _reschedule(subscription, now, wakeup, session)
     await session.flush()
-    return _view(subscription, "supergroup")
+    return _view(subscription, ChatType.SUPERGROUP)
 
 
 async def post_now(
@@ -375,7 +385,7 @@ async def set_anonymous_polls(
     session: AsyncSession, chat_id: int, anonymous: bool, now: datetime
 ) -> SubscriptionView:
     found = await _find(session, chat_id)
-    if found is not None and found[1] == CHANNEL and not anonymous:
+    if found is not None and found[1] == ChatType.CHANNEL and not anonymous:
         raise SubscriptionError("channel-polls-anonymous")
     return await _change(session, chat_id, now, None, anonymous_polls=anonymous)
 
@@ -392,11 +402,6 @@ async def set_reveal_after(
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def parse_timezone(name: str) -> ZoneInfo:
-    """An IANA zone, or SubscriptionError("unknown-timezone")."""
-    return _zone(name)
-
-
 async def _change(
     session: AsyncSession,
     chat_id: int,
@@ -405,13 +410,14 @@ async def _change(
     **values: object,
 ) -> SubscriptionView:
     found = await _find(session, chat_id)
-    if found is None or found[0].status == STOPPED:
+    if found is None or found[0].status == SubscriptionStatus.STOPPED:
         raise SubscriptionError("not-subscribed")
     subscription, chat_type = found
     for name, value in values.items():
         setattr(subscription, name, value)
     subscription.updated_at = now
-    if {"times", "timezone", "weekdays"} & values.keys() and subscription.status == ACTIVE:
+    if (subscription.status == SubscriptionStatus.ACTIVE
+            and {"times", "timezone", "weekdays"} & values.keys()):
         subscription.next_run_at = None
         _reschedule(subscription, now, wakeup, session)
     await session.flush()
@@ -423,7 +429,7 @@ def _reschedule(
     session: AsyncSession,
 ) -> None:
     """Compute the next slot of an active subscription whose next slot is unknown."""
-    if subscription.status == ACTIVE and subscription.next_run_at is None:
+    if subscription.status == SubscriptionStatus.ACTIVE and subscription.next_run_at is None:
         subscription.next_run_at = compute_next_run(subscription, now)
     _notify(wakeup, session)
 
@@ -444,7 +450,7 @@ async def _find(session: AsyncSession, chat_id: int) -> tuple[Subscription, str]
 async def _live(session: AsyncSession, chat_id: int) -> Subscription | None:
     return await session.scalar(
         select(Subscription).where((Subscription.chat_id == chat_id)
-                                   & (Subscription.status != STOPPED))
+                                   & (Subscription.status != SubscriptionStatus.STOPPED))
     )
 
 

@@ -6,6 +6,7 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
@@ -21,7 +22,7 @@ from bot.study.learners import load_learner
 
 def create_router() -> Router:
     router = Router(name="links")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
 
     @router.message(CommandStart(deep_link=True))
     async def link_opened(

@@ -45,6 +45,7 @@ from bot.platform.db.models import (
 )
 from bot.platform.db.upsert import insert_for
 from bot.study.catalog import Card, load_card
+from bot.study.grades import Grade
 from bot.study.learners import Learner, day_start
 from bot.study.srs import new_card
 
@@ -161,7 +162,7 @@ class NoCardReason(StrEnum):
 
 
 async def why_no_card(
-    session: AsyncSession, learner: Learner, kinds: Collection[Kind], now: datetime,
+    session: AsyncSession, learner: Learner, kinds: Collection[Kind],
     *, topic_id: str | None = None,
 ) -> NoCardReason:
     topics = frozenset({topic_id}) if topic_id else learner.topic_ids
@@ -313,7 +314,7 @@ async def finish_drill(session: AsyncSession, learner: Learner, now: datetime) -
     since, served = (drill.started_at, drill.served) if drill else (now, 0)
     size = drill.size if drill else DRILL_SIZE
     ended_early = (
-        await why_no_card(session, learner, REVIEWABLE_KINDS, now,
+        await why_no_card(session, learner, REVIEWABLE_KINDS,
                           topic_id=drill.topic_id if drill else None)
         if served < size else None
     )
@@ -326,7 +327,7 @@ async def finish_drill(session: AsyncSession, learner: Learner, now: datetime) -
     ).one()
     grades = (
         await session.execute(
-            select(func.count(), func.count().filter(SelfGrade.grade != "again"))
+            select(func.count(), func.count().filter(SelfGrade.grade != Grade.AGAIN.value))
             .where((SelfGrade.user_id == user) & (SelfGrade.graded_at >= since))
         )
     ).one()

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from bot.platform.content.schema import Language
 from bot.platform.db.models import Attempt, Item, ReviewCard, SelfGrade, Topic
 from bot.study.grades import Grade
 
@@ -203,7 +204,7 @@ async def topic_accuracy(
 ) -> list[TopicAccuracy]:
     """Per topic answered, the most answered first."""
     answers = _answers(user_id)
-    title = Topic.title_en if language == "en" else Topic.title_ru
+    title = Topic.title_en if language == Language.EN else Topic.title_ru
     count = func.count().label("answers")
     rows = await session.execute(
         select(Topic.id, title, count, func.sum(answers.c.correct))

@@ -6,6 +6,7 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -24,8 +25,8 @@ TURN_OFF = frozenset({"off", "выкл", "stop", "нет"})
 
 def create_router() -> Router:
     router = Router(name="reminders")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
     @router.message(Command("remind"))
     async def remind_command(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import I18n
@@ -23,7 +24,7 @@ from bot.study.sending import send_post, to_entities
 
 def create_router() -> Router:
     router = Router(name="stats")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
 
     @router.message(Command("top"))
     async def top_in_private(message: Message) -> None:

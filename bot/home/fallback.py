@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -19,7 +20,7 @@ def create_router() -> Router:
         logger.info("refused callback data %r from user %s", callback.data, callback.from_user.id)
         await callback.answer(_("button-outdated"), show_alert=True)
 
-    @router.message(F.chat.type == "private")
+    @router.message(F.chat.type == ChatType.PRIVATE)
     async def not_understood(message: Message) -> None:
         await message.answer(_("not-understood").format(commands=_("help-commands")))
 

@@ -6,6 +6,7 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, Poll, PollAnswer
 from aiogram.utils.i18n import I18n
@@ -22,6 +23,7 @@ from bot.study import answers
 from bot.study.answer_recorder import AnswerRecorder
 from bot.study.callbacks import InterviewGrade, InterviewLevel, InterviewReveal
 from bot.study.keyboards import (
+    ANY_LEVEL,
     INTERVIEW_LEVELS,
     grade_label,
     interview_grade_keyboard,
@@ -45,8 +47,8 @@ def parse_size(args: str | None) -> int | None:
 
 def create_router() -> Router:
     router = Router(name="interview")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
     @router.message(Command("interview"))
     async def interview_command(message: Message, command: CommandObject) -> None:
@@ -71,7 +73,7 @@ def create_router() -> Router:
         chat_id = _chat_id(callback)
         now = clock()
         learner = await load_learner(session, callback.from_user.id, default_zone)
-        level = None if callback_data.level == "any" else Difficulty(callback_data.level)
+        level = None if callback_data.level == ANY_LEVEL else Difficulty(callback_data.level)
         interview_id = await interviews.start_interview(
             session, user_id=learner.user_id, chat_id=chat_id, size=callback_data.size,
             difficulty=level, topic_ids=learner.topic_ids, rng=rng, now=now,

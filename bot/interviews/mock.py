@@ -16,15 +16,22 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from random import Random
 
 from fsrs import Rating
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.content.schema import Difficulty, Kind
-from bot.platform.db.models import Attempt, Interview, InterviewItem, Item, Topic
+from bot.platform.content.schema import Difficulty, Kind, Language
+from bot.platform.db.models import (
+    Attempt,
+    Interview,
+    InterviewItem,
+    InterviewOutcome,
+    InterviewStatus,
+    Item,
+    Topic,
+)
 from bot.study.catalog import Card, load_card
 from bot.study.grades import Grade, record_self_grade
 from bot.study.srs import review
@@ -34,13 +41,6 @@ MAX_SIZE = 30
 INTERVIEW_KINDS = (Kind.QUIZ, Kind.QUESTION, Kind.TASK)
 OPEN_KINDS = frozenset({Kind.QUESTION.value, Kind.TASK.value})
 WEAKEST_TOPICS = 3
-RUNNING, FINISHED, ABANDONED = "running", "finished", "abandoned"
-
-
-class Outcome(StrEnum):
-    CORRECT = "correct"
-    WRONG = "wrong"
-    MISSED = "missed"  # not answered within the time limit
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def plan_picks(pool_sizes: Mapping[str, int], size: int, rng: Random) -> list[tu
     return picks
 
 
-def score(interview_id: int, results: Sequence[tuple[str, str, Outcome]]) -> Scorecard:
+def score(interview_id: int, results: Sequence[tuple[str, str, InterviewOutcome]]) -> Scorecard:
     """The scorecard of (topic id, topic title, outcome) results, in the order asked."""
     asked: dict[str, int] = {}
     correct: dict[str, int] = {}
@@ -125,7 +125,7 @@ def score(interview_id: int, results: Sequence[tuple[str, str, Outcome]]) -> Sco
     for topic_id, title, outcome in results:
         titles.setdefault(topic_id, title)
         asked[topic_id] = asked.get(topic_id, 0) + 1
-        correct[topic_id] = correct.get(topic_id, 0) + (outcome is Outcome.CORRECT)
+        correct[topic_id] = correct.get(topic_id, 0) + (outcome is InterviewOutcome.CORRECT)
     topics = [TopicResult(topic, titles[topic], asked[topic], correct[topic]) for topic in asked]
     weakest = sorted(
         (topic for topic in topics if topic.correct < topic.asked),
@@ -134,16 +134,16 @@ def score(interview_id: int, results: Sequence[tuple[str, str, Outcome]]) -> Sco
     return Scorecard(
         interview_id=interview_id,
         asked=len(results),
-        correct=sum(outcome is Outcome.CORRECT for *_, outcome in results),
-        missed=sum(outcome is Outcome.MISSED for *_, outcome in results),
+        correct=sum(outcome is InterviewOutcome.CORRECT for *_, outcome in results),
+        missed=sum(outcome is InterviewOutcome.MISSED for *_, outcome in results),
         topics=topics,
         weakest=weakest,
     )
 
 
-def grade_outcome(grade: Grade) -> Outcome:
+def grade_outcome(grade: Grade) -> InterviewOutcome:
     """As in the statistics: any self-grade but Again means the learner knew it."""
-    return Outcome.WRONG if grade is Grade.AGAIN else Outcome.CORRECT
+    return InterviewOutcome.WRONG if grade is Grade.AGAIN else InterviewOutcome.CORRECT
 
 
 # ------------------------------------------------------------------------------ starting
@@ -177,11 +177,11 @@ async def start_interview(
         return None
     await session.execute(
         update(Interview)
-        .where((Interview.user_id == user_id) & (Interview.status == RUNNING))
-        .values(status=ABANDONED, finished_at=now)
+        .where((Interview.user_id == user_id) & (Interview.status == InterviewStatus.RUNNING))
+        .values(status=InterviewStatus.ABANDONED, finished_at=now)
     )
-    interview = Interview(user_id=user_id, chat_id=chat_id, status=RUNNING, started_at=now,
-                          difficulty=difficulty.value if difficulty else None)
+    interview = Interview(user_id=user_id, chat_id=chat_id, status=InterviewStatus.RUNNING,
+                          started_at=now, difficulty=difficulty.value if difficulty else None)
     session.add(interview)
     await session.flush()
     for position, (topic_id, index) in enumerate(picks):
@@ -238,8 +238,8 @@ async def _finish(
 ) -> Scorecard | None:
     finished: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
         update(Interview)
-        .where((Interview.id == interview_id) & (Interview.status == RUNNING))
-        .values(status=FINISHED, finished_at=now)
+        .where((Interview.id == interview_id) & (Interview.status == InterviewStatus.RUNNING))
+        .values(status=InterviewStatus.FINISHED, finished_at=now)
     )
     if finished.rowcount != 1:
         return None  # finished by an earlier update, or abandoned
@@ -247,14 +247,14 @@ async def _finish(
 
 
 async def scorecard(session: AsyncSession, interview_id: int, language: str) -> Scorecard:
-    title = Topic.title_en if language == "en" else Topic.title_ru
+    title = Topic.title_en if language == Language.EN else Topic.title_ru
     rows = await session.execute(
         select(InterviewItem.topic_id, title, InterviewItem.outcome)
         .join(Topic, Topic.id == InterviewItem.topic_id)
         .where(InterviewItem.interview_id == interview_id)
         .order_by(InterviewItem.position)
     )
-    return score(interview_id, [(topic, name, Outcome(outcome or Outcome.MISSED))
+    return score(interview_id, [(topic, name, outcome or InterviewOutcome.MISSED)
                                 for topic, name, outcome in rows])
 
 
@@ -262,17 +262,18 @@ async def scorecard(session: AsyncSession, interview_id: int, language: str) -> 
 
 
 async def _settle(
-    session: AsyncSession, entry: InterviewItem, user_id: int, outcome: Outcome, now: datetime
+    session: AsyncSession, entry: InterviewItem, user_id: int, outcome: InterviewOutcome,
+    now: datetime,
 ) -> bool:
     """Set the outcome once; False when it was already set (a redelivered update, a race)."""
     result: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
         update(InterviewItem)
         .where((InterviewItem.id == entry.id) & InterviewItem.outcome.is_(None))
-        .values(outcome=outcome.value, settled_at=now)
+        .values(outcome=outcome, settled_at=now)
     )
     if result.rowcount != 1:
         return False
-    if outcome is Outcome.MISSED:
+    if outcome is InterviewOutcome.MISSED:
         await review(session, user_id, entry.item_id, Rating.Again, now)
     return True
 
@@ -307,7 +308,8 @@ async def _settle_quiz(
         await session.execute(
             select(InterviewItem, Interview.user_id, Interview.chat_id)
             .join(Interview, Interview.id == InterviewItem.interview_id)
-            .where((InterviewItem.poll_id == poll_id) & (Interview.status == RUNNING))
+            .where((InterviewItem.poll_id == poll_id)
+                   & (Interview.status == InterviewStatus.RUNNING))
         )
     ).first()
     if row is None:
@@ -319,8 +321,8 @@ async def _settle_quiz(
     )
     if is_correct is None and not unanswered_is_miss:
         return None
-    outcome = (Outcome.MISSED if is_correct is None
-               else Outcome.CORRECT if is_correct else Outcome.WRONG)
+    outcome = (InterviewOutcome.MISSED if is_correct is None
+               else InterviewOutcome.CORRECT if is_correct else InterviewOutcome.WRONG)
     if not await _settle(session, entry, user_id, outcome, now):
         return None
     return Continuation(entry.interview_id, user_id, chat_id)
@@ -335,7 +337,7 @@ async def _open_entry(
         .join(Interview, Interview.id == InterviewItem.interview_id)
         .where(
             (Interview.id == interview_id) & (Interview.user_id == user_id)
-            & (Interview.status == RUNNING) & (InterviewItem.position == position)
+            & (Interview.status == InterviewStatus.RUNNING) & (InterviewItem.position == position)
             & InterviewItem.kind.in_(sorted(OPEN_KINDS)) & InterviewItem.sent_at.is_not(None)
             & InterviewItem.outcome.is_(None)
         )
@@ -354,7 +356,7 @@ async def reveal(
     if card is None:
         return None
     if entry.deadline_at is not None and now > entry.deadline_at:
-        await _settle(session, entry, user_id, Outcome.MISSED, now)
+        await _settle(session, entry, user_id, InterviewOutcome.MISSED, now)
         return Reveal(card, in_time=False)
     entry.revealed_at = now
     await session.flush()

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.db.models import AdminAction, AdminRole, User
+from bot.platform.db.models import AdminAction, AdminActionKind, AdminRole, User
 
 
 class Role(StrEnum):
@@ -59,7 +59,7 @@ async def grant_editor(
     if await session.get(AdminRole, user_id) is not None:
         return GrantOutcome.ALREADY_EDITOR
     session.add(AdminRole(user_id=user_id, role=Role.EDITOR.value, granted_by=by, granted_at=now))
-    session.add(AdminAction(actor_id=by, action="grant-editor", target=str(user_id),
+    session.add(AdminAction(actor_id=by, action=AdminActionKind.GRANT_EDITOR, target=str(user_id),
                             created_at=now))
     await session.flush()
     return GrantOutcome.GRANTED
@@ -74,7 +74,7 @@ async def revoke_editor(
     if role is None:
         return RevokeOutcome.NOT_EDITOR
     await session.delete(role)
-    session.add(AdminAction(actor_id=by, action="revoke-editor", target=str(user_id),
+    session.add(AdminAction(actor_id=by, action=AdminActionKind.REVOKE_EDITOR, target=str(user_id),
                             created_at=now))
     await session.flush()
     return RevokeOutcome.REVOKED

@@ -88,7 +88,7 @@ class ChooseLanguage(CallbackData, prefix="lang"):
 
 
 class InterviewLevel(CallbackData, prefix="ivl"):
-    """A /interview difficulty button: ``level`` is a Difficulty value or "any"."""
+    """A /interview difficulty button: ``level`` is a Difficulty value or ``ANY_LEVEL``."""
 
     size: int
     level: str

@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.platform.content.schema import Kind
+from bot.platform.content.schema import Difficulty, Kind, Language
 from bot.study.callbacks import (
     AllTopics,
     ChooseLanguage,
@@ -59,7 +59,7 @@ def topics_keyboard(choices: list[TopicChoice], locale: str) -> InlineKeyboardMa
     """One button per topic, ✅ on the chosen ones; "all topics" is ticked when none is."""
     builder = InlineKeyboardBuilder()
     for choice in choices:
-        title = choice.title_ru if locale == "ru" else choice.title_en
+        title = choice.title_ru if locale == Language.RU else choice.title_en
         builder.button(text=f"✅ {title}" if choice.selected else title,
                        callback_data=ToggleTopic(topic_id=choice.topic_id))
     everything = _("button-all-topics")
@@ -72,13 +72,14 @@ def topics_keyboard(choices: list[TopicChoice], locale: str) -> InlineKeyboardMa
 
 def language_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text="Русский", callback_data=ChooseLanguage(language="ru"))
-    builder.button(text="English", callback_data=ChooseLanguage(language="en"))
+    builder.button(text="Русский", callback_data=ChooseLanguage(language=Language.RU))
+    builder.button(text="English", callback_data=ChooseLanguage(language=Language.EN))
     builder.adjust(2)
     return builder.as_markup()
 
 
-INTERVIEW_LEVELS = ("junior", "middle", "senior", "any")
+ANY_LEVEL = "any"  # an interview of every difficulty
+INTERVIEW_LEVELS = (*(difficulty.value for difficulty in Difficulty), ANY_LEVEL)
 
 
 def interview_level_keyboard(size: int) -> InlineKeyboardMarkup:

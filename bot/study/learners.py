@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.platform.content.schema import Language
 from bot.platform.db.models import LearnerSettings, Topic, UserTopic
 from bot.platform.db.upsert import insert_for
 from bot.platform.recurrence import occurrence_at
 from bot.study.catalog import has_drillable_items
 
-INTERFACE_LANGUAGES = ("ru", "en")
+INTERFACE_LANGUAGES = tuple(Language)  # a catalog for each language content is written in
 DEFAULT_NEW_CARDS_PER_DAY = 10
 MAX_NEW_CARDS_PER_DAY = 100
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from aiogram import Bot
+from aiogram.enums import PollType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     CallbackQuery,
@@ -61,7 +62,7 @@ async def send_quiz(
         chat_id,
         question=poll.question,
         options=[InputPollOption(text=option) for option in poll.options],
-        type="quiz",
+        type=PollType.QUIZ,
         correct_option_ids=poll.correct_option_ids,
         allows_multiple_answers=len(poll.correct_option_ids) > 1,
         explanation=poll.explanation,

@@ -17,7 +17,7 @@ from bot.app import load_content
 from bot.daily import subscriptions
 from bot.platform.content.files import read_content_dir
 from bot.platform.db.engine import create_engine, create_session_factory
-from bot.platform.db.models import Delivery, Subscription
+from bot.platform.db.models import Delivery, DeliveryStatus, Subscription
 from tests.e2e.conftest import E2E_CONTENT, Learner, StartBot, button_data, start_webhook_bot
 from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
 
@@ -68,7 +68,7 @@ def posts_per_chat(api: FakeBotAPI) -> Counter[int]:
 
 async def broadcast_done(
     factory: async_sessionmaker[AsyncSession], timeout: float  # noqa: ASYNC109
-) -> Counter[str]:
+) -> Counter[DeliveryStatus]:
     """Wait until no delivery is waiting or in flight; the deliveries by status."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

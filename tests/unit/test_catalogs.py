@@ -12,11 +12,13 @@ import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
+from bot.daily.subscriptions import PauseReason
 from bot.drills.practice import NoCardReason
 from bot.platform.content.schema import Kind
 from bot.platform.i18n import create_i18n
 from bot.platform.telegram.commands import PRIVATE_COMMANDS
 from bot.study.grades import Grade
+from bot.study.keyboards import INTERVIEW_LEVELS
 from tests.conftest import REPO_ROOT
 
 LOCALES = REPO_ROOT / "bot" / "locales"
@@ -71,6 +73,8 @@ KNOWN_FAMILIES = {
     "button-grade-": tuple(grade.value for grade in Grade),
     "hashtag-kind-": tuple(kind.value for kind in Kind),
     "drill-why-": tuple(reason.value for reason in NoCardReason),
+    "pause-reason-": tuple(reason.value for reason in PauseReason),
+    "button-level-": INTERVIEW_LEVELS,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from aiogram.enums import ChatMemberStatus
 
 from bot.daily.chat_access import (
     ANONYMOUS_ADMIN,
@@ -12,11 +13,11 @@ from bot.daily.chat_access import (
     subscription_missing,
 )
 
-CREATOR = Membership("creator")
-MEMBER = Membership("member")
-CHANNEL_ADMIN = Membership("administrator", can_post_messages=True)
-CHANNEL_EDITOR = Membership("administrator", can_post_messages=False)
-GROUP_ADMIN = Membership("administrator")
+CREATOR = Membership(ChatMemberStatus.CREATOR)
+MEMBER = Membership(ChatMemberStatus.MEMBER)
+CHANNEL_ADMIN = Membership(ChatMemberStatus.ADMINISTRATOR, can_post_messages=True)
+CHANNEL_EDITOR = Membership(ChatMemberStatus.ADMINISTRATOR, can_post_messages=False)
+GROUP_ADMIN = Membership(ChatMemberStatus.ADMINISTRATOR)
 
 
 @pytest.mark.parametrize("telegram_type", ["group", "supergroup"])
@@ -39,15 +40,15 @@ def test_an_anonymous_admin_counts_as_an_admin() -> None:
 
 def test_a_plain_member_is_refused() -> None:
     assert subscription_missing(ChatKind.GROUP, MEMBER, MEMBER) == [Missing.REQUESTER_NOT_ADMIN]
-    restricted = Membership("restricted", can_send_messages=True)
+    restricted = Membership(ChatMemberStatus.RESTRICTED, can_send_messages=True)
     assert subscription_missing(ChatKind.GROUP, MEMBER, restricted) == [
         Missing.REQUESTER_NOT_ADMIN
     ]
 
 
 def test_a_muted_bot_cannot_post_in_a_group() -> None:
-    muted = Membership("restricted", can_send_messages=False, can_send_polls=False)
-    no_polls = Membership("restricted", can_send_messages=True, can_send_polls=False)
+    muted = Membership(ChatMemberStatus.RESTRICTED, can_send_messages=False, can_send_polls=False)
+    no_polls = Membership(ChatMemberStatus.RESTRICTED, can_send_messages=True, can_send_polls=False)
     assert subscription_missing(ChatKind.GROUP, muted, GROUP_ADMIN) == [Missing.BOT_CANNOT_POST]
     assert subscription_missing(ChatKind.GROUP, no_polls, GROUP_ADMIN) == [
         Missing.BOT_CANNOT_SEND_POLLS
@@ -60,13 +61,13 @@ def test_a_channel_needs_the_bot_as_an_admin_that_may_post() -> None:
     assert subscription_missing(ChatKind.CHANNEL, CHANNEL_EDITOR, CREATOR) == [
         Missing.BOT_CANNOT_POST
     ]
-    assert subscription_missing(ChatKind.CHANNEL, Membership("left"), CREATOR) == [
+    assert subscription_missing(ChatKind.CHANNEL, Membership(ChatMemberStatus.LEFT), CREATOR) == [
         Missing.BOT_NOT_IN_CHAT
     ]
 
 
 def test_every_missing_thing_is_named_at_once() -> None:
-    assert subscription_missing(ChatKind.CHANNEL, Membership("kicked"), MEMBER) == [
+    assert subscription_missing(ChatKind.CHANNEL, Membership(ChatMemberStatus.KICKED), MEMBER) == [
         Missing.BOT_NOT_IN_CHAT, Missing.REQUESTER_NOT_ADMIN,
     ]
 

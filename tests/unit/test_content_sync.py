@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.content.sync import SyncReport, sync_content
-from bot.platform.db.models import Item, ItemVersion
+from bot.platform.db.models import Item, ItemSource, ItemVersion
 from tests.unit.factories import TOPICS, question, quiz
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -59,7 +59,7 @@ async def test_admin_items_are_not_archived_by_the_files(session: AsyncSession) 
     await sync_content(session, TOPICS, [quiz("a")], NOW)
     item = await session.scalar(select(Item).where(Item.slug == "a"))
     assert item is not None
-    item.source = "admin"
+    item.source = ItemSource.ADMIN
     await session.flush()
     assert await sync_content(session, TOPICS, [], NOW) == SyncReport()
     assert item.archived_at is None

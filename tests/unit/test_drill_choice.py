@@ -177,10 +177,10 @@ async def test_why_a_drill_has_nothing_names_the_cause(session: AsyncSession) ->
     await bank(session)
     alice = learner(1, new_cards_per_day=10, topic_ids=frozenset({"sql"}))
     questions = frozenset({Kind.QUESTION})
-    assert await why_no_card(session, alice, questions, EVENING) is NoCardReason.NO_ITEMS
-    assert await why_no_card(session, alice, QUIZ, EVENING) is NoCardReason.DAILY_CAP
+    assert await why_no_card(session, alice, questions) is NoCardReason.NO_ITEMS
+    assert await why_no_card(session, alice, QUIZ) is NoCardReason.DAILY_CAP
     await practise(session, alice, 3)
-    assert await why_no_card(session, alice, QUIZ, EVENING) is NoCardReason.ALL_DONE
+    assert await why_no_card(session, alice, QUIZ) is NoCardReason.ALL_DONE
 
 
 async def test_a_skipped_item_returns_after_the_new_ones_without_counting_twice(

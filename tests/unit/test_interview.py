@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.interviews import mock as interviews
-from bot.interviews.mock import Outcome, Question, Scorecard, TimeLimits
+from bot.interviews.mock import Question, Scorecard, TimeLimits
 from bot.platform.content.schema import Difficulty, Kind
 from bot.platform.content.sync import sync_content
-from bot.platform.db.models import Interview, InterviewItem, ReviewCard
+from bot.platform.db.models import Interview, InterviewItem, InterviewOutcome, ReviewCard
 from bot.study.answers import PollAnswer, record_answers
 from bot.study.grades import Grade
 from bot.study.polls import record_sent_poll
@@ -104,9 +104,9 @@ def test_a_small_bank_gives_what_it_has() -> None:
 
 def test_the_scorecard_names_the_weakest_topics_worst_first() -> None:
     results = [
-        ("sql", "SQL", Outcome.CORRECT), ("ml", "ML", Outcome.WRONG),
-        ("sql", "SQL", Outcome.MISSED), ("stats", "Stats", Outcome.CORRECT),
-        ("ml", "ML", Outcome.MISSED), ("py", "Python", Outcome.CORRECT),
+        ("sql", "SQL", InterviewOutcome.CORRECT), ("ml", "ML", InterviewOutcome.WRONG),
+        ("sql", "SQL", InterviewOutcome.MISSED), ("stats", "Stats", InterviewOutcome.CORRECT),
+        ("ml", "ML", InterviewOutcome.MISSED), ("py", "Python", InterviewOutcome.CORRECT),
     ]
     card = interviews.score(7, results)
     assert (card.asked, card.correct, card.missed, card.percent) == (6, 3, 2, 50)
@@ -114,7 +114,7 @@ def test_the_scorecard_names_the_weakest_topics_worst_first() -> None:
         ("sql", 2, 1), ("ml", 2, 0), ("stats", 1, 1), ("py", 1, 1),
     ]
     assert [t.topic_id for t in card.weakest] == ["ml", "sql"]
-    assert interviews.score(1, [("py", "Python", Outcome.CORRECT)]).weakest == []
+    assert interviews.score(1, [("py", "Python", InterviewOutcome.CORRECT)]).weakest == []
 
 
 async def test_an_interview_mixes_topics_within_the_chosen_difficulty(

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.daily.settings_keyboards import Screen, settings_screen
 from bot.daily.subscriptions import SubscriptionView, TopicOption
+from bot.platform.db.models import SubscriptionStatus
 from bot.platform.i18n import create_i18n
 from bot.study.callbacks import SettingsScreen
 
@@ -28,7 +29,8 @@ def i18n() -> Iterator[I18n]:
 
 
 BERLIN_WEEKDAYS = SubscriptionView(
-    subscription_id=1, chat_id=-1001234567890, chat_type="supergroup", status="active",
+    subscription_id=1, chat_id=-1001234567890, chat_type="supergroup",
+    status=SubscriptionStatus.ACTIVE,
     pause_reason=None, paused_at=None, times=(time(9, 30),), timezone="Europe/Berlin",
     weekdays=(0, 1, 2, 3, 4), topics=(), kinds=("quiz", "question"), anonymous_polls=False,
     reveal_after_minutes=90, next_run_at=datetime(2026, 11, 24, 8, 30, tzinfo=UTC),

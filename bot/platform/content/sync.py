@@ -15,9 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.platform.content.files import SourcedItem
 from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.schema import Topic as ContentTopic
-from bot.platform.db.models import Item, ItemVersion, Topic
-
-FILE_SOURCE = "file"
+from bot.platform.db.models import Item, ItemSource, ItemVersion, Topic
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ async def sync_content(
         document = item_document(sourced.item)
         digest = document_hash(document)
         row = existing.pop(sourced.item.id, None)
-        if row is not None and row.source != FILE_SOURCE:
+        if row is not None and row.source != ItemSource.FILE:
             kept += 1
             continue
         if row is not None and row.content_hash == digest:
@@ -90,10 +88,10 @@ async def sync_content(
         else:
             updated += 1
         writes.append(ItemWrite(row, sourced.item, sourced.file))
-    await write_items(session, writes, source=FILE_SOURCE, changed_by=None, now=now)
+    await write_items(session, writes, source=ItemSource.FILE, changed_by=None, now=now)
     archived = 0
     for row in existing.values():
-        if row.source == FILE_SOURCE and row.archived_at is None:
+        if row.source == ItemSource.FILE and row.archived_at is None:
             row.archived_at = now
             archived += 1
     await session.flush()
@@ -114,7 +112,7 @@ async def write_item(
     row: Item | None,
     item: ContentItem,
     *,
-    source: str,
+    source: ItemSource,
     source_file: str | None,
     changed_by: int | None,
     now: datetime,
@@ -132,7 +130,7 @@ async def write_items(
     session: AsyncSession,
     writes: Sequence[ItemWrite],
     *,
-    source: str,
+    source: ItemSource,
     changed_by: int | None,
     now: datetime,
 ) -> list[Item]:
@@ -150,7 +148,7 @@ async def write_items(
     return rows
 
 
-def _current_version(write: ItemWrite, source: str, now: datetime) -> Item:
+def _current_version(write: ItemWrite, source: ItemSource, now: datetime) -> Item:
     item = write.item
     document = item_document(item)
     row = write.row or Item(slug=item.id, version=0, created_at=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -10,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -41,6 +43,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def stored_as_string(values: type[StrEnum], length: int) -> Enum:
+    """A column holding ``values`` as the plain VARCHAR(``length``) of their values: no native
+    enum type and no CHECK constraint, so a new value needs no migration. Reads come back as
+    members; writing anything else is an error."""
+    return Enum(values, native_enum=False, create_constraint=False, length=length,
+                validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])
 
 
 NAMING_CONVENTION = {
@@ -95,6 +106,14 @@ class Topic(Base):
     title_en: Mapped[str] = mapped_column(String(1000))
 
 
+class ItemSource(StrEnum):
+    """Where an item's current version came from."""
+
+    FILE = "file"  # content/: the content sync follows the file
+    ADMIN = "admin"  # written or edited in the bot: the content sync leaves it alone
+    IMPORT = "import"  # an admin's /import: the content sync leaves it alone
+
+
 class Item(Base):
     """The current version of a content item; ``document`` is the validated content JSON."""
 
@@ -110,8 +129,8 @@ class Item(Base):
     document: Mapped[dict[str, Any]]
     content_hash: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
-    # "file" items follow content/; "admin" items are edited in the bot and never archived by it.
-    source: Mapped[str] = mapped_column(String(16), default="file")
+    source: Mapped[ItemSource] = mapped_column(stored_as_string(ItemSource, 16),
+                                               default=ItemSource.FILE)
     source_file: Mapped[str | None] = mapped_column(String(255))
     archived_at: Mapped[datetime | None]
     # Who archived it; None when the content sync did (the item left content/), so only
@@ -210,6 +229,14 @@ class AdminRole(Base):
     granted_at: Mapped[datetime]
 
 
+class AdminActionKind(StrEnum):
+    GRANT_EDITOR = "grant-editor"
+    REVOKE_EDITOR = "revoke-editor"
+    ARCHIVE = "archive"
+    RESTORE = "restore"
+    IMPORT = "import"
+
+
 class AdminAction(Base):
     """Who changed what, when: role grants and revocations, archiving, imports."""
 
@@ -217,7 +244,7 @@ class AdminAction(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int] = mapped_column(BigInteger)
-    action: Mapped[str] = mapped_column(String(16))
+    action: Mapped[AdminActionKind] = mapped_column(stored_as_string(AdminActionKind, 16))
     target: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
@@ -315,6 +342,18 @@ class DrillSession(Base):
     started_at: Mapped[datetime]
 
 
+class InterviewStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"  # every item settled
+    ABANDONED = "abandoned"  # the learner started a new one
+
+
+class InterviewOutcome(StrEnum):
+    CORRECT = "correct"
+    WRONG = "wrong"
+    MISSED = "missed"  # not answered within the time limit
+
+
 class Interview(Base):
     """A mock interview: a fixed list of items, served one at a time under a time limit."""
 
@@ -326,8 +365,7 @@ class Interview(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     # A Difficulty value; NULL means any difficulty.
     difficulty: Mapped[str | None] = mapped_column(String(16))
-    # "running", then "finished" (every item settled) or "abandoned" (a new one was started).
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[InterviewStatus] = mapped_column(stored_as_string(InterviewStatus, 16))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
 
@@ -335,9 +373,8 @@ class Interview(Base):
 class InterviewItem(Base):
     """One item of an interview and how it went.
 
-    ``deadline_at`` is set when the item is sent; ``outcome`` ("correct", "wrong", "missed") is
-    set once, by an UPDATE that requires it to be NULL, so a redelivered update or a late timer
-    cannot settle an item twice.
+    ``deadline_at`` is set when the item is sent; ``outcome`` is set once, by an UPDATE that
+    requires it to be NULL, so a redelivered update or a late timer cannot settle an item twice.
     """
 
     __tablename__ = "interview_items"
@@ -354,8 +391,15 @@ class InterviewItem(Base):
     sent_at: Mapped[datetime | None]
     deadline_at: Mapped[datetime | None]
     revealed_at: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(8))
+    outcome: Mapped[InterviewOutcome | None] = mapped_column(
+        stored_as_string(InterviewOutcome, 8))
     settled_at: Mapped[datetime | None]
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # the bot cannot post there (it was removed, blocked, refused)
+    STOPPED = "stopped"  # unsubscribed: the row stays for the chat's posting history
 
 
 class Subscription(Base):
@@ -370,7 +414,8 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[SubscriptionStatus] = mapped_column(stored_as_string(SubscriptionStatus, 16),
+                                                       default=SubscriptionStatus.ACTIVE)
     pause_reason: Mapped[str | None] = mapped_column(String(255))
     paused_at: Mapped[datetime | None]
     times: Mapped[list[str]]  # local times of day, "HH:MM", sorted
@@ -389,10 +434,22 @@ class Subscription(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"
+    LEASED = "leased"
+    SENDING = "sending"
+    SENT = "sent"
+    REVEALING = "revealing"
+    REVEALED = "revealed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # the request went out and no answer came back: never sent again
+
+
 class Delivery(Base):
     """One scheduled post of one subscription: written before the send, completed after.
 
-    Status (``bot.daily.daily_posts.DeliveryStatus``): ``claimed`` (chosen, not yet sent) →
+    Status (:class:`DeliveryStatus`): ``claimed`` (chosen, not yet sent) →
     ``leased`` (a replica took it) → ``sending`` (committed just before its Bot API call) →
     ``sent`` → ``revealing`` → ``revealed``; or ``skipped`` / ``failed`` / ``unknown`` (the
     request went out and no answer came back). A send Telegram did not take goes back to
@@ -414,7 +471,7 @@ class Delivery(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     cycle: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DeliveryStatus] = mapped_column(stored_as_string(DeliveryStatus, 16))
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
