@@ -69,6 +69,7 @@ from bot.platform.telegram.webhook import OpsEndpoints, serve_webhook, serving_o
 from bot.platform.wakeup import ScheduleWakeup
 from bot.poll_answers import handlers as answers
 from bot.study.answer_recorder import AnswerRecorder
+from bot.study.context import UpdateContextMiddleware
 from bot.study.polls import PollCache
 
 if TYPE_CHECKING:
@@ -109,6 +110,9 @@ def create_dispatcher(
     language_overrides = language_overrides or LanguageOverrides(session_factory)
     answer_recorder = answer_recorder or AnswerRecorder(session_factory,
                                                         PollCache(session_factory))
+    rng = rng or Random()
+    default_zone = default_zone or ZoneInfo(DEFAULT_TIMEZONE)
+    schedule_wakeup = schedule_wakeup or ScheduleWakeup()
     dispatcher = Dispatcher(
         storage=fsm_storage or DatabaseStorage(session_factory),
         events_isolation=events_isolation or SimpleEventIsolation(),
@@ -117,12 +121,12 @@ def create_dispatcher(
         signature=signature,
         owner_ids=owner_ids,
         clock=clock,
-        rng=rng or Random(),
+        rng=rng,
         answer_recorder=answer_recorder,
         poll_cache=answer_recorder.polls,  # the interview filter's, too
         import_max_bytes=import_max_bytes,
-        default_zone=default_zone or ZoneInfo(DEFAULT_TIMEZONE),
-        default_timezone=(default_zone or ZoneInfo(DEFAULT_TIMEZONE)).key,
+        default_zone=default_zone,
+        default_timezone=default_zone.key,
         language_overrides=language_overrides,
         bot_username=bot_username,
         interview_limits=interview_limits or TimeLimits(
@@ -130,7 +134,7 @@ def create_dispatcher(
             open_question=timedelta(seconds=DEFAULT_INTERVIEW_QUESTION_SECONDS),
         ),
         chart_renderer=chart_renderer or ChartRenderer(),
-        schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
+        schedule_wakeup=schedule_wakeup,
     )
     dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
@@ -140,6 +144,11 @@ def create_dispatcher(
     # for it already counts as in flight, so a shutdown does not cut it off.
     dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
+    UpdateContextMiddleware(  # inside the learner's language
+        i18n=i18n, clock=clock, signature=signature, bot_username=bot_username, rng=rng,
+        default_zone=default_zone, schedule_wakeup=schedule_wakeup,
+        import_max_bytes=import_max_bytes,
+    ).setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.middleware(RepeatedUpdatesDropped(clock))
