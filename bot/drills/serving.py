@@ -45,8 +45,7 @@ async def show_card(ctx: UpdateContext, session: AsyncSession, card: Card) -> No
         await record_view(session, ctx.user_id, card.id, item.kind, ctx.now)
 
     if isinstance(item, QuizItem):
-        await post_quiz(ctx.bot, session, ctx.chat_id, card, item, now=ctx.now,
-                        recorded=lambda _poll_id: viewed())
+        await post_quiz(ctx, session, card, item, recorded=lambda _poll_id: viewed())
         return
     if isinstance(item, ResourceItem):
         await ctx.send_post(ctx.answer_post(card), next_keyboard(item.kind))
