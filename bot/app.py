@@ -110,9 +110,6 @@ def create_dispatcher(
     language_overrides = language_overrides or LanguageOverrides(session_factory)
     answer_recorder = answer_recorder or AnswerRecorder(session_factory,
                                                         PollCache(session_factory))
-    rng = rng or Random()
-    default_zone = default_zone or ZoneInfo(DEFAULT_TIMEZONE)
-    schedule_wakeup = schedule_wakeup or ScheduleWakeup()
     dispatcher = Dispatcher(
         storage=fsm_storage or DatabaseStorage(session_factory),
         events_isolation=events_isolation or SimpleEventIsolation(),
@@ -121,12 +118,11 @@ def create_dispatcher(
         signature=signature,
         owner_ids=owner_ids,
         clock=clock,
-        rng=rng,
+        rng=rng or Random(),
         answer_recorder=answer_recorder,
         poll_cache=answer_recorder.polls,  # the interview filter's, too
         import_max_bytes=import_max_bytes,
-        default_zone=default_zone,
-        default_timezone=default_zone.key,
+        default_zone=default_zone or ZoneInfo(DEFAULT_TIMEZONE),
         language_overrides=language_overrides,
         bot_username=bot_username,
         interview_limits=interview_limits or TimeLimits(
@@ -134,7 +130,7 @@ def create_dispatcher(
             open_question=timedelta(seconds=DEFAULT_INTERVIEW_QUESTION_SECONDS),
         ),
         chart_renderer=chart_renderer or ChartRenderer(),
-        schedule_wakeup=schedule_wakeup,
+        schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
     )
     dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
@@ -144,11 +140,7 @@ def create_dispatcher(
     # for it already counts as in flight, so a shutdown does not cut it off.
     dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
-    UpdateContextMiddleware(  # inside the learner's language
-        i18n=i18n, clock=clock, signature=signature, bot_username=bot_username, rng=rng,
-        default_zone=default_zone, schedule_wakeup=schedule_wakeup,
-        import_max_bytes=import_max_bytes,
-    ).setup(dispatcher)
+    UpdateContextMiddleware().setup(dispatcher)  # handlers' ``ctx``, in the learner's language
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.middleware(RepeatedUpdatesDropped(clock))

@@ -3,9 +3,9 @@ which language, and the long-lived things handlers ask for.
 
 ``UpdateContextMiddleware`` builds an ``UpdateContext`` for every update a handler takes, from
 the chat and user aiogram found in it, the language ``LearnerI18nMiddleware`` chose, one
-reading of the injected clock and what ``create_dispatcher`` gives it; handlers take it as
-``ctx``. The background loops post with a ``ChatContext`` for each chat, from ``ChatContexts``.
-Services never see either: they get plain values out of it.
+reading of the injected clock and the long-lived dependencies ``create_dispatcher`` gives the
+dispatcher; handlers take it as ``ctx``. The background loops post with a ``ChatContext`` for
+each chat, from ``ChatContexts``. Services never see either: they get plain values out of it.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ class NoChat(LookupError):
 
 @dataclass(frozen=True)
 class Where:
+    """The chat a context speaks in, and who acts there."""
+
     chat_id: int
     user_id: int  # who acts: the chat itself when nobody does (a channel's post)
     # The forum topic. None: the bot posts into a group's main thread; forum topics, when they
@@ -59,7 +61,7 @@ class ChatContext:
     """A chat the bot speaks in at one moment, and the words it speaks there."""
 
     bot: Bot
-    where: Where | None
+    where: Where | None  # None: an update from no one, in no chat (see NoChat)
     now: datetime
     i18n: I18n
     locale: str
@@ -187,29 +189,12 @@ class ChatContexts:
 
 
 class UpdateContextMiddleware(BaseMiddleware):
-    """Gives every handler ``ctx``: an inner middleware of each event type, so it runs after
-    the filters matched and inside the learner's language."""
+    """Gives every handler ``ctx``, from the update's chat and user, the learner's language and
+    the long-lived dependencies ``create_dispatcher`` gives the dispatcher.
 
-    def __init__(
-        self,
-        *,
-        i18n: I18n,
-        clock: Clock,
-        signature: str,
-        bot_username: str,
-        rng: Random,
-        default_zone: ZoneInfo,
-        schedule_wakeup: ScheduleWakeup,
-        import_max_bytes: int,
-    ) -> None:
-        self.i18n = i18n
-        self.clock = clock
-        self.signature = signature
-        self.bot_username = bot_username
-        self.rng = rng
-        self.default_zone = default_zone
-        self.schedule_wakeup = schedule_wakeup
-        self.import_max_bytes = import_max_bytes
+    An inner middleware of each event type: it runs once the filters matched, inside the
+    learner's language.
+    """
 
     def setup(self, router: Router) -> None:
         for name, observer in router.observers.items():
@@ -217,17 +202,18 @@ class UpdateContextMiddleware(BaseMiddleware):
                 observer.middleware(self)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        i18n: I18n = data["i18n"]
         data["ctx"] = UpdateContext(
-            bot=data["bot"], where=where(data.get("event_chat"), data.get("event_from_user")),
-            now=self.clock(), i18n=self.i18n, locale=self.i18n.current_locale,
-            signature=self.signature, bot_username=self.bot_username, rng=self.rng,
-            default_zone=self.default_zone, schedule_wakeup=self.schedule_wakeup,
-            import_max_bytes=self.import_max_bytes,
+            bot=data["bot"], where=_where_of(data.get("event_chat"), data.get("event_from_user")),
+            now=data["clock"](), i18n=i18n, locale=i18n.current_locale,
+            signature=data["signature"], bot_username=data["bot_username"], rng=data["rng"],
+            default_zone=data["default_zone"], schedule_wakeup=data["schedule_wakeup"],
+            import_max_bytes=data["import_max_bytes"],
         )
         return await handler(event, data)
 
 
-def where(chat: Chat | None, user: User | None) -> Where | None:
+def _where_of(chat: Chat | None, user: User | None) -> Where | None:
     """The update's chat, else its user's private chat; its user, else the chat."""
     if user is not None:
         return Where(chat.id if chat is not None else user.id, user.id)
