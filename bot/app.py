@@ -69,6 +69,7 @@ from bot.platform.telegram.webhook import OpsEndpoints, serve_webhook, serving_o
 from bot.platform.wakeup import ScheduleWakeup
 from bot.poll_answers import handlers as answers
 from bot.study.answer_recorder import AnswerRecorder
+from bot.study.context import UpdateContextMiddleware
 from bot.study.polls import PollCache
 
 if TYPE_CHECKING:
@@ -122,7 +123,6 @@ def create_dispatcher(
         poll_cache=answer_recorder.polls,  # the interview filter's, too
         import_max_bytes=import_max_bytes,
         default_zone=default_zone or ZoneInfo(DEFAULT_TIMEZONE),
-        default_timezone=(default_zone or ZoneInfo(DEFAULT_TIMEZONE)).key,
         language_overrides=language_overrides,
         bot_username=bot_username,
         interview_limits=interview_limits or TimeLimits(
@@ -140,6 +140,7 @@ def create_dispatcher(
     # for it already counts as in flight, so a shutdown does not cut it off.
     dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
+    UpdateContextMiddleware().setup(dispatcher)  # handlers' ``ctx``, in the learner's language
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.middleware(RepeatedUpdatesDropped(clock))

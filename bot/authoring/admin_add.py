@@ -7,15 +7,13 @@ A bad value is explained and the step asked again; ``/cancel`` leaves the dialog
 
 from __future__ import annotations
 
-from random import Random
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,11 +48,15 @@ from bot.authoring.drafts import (
     poll_explanation_count,
     save_checked,
 )
-from bot.platform.clock import Clock
 from bot.platform.content.schema import Kind
 from bot.platform.telegram.filters import IsBotAdmin
 from bot.study.callbacks import DraftAction, DraftButton
+from bot.study.context import UpdateContext
 from bot.study.sending import replace_keyboard
+
+# The field a one-press step sets (its dialog state is the field's: see the filters below).
+PRESSED_FIELDS = {DraftAction.TOPIC: DraftField.TOPIC,
+                  DraftAction.DIFFICULTY: DraftField.DIFFICULTY}
 
 
 def create_router() -> Router:
@@ -64,8 +66,8 @@ def create_router() -> Router:
     not_a_command = F.text & ~F.text.startswith("/")
 
     @router.message(Command("add"))
-    async def add(message: Message, state: FSMContext, rng: Random) -> None:
-        dialog = await start_dialog(state, rng)
+    async def add(message: Message, ctx: UpdateContext, state: FSMContext) -> None:
+        dialog = await start_dialog(state, ctx.rng)
         await state.set_state(Authoring.kind)
         await message.answer(_("authoring-ask-kind"), reply_markup=kind_keyboard(dialog))
 
@@ -84,20 +86,20 @@ def create_router() -> Router:
     @router.callback_query(Authoring.kind, DraftButton.filter(F.action == DraftAction.KIND),
                            CurrentDialog())
     async def kind_chosen(
-        callback: CallbackQuery, callback_data: DraftButton, bot: Bot, state: FSMContext,
-        session: AsyncSession, i18n: I18n, signature: str,
+        callback: CallbackQuery, callback_data: DraftButton, ctx: UpdateContext,
+        state: FSMContext, session: AsyncSession,
     ) -> None:
         try:
             draft = new_draft(Kind(callback_data.value))
         except (ValueError, DraftRejected):  # forged: the keyboard only offers what works
             await callback.answer(_("button-outdated"), show_alert=True)
             return
-        await _next_step(callback, bot, state, session, draft, i18n, signature)
+        await _next_step(callback, ctx, state, session, draft)
 
     @router.message(StateFilter(*TEXT_STEPS), not_a_command)
     async def text_step(
-        message: Message, bot: Bot, state: FSMContext, raw_state: str, session: AsyncSession,
-        i18n: I18n, signature: str,
+        message: Message, ctx: UpdateContext, state: FSMContext, raw_state: str,
+        session: AsyncSession,
     ) -> None:
         name = FIELD_OF_STATE[raw_state]
         _dialog, draft = await current_draft(state)
@@ -110,7 +112,7 @@ def create_router() -> Router:
             length, limit = poll_explanation_count(draft)
             await message.answer(_("authoring-poll-explanation-count").format(
                 length=length, limit=limit))
-        await advance(bot, message.chat.id, state, session, draft, i18n, signature)
+        await advance(ctx, state, session, draft)
 
     @router.message(StateFilter(*LONG_STEPS), not_a_command)
     async def long_text_part(message: Message, state: FSMContext, raw_state: str) -> None:
@@ -131,12 +133,11 @@ def create_router() -> Router:
     @router.callback_query(StateFilter(*LONG_STEPS),
                            DraftButton.filter(F.action == DraftAction.DONE), CurrentDialog())
     async def long_text_done(
-        callback: CallbackQuery, bot: Bot, state: FSMContext, raw_state: str,
-        session: AsyncSession, i18n: I18n, signature: str,
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, raw_state: str,
+        session: AsyncSession,
     ) -> None:
         chunks = (await state.get_data()).get(CHUNKS, [])
-        await _accept_pressed(callback, FIELD_OF_STATE[raw_state], chunks, bot, state, session,
-                              i18n, signature)
+        await _accept_pressed(callback, ctx, state, session, FIELD_OF_STATE[raw_state], chunks)
 
     @router.callback_query(Authoring.correct_option_ids,
                            DraftButton.filter(F.action == DraftAction.TOGGLE), CurrentDialog())
@@ -157,30 +158,27 @@ def create_router() -> Router:
     @router.callback_query(Authoring.correct_option_ids,
                            DraftButton.filter(F.action == DraftAction.CHOSEN), CurrentDialog())
     async def correct_chosen(
-        callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession,
-        i18n: I18n, signature: str,
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
     ) -> None:
         chosen = sorted((await state.get_data()).get(CHOSEN, []))
-        await _accept_pressed(callback, DraftField.CORRECT_OPTIONS, chosen, bot, state, session,
-                              i18n, signature)
+        await _accept_pressed(callback, ctx, state, session, DraftField.CORRECT_OPTIONS, chosen)
 
     @router.callback_query(Authoring.topic, DraftButton.filter(F.action == DraftAction.TOPIC),
                            CurrentDialog())
     @router.callback_query(Authoring.difficulty,
                            DraftButton.filter(F.action == DraftAction.DIFFICULTY), CurrentDialog())
     async def value_chosen(
-        callback: CallbackQuery, callback_data: DraftButton, bot: Bot, state: FSMContext,
-        raw_state: str, session: AsyncSession, i18n: I18n, signature: str,
+        callback: CallbackQuery, callback_data: DraftButton, ctx: UpdateContext,
+        state: FSMContext, session: AsyncSession,
     ) -> None:
-        """A topic or a difficulty: one button, one value; the dialog's state names the field."""
-        await _accept_pressed(callback, FIELD_OF_STATE[raw_state], callback_data.value, bot,
-                              state, session, i18n, signature)
+        """A topic or a difficulty: one button, one value."""
+        await _accept_pressed(callback, ctx, state, session,
+                              PRESSED_FIELDS[callback_data.action], callback_data.value)
 
     @router.callback_query(Authoring.preview, DraftButton.filter(F.action == DraftAction.SAVE),
                            CurrentDialog())
     async def save(
-        callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession,
-        clock: Clock,
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
     ) -> None:
         _dialog, draft = await current_draft(state)
         try:
@@ -188,39 +186,38 @@ def create_router() -> Router:
         except DraftRejected as rejected:
             await callback.answer(problems_text(rejected.problems, None), show_alert=True)
             return
-        saved = await save_checked(session, checked, author_id=callback.from_user.id,
-                                   now=clock())
+        saved = await save_checked(session, checked, author_id=ctx.user_id, now=ctx.now)
         await state.clear()  # in the same transaction: a failed save keeps the draft
         await callback.answer()
         await replace_keyboard(callback)
-        await bot.send_message(_chat(callback), _("authoring-saved").format(
-            slug=saved.slug, version=saved.version))
+        await ctx.send_message(_("authoring-saved").format(slug=saved.slug,
+                                                            version=saved.version))
 
     @router.callback_query(Authoring.preview,
                            DraftButton.filter(F.action == DraftAction.DISCARD), CurrentDialog())
-    async def discard(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
+    async def discard(callback: CallbackQuery, ctx: UpdateContext, state: FSMContext) -> None:
         data = await state.get_data()
         await state.clear()
         await callback.answer()
         await replace_keyboard(callback)
-        await bot.send_message(_chat(callback),
-                               _("authoring-discarded").format(draft=draft_summary(data)))
+        await ctx.send_message(_("authoring-discarded").format(draft=draft_summary(data)))
 
     @router.callback_query(Authoring.preview, DraftButton.filter(F.action == DraftAction.EDIT),
                            CurrentDialog())
-    async def edit_a_field(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
+    async def edit_a_field(
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext
+    ) -> None:
         dialog, draft = await current_draft(state)
         await state.set_state(Authoring.field)
         await callback.answer()
         await replace_keyboard(callback)
-        await bot.send_message(_chat(callback), _("authoring-ask-field"),
-                               reply_markup=fields_keyboard(dialog, draft))
+        await ctx.send_message(_("authoring-ask-field"), fields_keyboard(dialog, draft))
 
     @router.callback_query(Authoring.field, DraftButton.filter(F.action == DraftAction.FIELD),
                            CurrentDialog())
     async def field_chosen(
-        callback: CallbackQuery, callback_data: DraftButton, bot: Bot, state: FSMContext,
-        session: AsyncSession, i18n: I18n, signature: str,
+        callback: CallbackQuery, callback_data: DraftButton, ctx: UpdateContext,
+        state: FSMContext, session: AsyncSession,
     ) -> None:
         _dialog, draft = await current_draft(state)
         try:
@@ -228,16 +225,15 @@ def create_router() -> Router:
         except ValueError:
             await callback.answer(_("button-outdated"), show_alert=True)
             return
-        await _next_step(callback, bot, state, session, draft.without(name), i18n, signature)
+        await _next_step(callback, ctx, state, session, draft.without(name))
 
     @router.callback_query(Authoring.field, DraftButton.filter(F.action == DraftAction.PREVIEW),
                            CurrentDialog())
     async def back_to_preview(
-        callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession,
-        i18n: I18n, signature: str,
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
     ) -> None:
         _dialog, draft = await current_draft(state)
-        await _next_step(callback, bot, state, session, draft, i18n, signature)
+        await _next_step(callback, ctx, state, session, draft)
 
     @router.message(StateFilter(*BUTTON_STEPS), not_a_command)
     async def buttons_expected(message: Message) -> None:
@@ -251,8 +247,8 @@ def create_router() -> Router:
 
 
 async def _accept_pressed(
-    callback: CallbackQuery, name: DraftField, value: Any, bot: Bot, state: FSMContext,
-    session: AsyncSession, i18n: I18n, signature: str,
+    callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
+    name: DraftField, value: Any,
 ) -> None:
     """A step closed with a button: its value is kept, or an alert says why not."""
     _dialog, draft = await current_draft(state)
@@ -261,18 +257,14 @@ async def _accept_pressed(
     except DraftRejected as rejected:
         await callback.answer(problems_text(rejected.problems, name), show_alert=True)
         return
-    await _next_step(callback, bot, state, session, draft, i18n, signature)
+    await _next_step(callback, ctx, state, session, draft)
 
 
 async def _next_step(
-    callback: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession, draft: Draft,
-    i18n: I18n, signature: str,
+    callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
+    draft: Draft,
 ) -> None:
     """The pressed step is over: its buttons go and the dialog asks for what comes next."""
     await callback.answer()
     await replace_keyboard(callback)
-    await advance(bot, _chat(callback), state, session, draft, i18n, signature)
-
-
-def _chat(callback: CallbackQuery) -> int:
-    return callback.message.chat.id if callback.message else callback.from_user.id
+    await advance(ctx, state, session, draft)

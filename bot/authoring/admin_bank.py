@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Document, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiohttp import ClientError
@@ -22,15 +21,14 @@ from bot.authoring import bank
 from bot.authoring.bank import ItemSummary
 from bot.authoring.importing import ImportReport, check_upload, import_upload
 from bot.authoring.preview import send_preview
-from bot.platform.clock import Clock
 from bot.platform.content.markdown import plain, shortened
 from bot.platform.content.problems import problem_text
 from bot.platform.content.schema import Kind
 from bot.platform.telegram.downloads import FileTooLarge, download_capped
 from bot.platform.telegram.filters import IsBotAdmin
 from bot.study.callbacks import ItemAction, ManageItem, is_admin_button
-from bot.study.posts import MESSAGE_LIMIT, post_style
-from bot.study.sending import send_post
+from bot.study.context import UpdateContext
+from bot.study.posts import MESSAGE_LIMIT
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +54,14 @@ def create_router() -> Router:
 
     @router.message(Command("import"), IMPORT_MAY_START, F.document)
     async def import_attached(
-        message: Message, command: CommandObject, state: FSMContext, bot: Bot,
-        session: AsyncSession, clock: Clock, import_max_bytes: int,
+        message: Message, command: CommandObject, ctx: UpdateContext, state: FSMContext,
+        session: AsyncSession,
     ) -> None:
         await state.clear()
         if (dry_run := _dry_run(command)) is None:
             await message.answer(_("import-usage"))
             return
-        await _import(message, bot, session, clock, import_max_bytes, dry_run=dry_run)
+        await _import(message, ctx, session, dry_run=dry_run)
 
     @router.message(Command("import"), IMPORT_MAY_START)
     async def import_requested(
@@ -78,12 +76,11 @@ def create_router() -> Router:
 
     @router.message(ImportFlow.waiting_for_file, F.document)
     async def import_file_arrived(
-        message: Message, state: FSMContext, bot: Bot, session: AsyncSession, clock: Clock,
-        import_max_bytes: int,
+        message: Message, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
     ) -> None:
         dry_run = bool((await state.get_data()).get("dry_run"))
         await state.clear()
-        await _import(message, bot, session, clock, import_max_bytes, dry_run=dry_run)
+        await _import(message, ctx, session, dry_run=dry_run)
 
     @router.message(ImportFlow.waiting_for_file,
                     F.func(lambda message: not (message.text or "").startswith("/")))
@@ -92,7 +89,7 @@ def create_router() -> Router:
 
     @router.message(Command("export"))
     async def export(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession, clock: Clock,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         selection = await bank.bank_filter(session, command.args)
         if selection is None:
@@ -104,16 +101,17 @@ def create_router() -> Router:
         if not documents:
             await message.answer(_("export-empty"))
             return
-        name = f"bank-{selection.label}-{clock().date().isoformat()}.yaml"
-        await bot.send_document(
-            message.chat.id,
+        name = f"bank-{selection.label}-{ctx.now.date().isoformat()}.yaml"
+        await ctx.bot.send_document(
+            ctx.chat_id,
             BufferedInputFile(bank.content_file_yaml(documents), filename=name),
             caption=_("export-caption").format(count=len(documents)),
+            message_thread_id=ctx.thread_id,
         )
 
     @router.message(Command("find"))
     async def find(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession
     ) -> None:
         if not command.args or not command.args.strip():
             await message.answer(_("find-usage"))
@@ -126,12 +124,11 @@ def create_router() -> Router:
         lines += [_summary_line(item) for item in found.items]
         if found.total > len(found.items):
             lines.append(_("find-more").format(count=found.total - len(found.items)))
-        await send_post(bot, message.chat.id, plain("\n".join(lines)).split(MESSAGE_LIMIT))
+        await ctx.send_post(plain("\n".join(lines)).split(MESSAGE_LIMIT))
 
     @router.message(Command("show"))
     async def show(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession, i18n: I18n,
-        signature: str,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         slug = _slug(command)
         if not slug:
@@ -141,30 +138,29 @@ def create_router() -> Router:
         if preview is None:
             await message.answer(_("item-not-found").format(slug=shortened(slug)))
             return
-        card = preview.card
-        await send_preview(bot, message.chat.id, card, post_style(i18n, card, signature))
+        await send_preview(ctx, preview.card)
         await message.answer(_status(preview.summary),
                              reply_markup=manage_item_keyboard(preview.summary))
 
     @router.message(Command("archive", "restore"))
     async def archive_or_restore(
-        message: Message, command: CommandObject, session: AsyncSession, clock: Clock,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         slug = _slug(command)
         if not slug:
             await message.answer(_(f"{command.command}-usage"))
             return
         action = ItemAction(command.command)
-        by = message.from_user.id if message.from_user else message.chat.id
-        outcome = await _apply(session, action, slug, by, clock)
+        outcome = await _apply(ctx, session, action, slug)
         await message.answer(_(f"{action.value}-{outcome.value}").format(slug=shortened(slug)))
 
     @router.callback_query(ManageItem.filter())
     async def item_button(
-        callback: CallbackQuery, callback_data: ManageItem, session: AsyncSession, clock: Clock,
+        callback: CallbackQuery, callback_data: ManageItem, ctx: UpdateContext,
+        session: AsyncSession,
     ) -> None:
         slug = callback_data.slug
-        outcome = await _apply(session, callback_data.action, slug, callback.from_user.id, clock)
+        outcome = await _apply(ctx, session, callback_data.action, slug)
         await callback.answer(_(f"{callback_data.action.value}-{outcome.value}").format(
             slug=slug))
         preview = await bank.preview_item(session, slug)
@@ -185,29 +181,26 @@ def create_router() -> Router:
 
 
 async def _import(
-    message: Message, bot: Bot, session: AsyncSession, clock: Clock, max_bytes: int,
-    *, dry_run: bool,
+    message: Message, ctx: UpdateContext, session: AsyncSession, *, dry_run: bool
 ) -> None:
     document = message.document
     if document is None:
         return
+    max_bytes = ctx.import_max_bytes
     report = check_upload(document.file_name, document.file_size, max_bytes)
     if not report.problems:
-        raw = await _download(message, bot, document, max_bytes)
+        raw = await _download(message, ctx, document)
         if raw is None:
             return
-        by = message.from_user.id if message.from_user else message.chat.id
         report = await import_upload(session, report.file, raw, max_bytes=max_bytes,
-                                     actor_id=by, now=clock(), dry_run=dry_run)
-    await send_post(bot, message.chat.id, plain(_report_text(report)).split(MESSAGE_LIMIT))
+                                     actor_id=ctx.user_id, now=ctx.now, dry_run=dry_run)
+    await ctx.send_post(plain(_report_text(report)).split(MESSAGE_LIMIT))
 
 
-async def _download(
-    message: Message, bot: Bot, document: Document, max_bytes: int
-) -> bytes | None:
+async def _download(message: Message, ctx: UpdateContext, document: Document) -> bytes | None:
     """The file, or None after telling the admin why not."""
     try:
-        return await download_capped(bot, document.file_id, max_bytes)
+        return await download_capped(ctx.bot, document.file_id, ctx.import_max_bytes)
     except FileTooLarge as error:
         await message.answer(_("import-too-large", "import-too-large", error.limit).format(
             limit=error.limit))
@@ -219,10 +212,11 @@ async def _download(
 
 
 async def _apply(
-    session: AsyncSession, action: ItemAction, slug: str, by: int, clock: Clock
+    ctx: UpdateContext, session: AsyncSession, action: ItemAction, slug: str
 ) -> bank.ArchiveOutcome:
+    """Archive or restore, by the acting admin."""
     change = bank.archive_item if action is ItemAction.ARCHIVE else bank.restore_item
-    return await change(session, slug, by=by, now=clock())
+    return await change(session, slug, by=ctx.user_id, now=ctx.now)
 
 
 def _dry_run(command: CommandObject) -> bool | None:

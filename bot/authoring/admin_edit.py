@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from random import Random
-
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
@@ -16,6 +14,7 @@ from bot.authoring.dialog import Authoring, fields_keyboard, start_dialog
 from bot.authoring.drafts import draft_of_item
 from bot.platform.content.markdown import shortened
 from bot.platform.telegram.filters import IsBotAdmin
+from bot.study.context import UpdateContext
 
 
 def create_router() -> Router:
@@ -24,8 +23,8 @@ def create_router() -> Router:
 
     @router.message(Command("edit"))
     async def edit(
-        message: Message, command: CommandObject, state: FSMContext, session: AsyncSession,
-        rng: Random,
+        message: Message, command: CommandObject, ctx: UpdateContext, state: FSMContext,
+        session: AsyncSession,
     ) -> None:
         slug = (command.args or "").strip()
         if not slug:
@@ -35,7 +34,7 @@ def create_router() -> Router:
         if draft is None:
             await message.answer(_("edit-unknown").format(slug=shortened(slug)))
             return
-        dialog = await start_dialog(state, rng, draft)
+        dialog = await start_dialog(state, ctx.rng, draft)
         await state.set_state(Authoring.field)
         await message.answer(_("edit-ask-field").format(slug=slug),
                              reply_markup=fields_keyboard(dialog, draft))

@@ -7,19 +7,17 @@ to it directly, so a forwarded quiz (someone else's) cannot be taken.
 
 from __future__ import annotations
 
-from random import Random
-
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType, PollType
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.authoring.dialog import advance, problems_text, start_dialog
 from bot.authoring.drafts import DraftRejected, draft_from_quiz
 from bot.platform.telegram.filters import IsBotAdmin
+from bot.study.context import UpdateContext
 
 
 def create_router() -> Router:
@@ -28,8 +26,7 @@ def create_router() -> Router:
 
     @router.message()
     async def quiz_received(
-        message: Message, bot: Bot, state: FSMContext, session: AsyncSession, rng: Random,
-        i18n: I18n, signature: str,
+        message: Message, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
     ) -> None:
         poll = message.poll
         if poll is None:
@@ -47,8 +44,8 @@ def create_router() -> Router:
             await message.answer(_("quiz-import-refused").format(
                 problems=problems_text(rejected.problems, None)))
             return
-        await start_dialog(state, rng, draft)
+        await start_dialog(state, ctx.rng, draft)
         await message.answer(_("quiz-import-taken"))
-        await advance(bot, message.chat.id, state, session, draft, i18n, signature)
+        await advance(ctx, state, session, draft)
 
     return router

@@ -6,15 +6,13 @@ here, whichever module would have handled it.
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, MessageOriginHiddenUser, MessageOriginUser
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.clock import Clock
 from bot.platform.roles import (
     Admin,
     GrantOutcome,
@@ -32,6 +30,7 @@ from bot.platform.telegram.commands import (
 )
 from bot.platform.telegram.filters import IsBotAdmin, IsOwner
 from bot.study.callbacks import is_admin_button
+from bot.study.context import UpdateContext
 
 GRANT_WORDS = ("add", "grant")
 REVOKE_WORDS = ("remove", "revoke")
@@ -59,8 +58,8 @@ def create_router() -> Router:
 
     @router.message(Command(*OWNER_COMMANDS), IsOwner())
     async def admins(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
-        owner_ids: frozenset[int], clock: Clock, i18n: I18n,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
+        owner_ids: frozenset[int],
     ) -> None:
         words = (command.args or "").split()
         if not words:
@@ -75,21 +74,20 @@ def create_router() -> Router:
         except TargetError as error:
             await message.answer(str(error))
             return
-        by = message.from_user.id if message.from_user else message.chat.id
         if action in GRANT_WORDS:
-            granted = await grant_editor(session, user_id, by=by, owner_ids=owner_ids,
-                                         now=clock())
+            granted = await grant_editor(session, user_id, by=ctx.user_id, owner_ids=owner_ids,
+                                         now=ctx.now)
             reply = _("admins-granted-" + granted.value).format(user_id=user_id)
             if granted is GrantOutcome.GRANTED and not await set_admin_commands(
-                bot, i18n, user_id, Role.EDITOR
+                ctx.bot, ctx.i18n, user_id, Role.EDITOR
             ):
                 reply += "\n" + _("admins-menu-later")
         else:
-            revoked = await revoke_editor(session, user_id, by=by, owner_ids=owner_ids,
-                                          now=clock())
+            revoked = await revoke_editor(session, user_id, by=ctx.user_id, owner_ids=owner_ids,
+                                          now=ctx.now)
             reply = _("admins-revoked-" + revoked.value).format(user_id=user_id)
             if revoked is RevokeOutcome.REVOKED:
-                await delete_admin_commands(bot, i18n, user_id)
+                await delete_admin_commands(ctx.bot, ctx.i18n, user_id)
         await message.answer(reply)
 
     return router

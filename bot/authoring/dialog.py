@@ -9,12 +9,10 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
-from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +32,7 @@ from bot.authoring.preview import send_preview
 from bot.platform.content.problems import problem_message
 from bot.platform.content.schema import Difficulty, Kind, Language
 from bot.study.callbacks import DraftAction, DraftButton
-from bot.study.posts import post_style
+from bot.study.context import ChatContext
 
 DIALOG = "dialog"
 DRAFT = "draft"
@@ -102,8 +100,7 @@ async def current_draft(state: FSMContext) -> tuple[str, Draft]:
 
 
 async def advance(
-    bot: Bot, chat_id: int, state: FSMContext, session: AsyncSession, draft: Draft,
-    i18n: I18n, signature: str,
+    ctx: ChatContext, state: FSMContext, session: AsyncSession, draft: Draft
 ) -> None:
     """Keep the draft and ask for the next missing field, or show the preview when complete.
 
@@ -115,22 +112,19 @@ async def advance(
     await state.set_data({DIALOG: dialog, DRAFT: _dump(draft)})
     if name is not None:
         await state.set_state(STEP_STATES[name])
-        await bot.send_message(chat_id, _prompt(name, draft),
-                               reply_markup=await _step_keyboard(session, dialog, name, draft,
-                                                                 i18n.current_locale))
+        await ctx.send_message(_prompt(name, draft),
+                               await _step_keyboard(session, dialog, name, draft, ctx.locale))
         return
     try:
         checked = await check_draft(session, draft)
     except DraftRejected as rejected:  # a rule a single step cannot see (the topic is gone…)
         await state.set_state(Authoring.field)
-        await bot.send_message(chat_id, problems_text(rejected.problems, None),
-                               reply_markup=fields_keyboard(dialog, draft))
+        await ctx.send_message(problems_text(rejected.problems, None),
+                               fields_keyboard(dialog, draft))
         return
     await state.set_state(Authoring.preview)
-    await bot.send_message(chat_id, _("authoring-preview"))
-    card = checked.card()
-    await send_preview(bot, chat_id, card, post_style(i18n, card, signature),
-                       preview_keyboard(dialog))
+    await ctx.send_message(_("authoring-preview"))
+    await send_preview(ctx, checked.card(), preview_keyboard(dialog))
 
 
 def problems_text(problems: list[Problem], name: DraftField | None) -> str:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.platform.content.schema import QuizItem, ResourceItem
 from bot.study.catalog import Card
-from bot.study.posts import PostStyle, answer_post, question_post, quiz_poll
-from bot.study.sending import send_post, send_quiz
+from bot.study.context import ChatContext
+from bot.study.posts import question_post, quiz_poll
 
 
 async def send_preview(
-    bot: Bot, chat_id: int, card: Card, style: PostStyle,
-    reply_markup: InlineKeyboardMarkup | None = None,
+    ctx: ChatContext, card: Card, reply_markup: InlineKeyboardMarkup | None = None
 ) -> None:
     """Every message a learner would see, in order; ``reply_markup`` goes under the last.
 
@@ -21,7 +19,7 @@ async def send_preview(
     """
     item = card.content
     if isinstance(item, QuizItem):
-        await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=True)
+        await ctx.send_quiz(quiz_poll(item), is_anonymous=True)
     elif not isinstance(item, ResourceItem):
-        await send_post(bot, chat_id, question_post(card))
-    await send_post(bot, chat_id, answer_post(card, style), reply_markup)
+        await ctx.send_post(question_post(card))
+    await ctx.send_post(ctx.answer_post(card), reply_markup)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from random import Random
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -15,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.daily import subscriptions
 from bot.daily.settings_keyboards import local_moment, pause_reason
 from bot.daily.subscriptions import SubscriptionError
-from bot.platform.clock import Clock
 from bot.platform.telegram.filters import IsBotAdmin
-from bot.platform.wakeup import ScheduleWakeup
+from bot.study.context import UpdateContext
 
 _CHAT_ID = re.compile(r"-?\d{1,20}")
 _USERNAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
@@ -29,14 +27,14 @@ def create_router() -> Router:
     # The command first, so the admin check runs only for these commands.
     @router.message(Command("post"), IsBotAdmin())
     async def post(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
-        clock: Clock, rng: Random, schedule_wakeup: ScheduleWakeup,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
-        chat_id = await _chat_named(bot, message, command)
+        chat_id = await _chat_named(ctx.bot, message, command)
         if chat_id is None:
             return
         try:
-            slug = await subscriptions.post_now(session, chat_id, clock(), rng, schedule_wakeup)
+            slug = await subscriptions.post_now(session, chat_id, ctx.now, ctx.rng,
+                                                ctx.schedule_wakeup)
         except SubscriptionError:
             await message.reply(_("admin-not-subscribed").format(chat=chat_id))
             return
@@ -47,12 +45,12 @@ def create_router() -> Router:
 
     @router.message(Command("next"), IsBotAdmin())
     async def next_post(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession, clock: Clock,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
-        chat_id = await _chat_named(bot, message, command)
+        chat_id = await _chat_named(ctx.bot, message, command)
         if chat_id is None:
             return
-        upcoming = await subscriptions.upcoming(session, chat_id, clock())
+        upcoming = await subscriptions.upcoming(session, chat_id, ctx.now)
         if upcoming is None:
             await message.reply(_("admin-not-subscribed").format(chat=chat_id))
             return

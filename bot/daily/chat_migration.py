@@ -7,19 +7,16 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.daily.subscriptions import move_chat
-from bot.platform.clock import Clock
-from bot.platform.wakeup import ScheduleWakeup
+from bot.study.context import UpdateContext
 
 
 def create_router() -> Router:
     router = Router(name="chat_migration")
 
     @router.message(F.migrate_to_chat_id)
-    async def migrated(
-        message: Message, session: AsyncSession, clock: Clock, schedule_wakeup: ScheduleWakeup
-    ) -> None:
+    async def migrated(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
         assert message.migrate_to_chat_id is not None
-        await move_chat(session, message.chat.id, message.migrate_to_chat_id, clock(),
-                        schedule_wakeup)
+        await move_chat(session, ctx.chat_id, message.migrate_to_chat_id, ctx.now,
+                        ctx.schedule_wakeup)
 
     return router

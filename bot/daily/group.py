@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 from datetime import datetime
-from random import Random
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter, Command
@@ -22,9 +21,9 @@ from bot.daily.leaderboard import Standing, top_answerers, week_start
 from bot.daily.settings_keyboards import local_moment, resume_keyboard
 from bot.daily.subscriptions import PauseReason
 from bot.drills.practice import next_chat_quiz
-from bot.platform.clock import Clock
 from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import SubscriptionStatus
+from bot.study.context import UpdateContext
 from bot.study.quizzes import post_quiz
 
 logger = logging.getLogger(__name__)
@@ -38,24 +37,19 @@ def create_router() -> Router:
     router.my_chat_member.filter(F.chat.type.in_(GROUP_TYPES | {ChatType.CHANNEL}))
 
     @router.message(Command("quiz"))
-    async def quiz(
-        message: Message, bot: Bot, session: AsyncSession, rng: Random, clock: Clock,
-    ) -> None:
-        card = await next_chat_quiz(session, message.chat.id, rng)
+    async def quiz(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
+        card = await next_chat_quiz(session, ctx.chat_id, ctx.rng)
         if card is None or not isinstance(card.content, QuizItem):
             await message.reply(_("bank-empty"))
             return
-        await post_quiz(bot, session, message.chat.id, card, card.content, now=clock())
+        await post_quiz(ctx, session, card, card.content)
 
     @router.message(Command("top"))
-    async def top(
-        message: Message, session: AsyncSession, clock: Clock, default_timezone: str,
-    ) -> None:
-        view = await subscriptions.get_subscription(session, message.chat.id)
-        zone = ZoneInfo(view.timezone if view else default_timezone)
-        this_week = await top_answerers(session, message.chat.id,
-                                        since=week_start(clock(), zone))
-        all_time = await top_answerers(session, message.chat.id)
+    async def top(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
+        view = await subscriptions.get_subscription(session, ctx.chat_id)
+        zone = ZoneInfo(view.timezone) if view else ctx.default_zone
+        this_week = await top_answerers(session, ctx.chat_id, since=week_start(ctx.now, zone))
+        all_time = await top_answerers(session, ctx.chat_id)
         if not all_time:
             await message.reply(_("top-empty"))
             return
@@ -67,11 +61,11 @@ def create_router() -> Router:
         await message.answer(**text.as_kwargs())
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
-    async def added(event: ChatMemberUpdated, bot: Bot, session: AsyncSession) -> None:
-        view = await subscriptions.get_subscription(session, event.chat.id)
+    async def added(event: ChatMemberUpdated, ctx: UpdateContext, session: AsyncSession) -> None:
+        view = await subscriptions.get_subscription(session, ctx.chat_id)
         is_channel = event.chat.type == ChatType.CHANNEL
         # A channel is no place for the bot's chatter: the one who added it hears in private.
-        where = event.from_user.id if is_channel else event.chat.id
+        audience = ctx.in_chat(ctx.user_id) if is_channel else ctx
         if view is not None and view.status == SubscriptionStatus.PAUSED:
             text = _("welcome-back").format(chat=event.chat.title or "",
                                             since=_since(view.paused_at, view.timezone))
@@ -83,11 +77,11 @@ def create_router() -> Router:
         else:
             text, markup = _("group-greeting"), None
         with suppress(TelegramForbiddenError, TelegramBadRequest):  # a stranger or a mute chat
-            await bot.send_message(where, text, reply_markup=markup)
+            await audience.send_message(text, markup)
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=LEAVE_TRANSITION))
-    async def removed(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
-        if await subscriptions.pause(session, event.chat.id, PauseReason.REMOVED, clock()):
+    async def removed(event: ChatMemberUpdated, ctx: UpdateContext, session: AsyncSession) -> None:
+        if await subscriptions.pause(session, ctx.chat_id, PauseReason.REMOVED, ctx.now):
             logger.info("chat %s: daily post paused, the bot was removed by user %s",
                         event.chat.id, event.from_user.id)
 

@@ -65,14 +65,13 @@ from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import DeliveryStatus
-from bot.platform.telegram.deep_links import start_link, topic_payload
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card, load_cards
+from bot.study.context import ChatContext, ChatContexts
 from bot.study.keyboards import link_keyboard
-from bot.study.posts import QuizPoll, answer_post, post_style, question_post, quiz_poll
-from bot.study.sending import send_post, send_quiz
+from bot.study.posts import QuizPoll, question_post, quiz_poll
 
 logger = logging.getLogger(__name__)
 
@@ -139,12 +138,11 @@ class DailyScheduler:
         self.bot = bot
         self.session_factory = session_factory
         self.i18n = i18n
-        self.signature = signature
+        self.chats = ChatContexts(bot, i18n, clock, signature=signature, bot_username=bot_username)
         self.clock = clock
         self.rng = rng
         self.wakeup = wakeup
         self.grace = grace
-        self.bot_username = bot_username
         self.claim_batch = claim_batch
         self.send_batch = send_batch
         self.send_workers = send_workers
@@ -301,13 +299,13 @@ class DailyScheduler:
 
     async def _deliver(self, job: DeliveryJob) -> SentPost | Postponed | _Refused:
         parts_sent = job.parts_sent
+        chat = self.chats.for_chat(job.chat_id)
         try:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
                 return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
             if prepared.poll is not None:
-                message = await send_quiz(self.bot, job.chat_id, prepared.poll,
-                                          is_anonymous=job.anonymous_polls)
+                message = await chat.send_quiz(prepared.poll, is_anonymous=job.anonymous_polls)
                 if message.poll is None:
                     raise RuntimeError("sendPoll returned a message without a poll")
                 return SentPost(job, message.message_id, message.poll.id,
@@ -315,7 +313,7 @@ class DailyScheduler:
             # One message at a time: after a refusal, only the parts not yet in the chat go.
             last_part: Message | None = None
             for part in prepared.question[job.parts_sent:]:
-                last_part = await send_post(self.bot, job.chat_id, [part])
+                last_part = await chat.send_post([part])
                 parts_sent += 1
             if last_part is None:
                 return _Refused(job.chat_id, job.delivery_id,
@@ -391,26 +389,25 @@ class DailyScheduler:
             if prepared is None:
                 return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
             card = prepared.card
+            chat = self.chats.for_chat(job.chat_id)
             lead = None
             if job.poll_id is not None:
                 with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
                     poll = await self.bot.stop_poll(job.chat_id, job.message_id)
                     lead = self._result_line(poll, card)
-            await send_post(self.bot, job.chat_id,
-                            answer_post(card, post_style(self.i18n, card, self.signature), lead),
-                            self._drill_topic_link(card), reply_to=job.message_id)
+            await chat.send_post(chat.answer_post(card, lead), self._drill_topic_link(chat, card),
+                                 reply_to=job.message_id)
         except Exception as error:  # one bad reveal must not stop the others
             return _refusal(job.chat_id, job.delivery_id, error)
         return None
 
-    def _drill_topic_link(self, card: Card) -> InlineKeyboardMarkup | None:
+    def _drill_topic_link(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup | None:
         """Under the answer: a way from the chat to drilling the topic in private."""
-        if not self.bot_username:
+        link = chat.topic_link(card.content.topic)
+        if link is None:
             return None
         text = self.i18n.gettext("button-drill-topic-private", locale=card.content.language.value)
-        return link_keyboard(
-            [(text, start_link(self.bot_username, topic_payload(card.content.topic)))]
-        )
+        return link_keyboard([(text, link)])
 
     def _result_line(self, poll: Poll, card: Card) -> Rendered:
         locale = card.content.language.value

@@ -12,7 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import time
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType, MessageOriginType
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -47,15 +47,14 @@ from bot.daily.schedule_input import (
 )
 from bot.daily.settings_keyboards import schedule_summary, settings_screen
 from bot.daily.subscriptions import SubscriptionError, SubscriptionView
-from bot.platform.clock import Clock
 from bot.platform.content.markdown import shortened
-from bot.platform.wakeup import ScheduleWakeup
 from bot.study.callbacks import (
     SettingsAction,
     SettingsPress,
     SettingsScreen,
     SubscribeChannel,
 )
+from bot.study.context import ChatContext, UpdateContext
 
 
 class SettingsInput(StatesGroup):
@@ -108,16 +107,15 @@ def create_router() -> Router:
 
     @router.message(Command("subscribe"))
     async def subscribe_command(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
-        clock: Clock, schedule_wakeup: ScheduleWakeup, default_timezone: str,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         try:
             request = parse_schedule(command.args)
-            target = await _target(bot, message, request.chat)
+            target = await _target(ctx, message, request.chat)
             if target.kind is not ChatKind.PRIVATE:
                 _require(subscription_missing(
-                    target.kind, await fetch_membership(bot, target.id, bot.id),
-                    await _requester(bot, message, target),
+                    target.kind, await fetch_membership(ctx.bot, target.id, ctx.bot.id),
+                    await _requester(ctx, message, target),
                 ), target)
         except ScheduleInputError as error:
             await message.reply(_input_error(error))
@@ -125,18 +123,16 @@ def create_router() -> Router:
         except Refusal as refusal:
             await message.reply(refusal.text)
             return
-        await _subscribe(message, session, target, clock, schedule_wakeup,
-                         zone=request.zone, times=request.times,
-                         default_timezone=default_timezone, by_user=_user_id(message))
+        await _subscribe(message, ctx, session, target, zone=request.zone, times=request.times)
 
     @router.message(F.chat.type == ChatType.PRIVATE,
                     F.forward_origin.type == MessageOriginType.CHANNEL, ~F.poll)
-    async def channel_post_forwarded(message: Message, bot: Bot) -> None:
+    async def channel_post_forwarded(message: Message, ctx: UpdateContext) -> None:
         assert isinstance(message.forward_origin, MessageOriginChannel)
         channel = message.forward_origin.chat
         target = TargetChat(channel.id, channel.type, channel.title, channel.username)
         try:
-            _require(await _channel_missing(bot, target, _user_id(message)), target)
+            _require(await _channel_missing(ctx, target), target)
         except Refusal as refusal:
             await message.reply(refusal.text)
             return
@@ -148,12 +144,12 @@ def create_router() -> Router:
 
     @router.callback_query(SubscribeChannel.filter())
     async def channel_confirmed(
-        callback: CallbackQuery, callback_data: SubscribeChannel, bot: Bot,
-        session: AsyncSession, clock: Clock, schedule_wakeup: ScheduleWakeup, default_timezone: str,
+        callback: CallbackQuery, callback_data: SubscribeChannel, ctx: UpdateContext,
+        session: AsyncSession,
     ) -> None:
         try:
-            target = await _channel(bot, callback_data.chat_id)
-            _require(await _channel_missing(bot, target, callback.from_user.id), target)
+            target = await _channel(ctx, callback_data.chat_id)
+            _require(await _channel_missing(ctx, target), target)
         except Refusal as refusal:
             await callback.answer(refusal.text, show_alert=True)
             return
@@ -161,31 +157,28 @@ def create_router() -> Router:
         if isinstance(callback.message, Message):
             with suppress(TelegramBadRequest):
                 await callback.message.edit_reply_markup(reply_markup=None)
-            await _subscribe(callback.message, session, target, clock, schedule_wakeup, zone=None,
-                             times=None, default_timezone=default_timezone,
-                             by_user=callback.from_user.id)
+            await _subscribe(callback.message, ctx, session, target, zone=None, times=None)
 
     @router.message(Command("unsubscribe"))
     async def unsubscribe_command(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession, clock: Clock,
-        schedule_wakeup: ScheduleWakeup,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         try:
-            target = await _managed_target(bot, message, command)
+            target = await _managed_target(ctx, message, command)
         except (ScheduleInputError, Refusal) as error:
             await message.reply(_problem_text(error))
             return
-        if await subscriptions.unsubscribe(session, target.id, clock(), schedule_wakeup):
+        if await subscriptions.unsubscribe(session, target.id, ctx.now, ctx.schedule_wakeup):
             await message.reply(target.says("unsubscribed"))
         else:
             await message.reply(target.says("not-subscribed"))
 
     @router.message(Command("settings"))
     async def settings_command(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         try:
-            target = await _managed_target(bot, message, command)
+            target = await _managed_target(ctx, message, command)
         except (ScheduleInputError, Refusal) as error:
             await message.reply(_problem_text(error))
             return
@@ -199,14 +192,14 @@ def create_router() -> Router:
 
     @router.callback_query(SettingsPress.filter())
     async def settings_pressed(
-        callback: CallbackQuery, callback_data: SettingsPress, bot: Bot, session: AsyncSession,
-        clock: Clock, schedule_wakeup: ScheduleWakeup, state: FSMContext,
+        callback: CallbackQuery, callback_data: SettingsPress, ctx: UpdateContext,
+        session: AsyncSession, state: FSMContext,
     ) -> None:
         view = await subscriptions.get_subscription(session, callback_data.chat_id)
         if view is None:
             await callback.answer(_("button-outdated"), show_alert=True)
             return
-        if not await _may_manage(bot, view, callback.from_user.id):
+        if not await _may_manage(ctx, view):
             await callback.answer(_("settings-admins-only"), show_alert=True)
             return
         if callback_data.action is SettingsAction.ASK:
@@ -214,28 +207,27 @@ def create_router() -> Router:
             return
         await state.clear()
         try:
-            view, screen = await _apply(session, view, callback_data, clock, schedule_wakeup)
+            view, screen = await _apply(ctx, session, view, callback_data)
         except (SubscriptionError, ValueError) as error:
             await callback.answer(_problem_text(error), show_alert=True)
             return
         await callback.answer()
         if isinstance(callback.message, Message):
-            await _show(bot, session, view, callback.message.chat.id,
-                        callback.message.message_id, screen)
+            await _show(ctx, session, view, callback.message.message_id, screen)
 
     @router.message(StateFilter(SettingsInput.times, SettingsInput.zone), F.text,
                     ~F.text.startswith("/"))
     async def setting_typed(
-        message: Message, bot: Bot, session: AsyncSession, clock: Clock,
-        schedule_wakeup: ScheduleWakeup, state: FSMContext, raw_state: str | None,
+        message: Message, ctx: UpdateContext, session: AsyncSession, state: FSMContext,
+        raw_state: str | None,
     ) -> None:
         async def change(chat_id: int, text: str) -> SubscriptionView:
             if raw_state == SettingsInput.times.state:
                 return await subscriptions.set_times(session, chat_id, parse_times(text),
-                                                     clock(), schedule_wakeup)
-            return await subscriptions.set_timezone(session, chat_id, parse_zone(text), clock(),
-                                                    schedule_wakeup)
-        await _typed(message, bot, session, state, change)
+                                                     ctx.now, ctx.schedule_wakeup)
+            return await subscriptions.set_timezone(session, chat_id, parse_zone(text), ctx.now,
+                                                    ctx.schedule_wakeup)
+        await _typed(message, ctx, session, state, change)
 
     return router
 
@@ -243,19 +235,19 @@ def create_router() -> Router:
 # --- who and where -----------------------------------------------------------------------------
 
 
-async def _target(bot: Bot, message: Message, named: str | int | None) -> TargetChat:
+async def _target(ctx: UpdateContext, message: Message, named: str | int | None) -> TargetChat:
     """The chat the command is about. Only a private chat may name another chat (a channel)."""
     if named is None:
         chat = message.chat
         return TargetChat(chat.id, chat.type, chat.title, chat.username)
     if message.chat.type != ChatType.PRIVATE:
         raise Refusal(_("channel-from-private"))
-    return await _channel(bot, named)
+    return await _channel(ctx, named)
 
 
-async def _channel(bot: Bot, named: str | int) -> TargetChat:
+async def _channel(ctx: UpdateContext, named: str | int) -> TargetChat:
     try:
-        found = await bot.get_chat(named)
+        found = await ctx.bot.get_chat(named)
     except (TelegramBadRequest, TelegramForbiddenError):
         raise Refusal(_("channel-not-found").format(chat=named)) from None
     if found.type != ChatType.CHANNEL:
@@ -263,31 +255,37 @@ async def _channel(bot: Bot, named: str | int) -> TargetChat:
     return TargetChat(found.id, found.type, found.title, found.username)
 
 
-async def _managed_target(bot: Bot, message: Message, command: CommandObject) -> TargetChat:
+async def _managed_target(
+    ctx: UpdateContext, message: Message, command: CommandObject
+) -> TargetChat:
     """The chat of /settings or /unsubscribe, once the sender is known to manage it."""
-    target = await _target(bot, message, parse_schedule(command.args).chat)
+    target = await _target(ctx, message, parse_schedule(command.args).chat)
     if target.kind is not ChatKind.PRIVATE:
-        _require(requester_missing(target.kind, await _requester(bot, message, target)),
+        _require(requester_missing(target.kind, await _requester(ctx, message, target)),
                        target)
     return target
 
 
-async def _requester(bot: Bot, message: Message, target: TargetChat) -> Membership:
-    if target.id == message.chat.id:
-        return await sender_membership(bot, message)
-    return await fetch_membership(bot, target.id, _user_id(message))
+async def _requester(ctx: UpdateContext, message: Message, target: TargetChat) -> Membership:
+    if target.id == ctx.chat_id:
+        return await sender_membership(ctx.bot, message)
+    return await fetch_membership(ctx.bot, target.id, ctx.user_id)
 
 
-async def _channel_missing(bot: Bot, target: TargetChat, user_id: int) -> list[Missing]:
+async def _channel_missing(ctx: UpdateContext, target: TargetChat) -> list[Missing]:
+    """What the bot and the acting user lack to subscribe the channel."""
+    bot = ctx.bot
     return subscription_missing(target.kind, await fetch_membership(bot, target.id, bot.id),
-                                await fetch_membership(bot, target.id, user_id))
+                                await fetch_membership(bot, target.id, ctx.user_id))
 
 
-async def _may_manage(bot: Bot, view: SubscriptionView, user_id: int) -> bool:
+async def _may_manage(ctx: UpdateContext, view: SubscriptionView) -> bool:
+    """Whether the acting user may change the subscription."""
     kind = ChatKind.of(view.chat_type)
     if kind is ChatKind.PRIVATE:
-        return user_id == view.chat_id
-    return not requester_missing(kind, await fetch_membership(bot, view.chat_id, user_id))
+        return ctx.user_id == view.chat_id
+    return not requester_missing(kind,
+                                 await fetch_membership(ctx.bot, view.chat_id, ctx.user_id))
 
 
 def _require(missing: list[Missing], target: TargetChat) -> None:
@@ -296,25 +294,21 @@ def _require(missing: list[Missing], target: TargetChat) -> None:
         raise Refusal(_("access-refused").format(chat=target.name, missing=lines))
 
 
-def _user_id(message: Message) -> int:
-    return message.from_user.id if message.from_user else message.chat.id
-
-
 # --- doing -------------------------------------------------------------------------------------
 
 
 async def _subscribe(
-    reply_to: Message, session: AsyncSession, target: TargetChat, clock: Clock,
-    wakeup: ScheduleWakeup, *, zone: str | None, times: tuple[time, ...] | None,
-    default_timezone: str, by_user: int,
+    reply_to: Message, ctx: UpdateContext, session: AsyncSession, target: TargetChat, *,
+    zone: str | None, times: tuple[time, ...] | None,
 ) -> None:
+    """Subscribe the target chat, by the acting user."""
     current = await subscriptions.get_subscription(session, target.id)
     try:
         view = await subscriptions.subscribe(
             session, chat_id=target.id, chat_type=target.telegram_type,
-            by_user=by_user, now=clock(),
-            timezone=zone or (current.timezone if current else default_timezone),
-            times=times, chat_title=target.title, wakeup=wakeup,
+            by_user=ctx.user_id, now=ctx.now,
+            timezone=zone or (current.timezone if current else ctx.default_zone.key),
+            times=times, chat_title=target.title, wakeup=ctx.schedule_wakeup,
         )
     except SubscriptionError as error:
         await reply_to.reply(_problem_text(error))
@@ -325,11 +319,10 @@ async def _subscribe(
 
 
 async def _apply(
-    session: AsyncSession, view: SubscriptionView, press: SettingsPress, clock: Clock,
-    wakeup: ScheduleWakeup,
+    ctx: UpdateContext, session: AsyncSession, view: SubscriptionView, press: SettingsPress,
 ) -> tuple[SubscriptionView, SettingsScreen]:
     """Do what the button says; the new state and the screen to show it on."""
-    chat_id, value, now = view.chat_id, press.value, clock()
+    chat_id, value, now, wakeup = view.chat_id, press.value, ctx.now, ctx.schedule_wakeup
     match press.action:
         case SettingsAction.SCREEN:
             return view, SettingsScreen(value)
@@ -366,15 +359,16 @@ async def _apply(
 
 
 async def _show(
-    bot: Bot, session: AsyncSession, view: SubscriptionView, message_chat_id: int,
-    message_id: int, screen: SettingsScreen = SettingsScreen.MAIN,
+    shown_in: ChatContext, session: AsyncSession, view: SubscriptionView, message_id: int,
+    screen: SettingsScreen = SettingsScreen.MAIN,
 ) -> None:
-    """Redraw the settings message in place; an unchanged or vanished one stays as it is."""
+    """Redraw the settings message (``message_id`` in the chat ``shown_in``) in place; an
+    unchanged or vanished one stays as it is."""
     title = await chat_title(session, view.chat_id) or _("private-chat")
     rendered = settings_screen(view, title, await subscriptions.available_topics(session), screen)
     with suppress(TelegramBadRequest):
-        await bot.edit_message_text(chat_id=message_chat_id, message_id=message_id,
-                                    **rendered.as_kwargs())
+        await shown_in.bot.edit_message_text(chat_id=shown_in.chat_id, message_id=message_id,
+                                             **rendered.as_kwargs())
 
 
 async def _ask(callback: CallbackQuery, press: SettingsPress, state: FSMContext) -> None:
@@ -392,13 +386,13 @@ async def _ask(callback: CallbackQuery, press: SettingsPress, state: FSMContext)
 
 
 async def _typed(
-    message: Message, bot: Bot, session: AsyncSession, state: FSMContext,
+    message: Message, ctx: UpdateContext, session: AsyncSession, state: FSMContext,
     change: Callable[[int, str], Awaitable[SubscriptionView]],
 ) -> None:
     """The typed time or zone: checked, saved, and the settings message redrawn."""
     data = await state.get_data()
     view = await subscriptions.get_subscription(session, int(data["chat_id"]))
-    if view is None or not await _may_manage(bot, view, _user_id(message)):
+    if view is None or not await _may_manage(ctx, view):
         await state.clear()
         await message.reply(_("settings-admins-only"))
         return
@@ -409,7 +403,8 @@ async def _typed(
         return
     await state.clear()
     await message.reply(_("settings-saved").format(schedule=schedule_summary(view)))
-    await _show(bot, session, view, int(data["screen_chat_id"]), int(data["screen_message_id"]))
+    await _show(ctx.in_chat(int(data["screen_chat_id"])), session, view,
+                int(data["screen_message_id"]))
 
 
 # --- words -------------------------------------------------------------------------------------

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from random import Random
-from zoneinfo import ZoneInfo
-
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,15 +16,14 @@ from bot.drills.serving import (
     serve_drill_step,
     serve_next_card,
 )
-from bot.platform.clock import Clock
 from bot.platform.content.schema import Kind
 from bot.study.callbacks import DrillNext, GradeAnswer, NextCard, RevealAnswer
 from bot.study.catalog import load_card
+from bot.study.context import UpdateContext
 from bot.study.grades import record_self_grade
 from bot.study.keyboards import grade_keyboard, grade_label
 from bot.study.learners import MAX_NEW_CARDS_PER_DAY, load_learner, set_new_cards_per_day
-from bot.study.posts import answer_post, post_style
-from bot.study.sending import replace_keyboard, send_post
+from bot.study.sending import replace_keyboard
 
 COMMAND_KINDS = {"quiz": Kind.QUIZ, "question": Kind.QUESTION, "task": Kind.TASK}
 REVEALABLE = {Kind.QUESTION, Kind.TASK}
@@ -42,36 +37,30 @@ def create_router() -> Router:
 
     @router.message(Command("drill"))
     async def drill_started(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
-        rng: Random, clock: Clock, i18n: I18n, signature: str, default_zone: ZoneInfo,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         size = _drill_size(command.args)
         if size is None:
             await message.answer(_("drill-usage").format(max=MAX_DRILL_SIZE))
             return
-        learner = await load_learner(session, _user_id(message), default_zone)
-        now = clock()
-        await begin_drill(bot, session, chat_id=message.chat.id, learner=learner, rng=rng,
-                          now=now, i18n=i18n, signature=signature, size=size)
+        learner = await load_learner(session, ctx.user_id, ctx.default_zone)
+        await begin_drill(ctx, session, learner, size=size)
 
     @router.callback_query(DrillNext.filter())
     async def drill_next_pressed(
-        callback: CallbackQuery, bot: Bot, session: AsyncSession, rng: Random, clock: Clock,
-        i18n: I18n, signature: str, default_zone: ZoneInfo,
+        callback: CallbackQuery, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         await callback.answer()
         await replace_keyboard(callback)
-        learner = await load_learner(session, callback.from_user.id, default_zone)
-        await serve_drill_step(bot, session, chat_id=_chat_id(callback), learner=learner,
-                               rng=rng, now=clock(), i18n=i18n, signature=signature)
+        learner = await load_learner(session, ctx.user_id, ctx.default_zone)
+        await serve_drill_step(ctx, session, learner)
 
     @router.message(Command("newcards"))
     async def new_cards_limit(
-        message: Message, command: CommandObject, session: AsyncSession, default_zone: ZoneInfo,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
-        user_id = _user_id(message)
         if not command.args:
-            learner = await load_learner(session, user_id, default_zone)
+            learner = await load_learner(session, ctx.user_id, ctx.default_zone)
             await message.answer(_("newcards-current").format(
                 count=learner.new_cards_per_day, max=MAX_NEW_CARDS_PER_DAY))
             return
@@ -79,39 +68,30 @@ def create_router() -> Router:
         if not (count.isdecimal() and int(count) <= MAX_NEW_CARDS_PER_DAY):
             await message.answer(_("newcards-usage").format(max=MAX_NEW_CARDS_PER_DAY))
             return
-        await set_new_cards_per_day(session, user_id, int(count))
+        await set_new_cards_per_day(session, ctx.user_id, int(count))
         await message.answer(_("newcards-set", "newcards-set", int(count)).format(count=int(count)))
 
     @router.message(Command(*COMMAND_KINDS))
     async def drill_command(
-        message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
-        rng: Random, clock: Clock, i18n: I18n, signature: str, default_zone: ZoneInfo,
+        message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
-        learner = await load_learner(session, _user_id(message), default_zone)
-        await serve_next_card(
-            bot, session, chat_id=message.chat.id, learner=learner,
-            kinds={COMMAND_KINDS[command.command]}, rng=rng, now=clock(), i18n=i18n,
-            signature=signature,
-        )
+        learner = await load_learner(session, ctx.user_id, ctx.default_zone)
+        await serve_next_card(ctx, session, learner, {COMMAND_KINDS[command.command]})
 
     @router.callback_query(NextCard.filter())
     async def next_pressed(
-        callback: CallbackQuery, callback_data: NextCard, bot: Bot, session: AsyncSession,
-        rng: Random, clock: Clock, i18n: I18n, signature: str, default_zone: ZoneInfo,
+        callback: CallbackQuery, callback_data: NextCard, ctx: UpdateContext,
+        session: AsyncSession,
     ) -> None:
         await callback.answer()
-        chat_id = _chat_id(callback)
         await replace_keyboard(callback)
-        learner = await load_learner(session, callback.from_user.id, default_zone)
-        await serve_next_card(
-            bot, session, chat_id=chat_id, learner=learner,
-            kinds={callback_data.kind}, rng=rng, now=clock(), i18n=i18n, signature=signature,
-        )
+        learner = await load_learner(session, ctx.user_id, ctx.default_zone)
+        await serve_next_card(ctx, session, learner, {callback_data.kind})
 
     @router.callback_query(RevealAnswer.filter())
     async def reveal_pressed(
-        callback: CallbackQuery, callback_data: RevealAnswer, bot: Bot, session: AsyncSession,
-        i18n: I18n, signature: str,
+        callback: CallbackQuery, callback_data: RevealAnswer, ctx: UpdateContext,
+        session: AsyncSession,
     ) -> None:
         card = await load_card(session, callback_data.item_id)
         if card is None or card.content.kind not in REVEALABLE:
@@ -119,35 +99,28 @@ def create_router() -> Router:
             return
         await callback.answer()
         await replace_keyboard(callback)
-        style = post_style(i18n, card, signature)
-        await send_post(bot, _chat_id(callback), answer_post(card, style), grade_keyboard(card.id))
+        await ctx.send_post(ctx.answer_post(card), grade_keyboard(card.id))
 
     @router.callback_query(GradeAnswer.filter())
     async def grade_pressed(
-        callback: CallbackQuery, callback_data: GradeAnswer, session: AsyncSession, clock: Clock,
+        callback: CallbackQuery, callback_data: GradeAnswer, ctx: UpdateContext,
+        session: AsyncSession,
     ) -> None:
         card = await load_card(session, callback_data.item_id)
         if card is None or card.content.kind not in REVEALABLE or callback.message is None:
             await callback.answer(_("item-missing"), show_alert=True)
             return
         is_new = await record_self_grade(
-            session, user_id=callback.from_user.id, item_id=card.id,
-            chat_id=callback.message.chat.id, message_id=callback.message.message_id,
-            grade=callback_data.grade, now=clock(),
+            session, user_id=ctx.user_id, item_id=card.id, chat_id=ctx.chat_id,
+            message_id=callback.message.message_id, grade=callback_data.grade, now=ctx.now,
         )
         if not is_new:
             await callback.answer(_("grade-already-saved"))
             return
         await callback.answer(_("grade-saved").format(grade=grade_label(callback_data.grade)))
-        await replace_keyboard(
-            callback, await continue_keyboard(session, callback.from_user.id, card)
-        )
+        await replace_keyboard(callback, await continue_keyboard(session, ctx.user_id, card))
 
     return router
-
-
-def _user_id(message: Message) -> int:
-    return message.from_user.id if message.from_user else message.chat.id
 
 
 def _drill_size(args: str | None) -> int | None:
@@ -157,7 +130,3 @@ def _drill_size(args: str | None) -> int | None:
     if args.strip().isdecimal() and 1 <= int(args) <= MAX_DRILL_SIZE:
         return int(args)
     return None
-
-
-def _chat_id(callback: CallbackQuery) -> int:
-    return callback.message.chat.id if callback.message else callback.from_user.id

@@ -28,6 +28,7 @@ from bot.drills.reminder_rules import (
 )
 from bot.platform.clock import Clock
 from bot.platform.i18n import LanguageOverrides, learner_locale
+from bot.study.context import ChatContexts
 from bot.study.keyboards import reminder_keyboard
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class ReminderLoop:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.session_factory = session_factory
-        self.bot = bot
+        self.chats = ChatContexts(bot, i18n, clock)
         self.i18n = i18n
         self.language_overrides = language_overrides
         self.default_zone = default_zone
@@ -93,11 +94,12 @@ class ReminderLoop:
     async def _send(self, reminder: DueReminder) -> int:
         locale = await learner_locale(self.i18n, self.language_overrides, reminder.user_id,
                                       reminder.telegram_language)
-        with self.i18n.context(), self.i18n.use_locale(locale):
+        learner = self.chats.for_chat(reminder.user_id, locale)
+        with learner.speaking():
             text = _("reminder-text").format(count=reminder.due_cards)
             markup = reminder_keyboard()
         try:
-            await self.bot.send_message(reminder.user_id, text, reply_markup=markup)
+            await learner.send_message(text, markup)
         except TelegramAPIError as error:
             logger.info("reminder to %s not delivered: %s", reminder.user_id, error)
             return 0

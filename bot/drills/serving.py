@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
-from random import Random
 
-from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,59 +19,38 @@ from bot.drills.practice import (
 )
 from bot.platform.content.schema import Kind, QuizItem, ResourceItem
 from bot.study.catalog import Card
+from bot.study.context import UpdateContext
 from bot.study.keyboards import drill_next_keyboard, next_keyboard, reveal_keyboard
 from bot.study.learners import Learner
-from bot.study.posts import answer_post, post_style, question_post
+from bot.study.posts import question_post
 from bot.study.quizzes import post_quiz
-from bot.study.sending import send_post
 
 
 async def serve_next_card(
-    bot: Bot,
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    learner: Learner,
-    kinds: Collection[Kind],
-    rng: Random,
-    now: datetime,
-    i18n: I18n,
-    signature: str,
+    ctx: UpdateContext, session: AsyncSession, learner: Learner, kinds: Collection[Kind]
 ) -> None:
-    card = await next_card(session, learner, kinds, now, rng)
+    card = await next_card(session, learner, kinds, ctx.now, ctx.rng)
     if card is None:
-        await bot.send_message(chat_id, _("bank-empty"))
+        await ctx.send_message(_("bank-empty"))
         return
-    await show_card(bot, session, chat_id=chat_id, user_id=learner.user_id, card=card, now=now,
-                    i18n=i18n, signature=signature)
+    await show_card(ctx, session, card)
 
 
-async def show_card(
-    bot: Bot,
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    user_id: int,
-    card: Card,
-    now: datetime,
-    i18n: I18n,
-    signature: str,
-) -> None:
-    """Put the card in the chat: a quiz poll, a question with "Show answer", or a resource."""
+async def show_card(ctx: UpdateContext, session: AsyncSession, card: Card) -> None:
+    """Put the card in the chat: a quiz poll, a question with "Show answer", or a resource;
+    the acting learner has seen it."""
     item = card.content
 
     async def viewed() -> None:
-        await record_view(session, user_id, card.id, item.kind, now)
+        await record_view(session, ctx.user_id, card.id, item.kind, ctx.now)
 
     if isinstance(item, QuizItem):
-        await post_quiz(bot, session, chat_id, card, item, now=now,
-                        recorded=lambda _poll_id: viewed())
+        await post_quiz(ctx, session, card, item, recorded=lambda _poll_id: viewed())
         return
     if isinstance(item, ResourceItem):
-        await send_post(bot, chat_id, answer_post(card, post_style(i18n, card, signature)),
-                        next_keyboard(item.kind))
+        await ctx.send_post(ctx.answer_post(card), next_keyboard(item.kind))
     else:
-        await send_post(bot, chat_id, question_post(card), reveal_keyboard(card.id))
+        await ctx.send_post(question_post(card), reveal_keyboard(card.id))
     await viewed()
 
 
@@ -90,48 +65,27 @@ async def continue_keyboard(
 
 
 async def begin_drill(
-    bot: Bot,
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    learner: Learner,
-    rng: Random,
-    now: datetime,
-    i18n: I18n,
-    signature: str,
-    size: int = DRILL_SIZE,
+    ctx: UpdateContext, session: AsyncSession, learner: Learner, *, size: int = DRILL_SIZE,
     topic_id: str | None = None,
 ) -> None:
     """A new drill for the learner (of one topic, if given), and its first card."""
-    await start_drill(session, learner.user_id, now, size=size, topic_id=topic_id)
-    await serve_drill_step(bot, session, chat_id=chat_id, learner=learner, rng=rng, now=now,
-                           i18n=i18n, signature=signature)
+    await start_drill(session, learner.user_id, ctx.now, size=size, topic_id=topic_id)
+    await serve_drill_step(ctx, session, learner)
 
 
-async def serve_drill_step(
-    bot: Bot,
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    learner: Learner,
-    rng: Random,
-    now: datetime,
-    i18n: I18n,
-    signature: str,
-) -> None:
+async def serve_drill_step(ctx: UpdateContext, session: AsyncSession, learner: Learner) -> None:
     """The drill's next card, or its summary when it is over."""
-    card = await next_drill_card(session, learner, now, rng)
+    card = await next_drill_card(session, learner, ctx.now, ctx.rng)
     if card is not None:
-        await show_card(bot, session, chat_id=chat_id, user_id=learner.user_id, card=card,
-                        now=now, i18n=i18n, signature=signature)
+        await show_card(ctx, session, card)
         return
-    summary = await finish_drill(session, learner, now)
+    summary = await finish_drill(session, learner, ctx.now)
     reason = (
         _("drill-why-" + summary.ended_early.value).format(cap=learner.new_cards_per_day)
         if summary.ended_early else ""
     )
     if summary.served == 0:
-        await bot.send_message(chat_id, reason)
+        await ctx.send_message(reason)
         return
     text = _("drill-summary").format(
         answered=summary.answered, correct=summary.correct, due_tomorrow=summary.due_tomorrow
@@ -139,6 +93,4 @@ async def serve_drill_step(
     if reason:
         ended = _("drill-ended-early").format(served=summary.served, size=summary.size)
         text = f"{text}\n\n{ended} {reason}"
-    await bot.send_message(chat_id, text)
-
-
+    await ctx.send_message(text)

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.drills.chart import ChartLabels, ChartRenderer
 from bot.drills.progress import Progress, progress
-from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain, styled
 from bot.platform.i18n import day_count
+from bot.study.context import UpdateContext
 from bot.study.learners import load_learner
 from bot.study.posts import MESSAGE_LIMIT
-from bot.study.sending import send_post, to_entities
+from bot.study.sending import to_entities
 
 
 def create_router() -> Router:
@@ -33,22 +30,22 @@ def create_router() -> Router:
 
     @router.message(Command("stats"))
     async def stats_command(
-        message: Message, bot: Bot, session: AsyncSession, clock: Clock, i18n: I18n,
-        default_zone: ZoneInfo, chart_renderer: ChartRenderer,
+        message: Message, ctx: UpdateContext, session: AsyncSession,
+        chart_renderer: ChartRenderer,
     ) -> None:
-        user_id = message.from_user.id if message.from_user else message.chat.id
-        learner = await load_learner(session, user_id, default_zone)
-        report = await progress(session, user_id, zone=learner.zone,
-                                language=i18n.current_locale, now=clock())
+        learner = await load_learner(session, ctx.user_id, ctx.default_zone)
+        report = await progress(session, ctx.user_id, zone=learner.zone, language=ctx.locale,
+                                now=ctx.now)
         if report.is_empty:
             await message.answer(_("stats-empty"))
             return
-        await send_post(bot, message.chat.id, summary(report).split(MESSAGE_LIMIT))
+        await ctx.send_post(summary(report).split(MESSAGE_LIMIT))
         picture = await chart_renderer.render(report.last_days, report.forecast,
                                               chart_labels())
         caption = plain(_("stats-chart-caption"))
-        await bot.send_photo(message.chat.id, BufferedInputFile(picture, "progress.png"),
-                             caption=caption.text, caption_entities=to_entities(caption))
+        await ctx.bot.send_photo(ctx.chat_id, BufferedInputFile(picture, "progress.png"),
+                                 caption=caption.text, caption_entities=to_entities(caption),
+                                 message_thread_id=ctx.thread_id)
 
     return router
 

@@ -6,11 +6,11 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.study.callbacks import AllTopics, ToggleTopic
+from bot.study.context import UpdateContext
 from bot.study.keyboards import topics_keyboard
 from bot.study.learners import select_all_topics, toggle_topic, topic_choices
 from bot.study.sending import replace_keyboard
@@ -22,35 +22,36 @@ def create_router() -> Router:
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
     @router.message(Command("topics"))
-    async def topics_shown(message: Message, session: AsyncSession, i18n: I18n) -> None:
-        user_id = message.from_user.id if message.from_user else message.chat.id
-        choices = await topic_choices(session, user_id)
-        await message.answer(_("topics-prompt"),
-                             reply_markup=topics_keyboard(choices, i18n.current_locale))
+    async def topics_shown(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
+        choices = await topic_choices(session, ctx.user_id)
+        await message.answer(_("topics-prompt"), reply_markup=topics_keyboard(choices, ctx.locale))
 
     @router.callback_query(ToggleTopic.filter())
     async def topic_toggled(
-        callback: CallbackQuery, callback_data: ToggleTopic, session: AsyncSession, i18n: I18n,
+        callback: CallbackQuery, callback_data: ToggleTopic, ctx: UpdateContext,
+        session: AsyncSession,
     ) -> None:
-        if not await toggle_topic(session, callback.from_user.id, callback_data.topic_id):
+        if not await toggle_topic(session, ctx.user_id, callback_data.topic_id):
             await callback.answer(_("topic-missing"), show_alert=True)
             return
-        await _show_choices(callback, session, i18n)
+        await _show_choices(callback, ctx, session)
 
     @router.callback_query(AllTopics.filter())
     async def all_topics_chosen(
-        callback: CallbackQuery, session: AsyncSession, i18n: I18n,
+        callback: CallbackQuery, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
-        await select_all_topics(session, callback.from_user.id)
-        await _show_choices(callback, session, i18n)
+        await select_all_topics(session, ctx.user_id)
+        await _show_choices(callback, ctx, session)
 
     return router
 
 
-async def _show_choices(callback: CallbackQuery, session: AsyncSession, i18n: I18n) -> None:
+async def _show_choices(
+    callback: CallbackQuery, ctx: UpdateContext, session: AsyncSession
+) -> None:
     """Redraw the ✅ marks on the same message."""
     await callback.answer()
-    choices = await topic_choices(session, callback.from_user.id)
+    choices = await topic_choices(session, ctx.user_id)
     # "All" pressed with nothing chosen leaves the marks as they were: Telegram refuses such an
     # edit ("message is not modified"), and replace_keyboard lets the refusal pass.
-    await replace_keyboard(callback, topics_keyboard(choices, i18n.current_locale))
+    await replace_keyboard(callback, topics_keyboard(choices, ctx.locale))

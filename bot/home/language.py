@@ -9,11 +9,11 @@ from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.study.callbacks import ChooseLanguage
+from bot.study.context import UpdateContext
 from bot.study.keyboards import language_keyboard
 from bot.study.learners import INTERFACE_LANGUAGES, set_language
 
@@ -29,11 +29,11 @@ def create_router() -> Router:
 
     @router.callback_query(ChooseLanguage.filter(F.language.in_(INTERFACE_LANGUAGES)))
     async def language_chosen(
-        callback: CallbackQuery, callback_data: ChooseLanguage, session: AsyncSession,
-        i18n: I18n,
+        callback: CallbackQuery, callback_data: ChooseLanguage, ctx: UpdateContext,
+        session: AsyncSession,
     ) -> None:
-        await set_language(session, callback.from_user.id, callback_data.language)
-        with i18n.use_locale(callback_data.language):
+        await set_language(session, ctx.user_id, callback_data.language)
+        with ctx.i18n.use_locale(callback_data.language):
             await callback.answer()
             if callback.message is not None and callback.bot is not None:
                 with suppress(TelegramBadRequest):  # the same language chosen twice

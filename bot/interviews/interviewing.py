@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.types import Poll, PollAnswer
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.interviews import mock as interviews
 from bot.platform.content.markdown import Rendered, plain, styled
 from bot.platform.content.schema import QuizItem
-from bot.platform.telegram.deep_links import start_link, topic_payload
+from bot.study.context import ChatContext
 from bot.study.keyboards import interview_reveal_keyboard, link_keyboard
 from bot.study.polls import PollCache
 from bot.study.posts import MESSAGE_LIMIT, question_post
 from bot.study.quizzes import post_quiz
-from bot.study.sending import send_post
 
 
 class InterviewPoll(Filter):
@@ -35,36 +32,26 @@ class InterviewPoll(Filter):
 
 
 async def carry_on(
-    bot: Bot,
-    session: AsyncSession,
-    *,
-    interview_id: int,
-    chat_id: int,
-    now: datetime,
-    limits: interviews.TimeLimits,
-    i18n: I18n,
-    signature: str,
-    bot_username: str,
+    ctx: ChatContext, session: AsyncSession, interview_id: int, limits: interviews.TimeLimits
 ) -> None:
-    """Ask the next question, or show the scorecard when there is none left."""
-    step = await interviews.next_step(session, interview_id, limits, now, i18n.current_locale)
+    """Ask the next question in the context's chat, or show the scorecard when there is none
+    left."""
+    step = await interviews.next_step(session, interview_id, limits, ctx.now, ctx.locale)
     if isinstance(step, interviews.Scorecard):
-        await send_post(bot, chat_id, scorecard_text(step).split(MESSAGE_LIMIT),
-                        link_keyboard(drill_links(step, bot_username)))
+        await ctx.send_post(scorecard_text(step).split(MESSAGE_LIMIT),
+                            link_keyboard(drill_links(ctx, step)))
     elif isinstance(step, interviews.Question):
-        await ask(bot, session, step, chat_id, now)
+        await ask(ctx, session, step)
 
 
-async def ask(
-    bot: Bot, session: AsyncSession, question: interviews.Question, chat_id: int, now: datetime
-) -> None:
+async def ask(ctx: ChatContext, session: AsyncSession, question: interviews.Question) -> None:
     item = question.card.content
     if isinstance(item, QuizItem):
         async def attached(poll_id: str) -> None:
             await interviews.attach_poll(session, question.entry_id, poll_id)
 
         # Telegram shows the countdown on the poll and closes it when the period is over.
-        await post_quiz(bot, session, chat_id, question.card, item, now=now,
+        await post_quiz(ctx, session, question.card, item,
                         open_period=int(question.time_limit.total_seconds()), recorded=attached)
         return
     header = plain(_("interview-question-header").format(
@@ -72,8 +59,8 @@ async def ask(
         minutes=minutes(question.time_limit),
     ) + "\n\n")
     first, *rest = question_post(question.card)
-    await send_post(bot, chat_id, [*(header + first).split(MESSAGE_LIMIT), *rest],
-                    interview_reveal_keyboard(question.interview_id, question.position))
+    await ctx.send_post([*(header + first).split(MESSAGE_LIMIT), *rest],
+                        interview_reveal_keyboard(question.interview_id, question.position))
 
 
 def scorecard_text(card: interviews.Scorecard) -> Rendered:
@@ -94,13 +81,10 @@ def scorecard_text(card: interviews.Scorecard) -> Rendered:
     return text
 
 
-def drill_links(card: interviews.Scorecard, bot_username: str) -> list[tuple[str, str]]:
-    if not bot_username:
-        return []
+def drill_links(ctx: ChatContext, card: interviews.Scorecard) -> list[tuple[str, str]]:
     return [
-        (_("button-drill-topic").format(topic=topic.title),
-         start_link(bot_username, topic_payload(topic.topic_id)))
-        for topic in card.weakest
+        (_("button-drill-topic").format(topic=topic.title), link)
+        for topic in card.weakest if (link := ctx.topic_link(topic.topic_id))
     ]
 
 

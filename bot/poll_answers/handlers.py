@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.types import PollAnswer
-from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.daily.group_answers import recorded_answer
 from bot.drills.serving import continue_keyboard
 from bot.interviews.interviewing import InterviewPoll
-from bot.platform.clock import Clock
 from bot.study.answer_recorder import AnswerRecorder
 from bot.study.catalog import load_card
-from bot.study.posts import answer_post, post_style
+from bot.study.context import UpdateContext
 from bot.study.quizzes import verdict
-from bot.study.sending import send_post
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +24,10 @@ def create_router() -> Router:
 
     @router.poll_answer(~InterviewPoll())
     async def poll_answered(
-        poll_answer: PollAnswer, bot: Bot, session: AsyncSession, answer_recorder: AnswerRecorder,
-        clock: Clock, i18n: I18n, signature: str,
+        poll_answer: PollAnswer, ctx: UpdateContext, session: AsyncSession,
+        answer_recorder: AnswerRecorder,
     ) -> None:
-        answer = recorded_answer(poll_answer, clock())
+        answer = recorded_answer(poll_answer, ctx.now)
         if answer is None:
             logger.info("ignored an answer to poll %s given on behalf of a chat",
                         poll_answer.poll_id)
@@ -45,9 +42,8 @@ def create_router() -> Router:
         card = await load_card(session, outcome.item_id)
         if card is None:
             return
-        await send_post(
-            bot, outcome.chat_id,
-            answer_post(card, post_style(i18n, card, signature), lead=verdict(outcome, card)),
+        await ctx.in_chat(outcome.chat_id).send_post(
+            ctx.answer_post(card, lead=verdict(outcome, card)),
             await continue_keyboard(session, outcome.user_id, card),
         )
 

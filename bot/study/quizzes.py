@@ -4,9 +4,7 @@ an answer."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
-from aiogram import Bot
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,17 +14,17 @@ from bot.platform.content.schema import QuizItem
 from bot.platform.db.engine import again_if_connection_lost
 from bot.study.answers import AnswerOutcome
 from bot.study.catalog import Card
+from bot.study.context import ChatContext
 from bot.study.polls import record_sent_poll
 from bot.study.posts import quiz_poll
-from bot.study.sending import send_quiz
 
 
 async def post_quiz(
-    bot: Bot, session: AsyncSession, chat_id: int, card: Card, item: QuizItem, *,
-    now: datetime, open_period: int | None = None,
-    recorded: Callable[[str], Awaitable[None]] | None = None,
+    ctx: ChatContext, session: AsyncSession, card: Card, item: QuizItem, *,
+    open_period: int | None = None, recorded: Callable[[str], Awaitable[None]] | None = None,
 ) -> Message:
-    """A public quiz poll, remembered so that its answers are judged and counted.
+    """A public quiz poll in the context's chat, remembered so that its answers are judged and
+    counted.
 
     A poll anyone can answer must be one the bot knows, also when the database connection dies
     under the update (a failover, a restart of the server) and the update runs again: so the
@@ -35,8 +33,7 @@ async def post_quiz(
     more on a new connection if its connection died.
     """
     await session.commit()
-    message = await send_quiz(bot, chat_id, quiz_poll(item), is_anonymous=False,
-                              open_period=open_period)
+    message = await ctx.send_quiz(quiz_poll(item), is_anonymous=False, open_period=open_period)
     if message.poll is None:
         raise RuntimeError("sendPoll returned a message without a poll")
     poll_id = message.poll.id
@@ -44,9 +41,9 @@ async def post_quiz(
     async def record() -> None:
         try:
             await record_sent_poll(
-                session, poll_id=poll_id, item_id=card.id, chat_id=chat_id,
+                session, poll_id=poll_id, item_id=card.id, chat_id=ctx.chat_id,
                 message_id=message.message_id,
-                correct_option_ids=list(item.correct_option_ids), now=now,
+                correct_option_ids=list(item.correct_option_ids), now=ctx.now,
             )
             if recorded is not None:
                 await recorded(poll_id)

@@ -1,0 +1,223 @@
+"""What a handler works in, built once per update: who acts, in which chat, at what moment, in
+which language, and the long-lived things handlers ask for.
+
+``UpdateContextMiddleware`` builds an ``UpdateContext`` for every update a handler takes, from
+the chat and user aiogram found in it, the language ``LearnerI18nMiddleware`` chose, one
+reading of the injected clock and the long-lived dependencies ``create_dispatcher`` gives the
+dispatcher; handlers take it as ``ctx``. The background loops post with a ``ChatContext`` for
+each chat, from ``ChatContexts``. Services never see either: they get plain values out of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from random import Random
+from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+from aiogram import BaseMiddleware, Bot, Router
+from aiogram.enums import PollType
+from aiogram.types import (
+    Chat,
+    InlineKeyboardMarkup,
+    InputPollOption,
+    Message,
+    ReplyParameters,
+    TelegramObject,
+    User,
+)
+from aiogram.utils.i18n import I18n
+
+from bot.platform.clock import Clock
+from bot.platform.content.markdown import Rendered
+from bot.platform.telegram.deep_links import start_link, topic_payload
+from bot.platform.telegram.middlewares import Handler
+from bot.platform.wakeup import ScheduleWakeup
+from bot.study.catalog import Card
+from bot.study.posts import QuizPoll, answer_post, post_style
+from bot.study.sending import to_entities
+
+
+class NoChat(LookupError):
+    """The update came from no one, in no chat (a poll's new state): its handler names the
+    chat with ``in_chat``."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """The chat a context speaks in, and who acts there."""
+
+    chat_id: int
+    user_id: int  # who acts: the chat itself when nobody does (a channel's post)
+    # The forum topic. None: the bot posts into a group's main thread; forum topics, when they
+    # come, fill it in UpdateContextMiddleware.
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatContext:
+    """A chat the bot speaks in at one moment, and the words it speaks there."""
+
+    bot: Bot
+    where: Where | None  # None: an update from no one, in no chat (see NoChat)
+    now: datetime
+    i18n: I18n
+    locale: str
+    signature: str = ""  # under each answer post; none when empty
+    bot_username: str = ""  # for deep links into the private chat; none when empty
+
+    @property
+    def chat_id(self) -> int:
+        return self._where().chat_id
+
+    @property
+    def user_id(self) -> int:
+        """The acting user, else the chat."""
+        return self._where().user_id
+
+    @property
+    def thread_id(self) -> int | None:
+        return self._where().thread_id
+
+    def _where(self) -> Where:
+        if self.where is None:
+            raise NoChat
+        return self.where
+
+    def in_chat(
+        self, chat_id: int, *, user_id: int | None = None, locale: str | None = None
+    ) -> Self:
+        """The same moment in another chat (a private chat's user is the chat's id)."""
+        return replace(self, where=Where(chat_id, chat_id if user_id is None else user_id),
+                       locale=locale or self.locale)
+
+    @contextmanager
+    def speaking(self) -> Iterator[None]:
+        """gettext in this context's language, outside an update's own language too."""
+        with self.i18n.context(), self.i18n.use_locale(self.locale):
+            yield
+
+    def answer_post(self, card: Card, lead: Rendered | None = None) -> list[Rendered]:
+        """The card's answer, worded in the card's language and signed."""
+        return answer_post(card, post_style(self.i18n, card, self.signature), lead)
+
+    def topic_link(self, topic_id: str) -> str | None:
+        """The link that starts a drill of the topic in private; None without the username."""
+        if not self.bot_username:
+            return None
+        return start_link(self.bot_username, topic_payload(topic_id))
+
+    async def send_message(
+        self, text: str, reply_markup: InlineKeyboardMarkup | None = None
+    ) -> Message:
+        return await self.bot.send_message(self.chat_id, text, reply_markup=reply_markup,
+                                           message_thread_id=self.thread_id)
+
+    async def send_post(
+        self,
+        chunks: Sequence[Rendered],
+        reply_markup: InlineKeyboardMarkup | None = None,
+        *,
+        reply_to: int | None = None,
+    ) -> Message:
+        """Send the chunks in order; the keyboard goes under the last one; the first one
+        replies to ``reply_to`` (if it is still there)."""
+        message: Message | None = None
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            reply = (ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+                     if reply_to is not None and index == 0 else None)
+            message = await self.bot.send_message(
+                self.chat_id, chunk.text, entities=to_entities(chunk),
+                reply_markup=reply_markup if last else None, reply_parameters=reply,
+                message_thread_id=self.thread_id,
+            )
+        if message is None:
+            raise ValueError("a post needs at least one chunk")
+        return message
+
+    async def send_quiz(
+        self, poll: QuizPoll, *, is_anonymous: bool, open_period: int | None = None
+    ) -> Message:
+        """``open_period``: seconds until Telegram closes the poll (5–2628000); None keeps it
+        open."""
+        return await self.bot.send_poll(
+            self.chat_id,
+            question=poll.question,
+            options=[InputPollOption(text=option) for option in poll.options],
+            type=PollType.QUIZ,
+            correct_option_ids=poll.correct_option_ids,
+            allows_multiple_answers=len(poll.correct_option_ids) > 1,
+            explanation=poll.explanation,
+            description=poll.description.text if poll.description else None,
+            description_entities=to_entities(poll.description) if poll.description else None,
+            is_anonymous=is_anonymous,
+            open_period=open_period,
+            message_thread_id=self.thread_id,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateContext(ChatContext):
+    """A ``ChatContext`` for the update being handled, with what its handlers keep asking for."""
+
+    rng: Random
+    default_zone: ZoneInfo  # a learner's, until they choose one
+    schedule_wakeup: ScheduleWakeup
+    import_max_bytes: int
+
+
+@dataclass(frozen=True)
+class ChatContexts:
+    """Contexts for the chats a background loop posts to, outside any update."""
+
+    bot: Bot
+    i18n: I18n
+    clock: Clock
+    signature: str = ""
+    bot_username: str = ""
+
+    def for_chat(self, chat_id: int, locale: str | None = None) -> ChatContext:
+        """The chat at the clock's current time; in ``locale``, else the default language."""
+        return ChatContext(
+            bot=self.bot, where=Where(chat_id, chat_id), now=self.clock(), i18n=self.i18n,
+            locale=locale or self.i18n.default_locale, signature=self.signature,
+            bot_username=self.bot_username,
+        )
+
+
+class UpdateContextMiddleware(BaseMiddleware):
+    """Gives every handler ``ctx``, from the update's chat and user, the learner's language and
+    the long-lived dependencies ``create_dispatcher`` gives the dispatcher.
+
+    An inner middleware of each event type: it runs once the filters matched, inside the
+    learner's language.
+    """
+
+    def setup(self, router: Router) -> None:
+        for name, observer in router.observers.items():
+            if name not in {"update", "error"}:
+                observer.middleware(self)
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        i18n: I18n = data["i18n"]
+        data["ctx"] = UpdateContext(
+            bot=data["bot"], where=_where_of(data.get("event_chat"), data.get("event_from_user")),
+            now=data["clock"](), i18n=i18n, locale=i18n.current_locale,
+            signature=data["signature"], bot_username=data["bot_username"], rng=data["rng"],
+            default_zone=data["default_zone"], schedule_wakeup=data["schedule_wakeup"],
+            import_max_bytes=data["import_max_bytes"],
+        )
+        return await handler(event, data)
+
+
+def _where_of(chat: Chat | None, user: User | None) -> Where | None:
+    """The update's chat, else its user's private chat; its user, else the chat."""
+    if user is not None:
+        return Where(chat.id if chat is not None else user.id, user.id)
+    if chat is not None:
+        return Where(chat.id, chat.id)
+    return None
