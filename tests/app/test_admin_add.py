@@ -122,10 +122,14 @@ async def test_add_a_quiz_step_by_step_then_quiz_serves_it(
     saved = await admin.presses(post, "Сохранить")
     assert text(saved).startswith("Сохранено: chto-delaet-dropout (версия 1).")
 
-    served = set()
+    served = {}
     for _ in range(3):  # unseen quizzes first: the two of the bank and the new one
-        served.add((await admin.says("/quiz", expect="sendPoll")).params["question"])
+        quiz = await admin.says("/quiz", expect="sendPoll")
+        served[quiz.params["question"]] = quiz
     assert "Что делает dropout?" in served
+    verdict = await admin.answers_with(served["Что делает dropout?"],
+                                       "Случайно отключает нейроны на обучении")
+    assert verdict.params["text"].startswith("✅ Верно!")
     await admin_bot.stop()
     assert items(database)[-1] == ("chto-delaet-dropout", 1, "admin")
     assert database.query("SELECT i.difficulty, v.changed_by FROM items i JOIN item_versions v "
