@@ -1,4 +1,6 @@
-"""The composition root: ``create_dispatcher`` builds the app; ``run`` starts it for real."""
+"""The composition root: ``create_dispatcher`` builds the update handling, ``App`` wires the
+whole bot around it (``python -m bot`` runs it through ``run``; tests/app serve the same ``App``
+in their own event loop, on their clock)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import contextlib
 import logging
 from datetime import timedelta
 from random import Random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
@@ -31,7 +33,7 @@ from bot.drills.reminder_loop import ReminderLoop
 from bot.home import fallback, language, start
 from bot.interviews import handlers as interview
 from bot.interviews.mock import TimeLimits
-from bot.platform.clock import Clock, utc_now
+from bot.platform.clock import Clock, Sleep, utc_now
 from bot.platform.config import (
     DEFAULT_IMPORT_MAX_BYTES,
     DEFAULT_INTERVIEW_QUESTION_SECONDS,
@@ -173,14 +175,19 @@ def create_dispatcher(
     return dispatcher
 
 
-def create_bot(settings: Settings, metrics: BotMetrics | None = None) -> Bot:
+def create_bot(
+    settings: Settings, metrics: BotMetrics | None = None,
+    rate_limiter: RateLimiter | None = None,
+) -> Bot:
+    """The Bot API client; ``rate_limiter`` defaults to TELEGRAM_RATE_LIMIT's."""
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(str(settings.telegram_api_url)))
         if settings.telegram_api_url
         else AiohttpSession()
     )
     session.middleware(RetryMiddleware())  # outermost: each retried attempt is rate limited
-    session.middleware(RateLimitMiddleware(RateLimiter(settings.telegram_rate_limit or None)))
+    session.middleware(RateLimitMiddleware(
+        rate_limiter or RateLimiter(settings.telegram_rate_limit or None)))
     session.middleware(KeepResponseModels())
     session.middleware(BotApiMetrics(metrics or BotMetrics()))  # innermost: every attempt
     return Bot(
@@ -208,105 +215,148 @@ async def prepare_database(
         await load_content(session_factory, bundle, clock)
 
 
-async def run(settings: Settings, content: ContentPreload | None = None) -> None:
-    """Migrate, load content, then poll (or serve the webhook, with WEBHOOK_URL) until
-    SIGTERM/SIGINT; in-flight updates finish first."""
-    # A bad file stops us before any DB write.
-    bundle = await (content or ContentPreload(settings.content_dir)).bundle()
-    metrics = BotMetrics()
-    bot = create_bot(settings, metrics)
-    engine = create_engine(settings.database_url)
-    fsm_storage, events_isolation = (
-        _redis_state(settings.redis_url) if settings.redis_url else (None, None)
-    )
-    try:
-        me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
-        session_factory = create_session_factory(engine)
-        await prepare_database(engine, session_factory, bundle, utc_now)
-        del bundle  # in the database now
-        return_freed_memory()
-        i18n = create_i18n(settings.default_language)
-        in_flight = InFlightUpdates()
-        answer_recorder = AnswerRecorder(session_factory, PollCache(session_factory),
-                                         batch_size=settings.answer_batch_size)
-        language_overrides = LanguageOverrides(session_factory)
-        default_zone = ZoneInfo(settings.default_timezone)
-        schedule_wakeup = ScheduleWakeup()
-        signature = settings.signature or f"@{me.username}"
-        rng = Random()
-        dispatcher = create_dispatcher(
-            session_factory=session_factory,
-            i18n=i18n,
-            signature=signature,
-            owner_ids=settings.admin_ids,
-            rng=rng,
-            answer_recorder=answer_recorder,
-            in_flight=in_flight,
-            import_max_bytes=settings.import_max_bytes,
-            default_zone=default_zone,
-            language_overrides=language_overrides,
-            bot_username=me.username or "",
-            interview_limits=TimeLimits(
-                quiz=timedelta(seconds=settings.interview_quiz_seconds),
-                open_question=timedelta(seconds=settings.interview_question_seconds),
-            ),
-            schedule_wakeup=schedule_wakeup,
-            fsm_storage=fsm_storage,
-            events_isolation=events_isolation,
-            metrics=metrics,
+class ContentSource(Protocol):
+    """Where the bank comes from: ``ContentPreload`` (parsed by a forked process) in
+    production."""
+
+    async def bundle(self) -> ContentBundle: ...
+
+
+class App:
+    """The bot as ``python -m bot`` runs it: the whole wiring, built from the settings and what
+    it is given of the world, so a test runs the same app in its own event loop.
+
+    ``clock`` and ``sleep`` are time (the scheduler's and the reminders' naps end early when a
+    test moves its clock), ``rng`` the randomness, ``rate_limiter`` the pace of sends (a test's
+    may run on skipped time), ``content`` the bank (default: ``ContentPreload`` of
+    ``settings.content_dir``).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        content: ContentSource | None = None,
+        clock: Clock = utc_now,
+        sleep: Sleep = asyncio.sleep,
+        rng: Random | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.content = content
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng or Random()
+        self.rate_limiter = rate_limiter
+
+    async def serve(self, shutdown: Shutdown, *, stop_on_signals: bool = True) -> None:
+        """Migrate, load content, then poll (or serve the webhook, with WEBHOOK_URL) until
+        ``shutdown`` begins (with ``stop_on_signals``, also on SIGTERM/SIGINT); in-flight
+        updates finish first. The webhook server always stops on the signals too."""
+        settings, clock = self.settings, self.clock
+        # A bad file stops us before any DB write.
+        bundle = await (self.content or ContentPreload(settings.content_dir)).bundle()
+        metrics = BotMetrics()
+        bot = create_bot(settings, metrics, self.rate_limiter)
+        engine = create_engine(settings.database_url)
+        fsm_storage, events_isolation = (
+            _redis_state(settings.redis_url) if settings.redis_url else (None, None)
         )
-        reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
-                                     default_zone=default_zone, clock=utc_now)
-        scheduler = DailyScheduler(
-            bot=bot, session_factory=session_factory, i18n=i18n, signature=signature,
-            clock=utc_now, rng=rng, wakeup=schedule_wakeup,
-            grace=timedelta(hours=settings.daily_grace_hours), bot_username=me.username or "",
-            replica=settings.replica_id,
-            lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
-        )
-        reminder_task: asyncio.Task[None] | None = None
-        scheduler_task: asyncio.Task[None] | None = None
-        shutdown = Shutdown(settings.shutdown_grace_seconds)
-
-        async def on_startup(bot: Bot) -> None:
-            nonlocal reminder_task, scheduler_task
-            await set_bot_commands(bot, i18n)
-            await set_admin_menus(bot, i18n, session_factory, settings.admin_ids)
-            reminder_task = asyncio.create_task(reminder_loop.run(), name="reminders")
-            scheduler_task = asyncio.create_task(scheduler.run(), name="daily-scheduler")
-            # The broadcast's page in flight finishes while the updates in hand do.
-            shutdown.on_begin(scheduler.stop)
-
-        async def on_shutdown() -> None:
-            if not await in_flight.wait_idle(shutdown.remaining()):
-                logger.warning("stopped with updates still in flight after the grace period")
-            await answer_recorder.close()
-            if reminder_task is not None:  # a claimed reminder is skipped, never sent twice
-                reminder_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reminder_task
-            if scheduler_task is not None:
-                await _stop_scheduler(scheduler, scheduler_task, shutdown.remaining())
-
-        dispatcher.startup.register(on_startup)
-        dispatcher.shutdown.register(on_shutdown)
-        ops = OpsEndpoints(session_factory, metrics)
-        if settings.webhook_url is not None:
-            await serve_webhook(
-                dispatcher, bot, url=str(settings.webhook_url),
-                secret=settings.webhook_secret_token(), host=settings.webhook_host,
-                port=settings.webhook_port, ops=ops, shutdown=shutdown,
+        try:
+            me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
+            session_factory = create_session_factory(engine)
+            await prepare_database(engine, session_factory, bundle, clock)
+            del bundle  # in the database now
+            return_freed_memory()
+            i18n = create_i18n(settings.default_language)
+            in_flight = InFlightUpdates()
+            answer_recorder = AnswerRecorder(session_factory, PollCache(session_factory),
+                                             batch_size=settings.answer_batch_size)
+            language_overrides = LanguageOverrides(session_factory)
+            default_zone = ZoneInfo(settings.default_timezone)
+            schedule_wakeup = ScheduleWakeup(self.sleep)
+            signature = settings.signature or f"@{me.username}"
+            dispatcher = create_dispatcher(
+                session_factory=session_factory,
+                i18n=i18n,
+                signature=signature,
+                owner_ids=settings.admin_ids,
+                clock=clock,
+                rng=self.rng,
+                answer_recorder=answer_recorder,
+                in_flight=in_flight,
+                import_max_bytes=settings.import_max_bytes,
+                default_zone=default_zone,
+                language_overrides=language_overrides,
+                bot_username=me.username or "",
+                interview_limits=TimeLimits(
+                    quiz=timedelta(seconds=settings.interview_quiz_seconds),
+                    open_question=timedelta(seconds=settings.interview_question_seconds),
+                ),
+                schedule_wakeup=schedule_wakeup,
+                fsm_storage=fsm_storage,
+                events_isolation=events_isolation,
+                metrics=metrics,
             )
-            return
-        async with serving_ops(ops, settings.webhook_host, settings.metrics_port):
-            await poll(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types(),
-                       shutdown=shutdown,
-                       unfinished=DatabaseUnfinishedUpdates(session_factory, utc_now))
-    finally:
-        await bot.session.close()
-        if fsm_storage is not None:
-            await fsm_storage.close_pool()
-        await engine.dispose()
+            reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
+                                         default_zone=default_zone, clock=clock,
+                                         sleep=self.sleep)
+            scheduler = DailyScheduler(
+                bot=bot, session_factory=session_factory, i18n=i18n, signature=signature,
+                clock=clock, rng=self.rng, wakeup=schedule_wakeup,
+                grace=timedelta(hours=settings.daily_grace_hours),
+                bot_username=me.username or "", replica=settings.replica_id,
+                lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
+            )
+            reminder_task: asyncio.Task[None] | None = None
+            scheduler_task: asyncio.Task[None] | None = None
+
+            async def on_startup(bot: Bot) -> None:
+                nonlocal reminder_task, scheduler_task
+                await set_bot_commands(bot, i18n)
+                await set_admin_menus(bot, i18n, session_factory, settings.admin_ids)
+                reminder_task = asyncio.create_task(reminder_loop.run(), name="reminders")
+                scheduler_task = asyncio.create_task(scheduler.run(), name="daily-scheduler")
+                # The broadcast's page in flight finishes while the updates in hand do.
+                shutdown.on_begin(scheduler.stop)
+
+            async def on_shutdown() -> None:
+                if not await in_flight.wait_idle(shutdown.remaining()):
+                    logger.warning("stopped with updates still in flight after the grace period")
+                await answer_recorder.close()
+                if reminder_task is not None:  # a claimed reminder is skipped, never sent twice
+                    reminder_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await reminder_task
+                if scheduler_task is not None:
+                    await _stop_scheduler(scheduler, scheduler_task, shutdown.remaining())
+
+            dispatcher.startup.register(on_startup)
+            dispatcher.shutdown.register(on_shutdown)
+            ops = OpsEndpoints(session_factory, metrics)
+            if settings.webhook_url is not None:
+                await serve_webhook(
+                    dispatcher, bot, url=str(settings.webhook_url),
+                    secret=settings.webhook_secret_token(), host=settings.webhook_host,
+                    port=settings.webhook_port, ops=ops, shutdown=shutdown,
+                )
+                return
+            async with serving_ops(ops, settings.webhook_host, settings.metrics_port):
+                await poll(dispatcher, bot,
+                           allowed_updates=dispatcher.resolve_used_update_types(),
+                           shutdown=shutdown,
+                           unfinished=DatabaseUnfinishedUpdates(session_factory, clock),
+                           stop_on_signals=stop_on_signals)
+        finally:
+            await bot.session.close()
+            if fsm_storage is not None:
+                await fsm_storage.close_pool()
+            await engine.dispose()
+
+
+async def run(settings: Settings, content: ContentSource | None = None) -> None:
+    """The bot until SIGTERM/SIGINT: see :meth:`App.serve`."""
+    await App(settings, content=content).serve(Shutdown(settings.shutdown_grace_seconds))
 
 
 async def set_admin_menus(

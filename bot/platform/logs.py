@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable
 
 REDACTED = "[REDACTED]"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class RedactingFormatter(logging.Formatter):
@@ -27,6 +28,6 @@ class RedactingFormatter(logging.Formatter):
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+        RedactingFormatter(LOG_FORMAT, secrets)
     )
     logging.basicConfig(level=level, handlers=[handler], force=True)

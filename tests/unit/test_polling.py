@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
@@ -45,12 +47,12 @@ def answers(api: FakeBotAPI, count: int) -> list[int]:
 
 def polling(
     dispatcher: Dispatcher, bot: Bot, stop: Shutdown,
-    unfinished: UnfinishedUpdates | None = None,
+    unfinished: UnfinishedUpdates | None = None, *, stop_on_signals: bool = True,
 ) -> asyncio.Task[None]:
     return asyncio.create_task(poll(dispatcher, bot,
                                     allowed_updates=dispatcher.resolve_used_update_types(),
                                     polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop,
-                                    unfinished=unfinished))
+                                    unfinished=unfinished, stop_on_signals=stop_on_signals))
 
 
 async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
@@ -218,3 +220,26 @@ async def test_an_update_still_running_when_the_grace_period_ends_is_kept_and_co
     stop.begin()
     await task
     assert await kept.take() == []
+
+
+async def test_without_stop_on_signals_the_process_s_signals_are_left_alone(
+    fake_api: FakeBotAPI, aiogram_bot: Bot
+) -> None:
+    """A bot run inside a test's event loop: SIGTERM stays the test's, only the shutdown stops
+    the polling."""
+    loop = asyncio.get_running_loop()
+    received: list[str] = []
+    loop.add_signal_handler(signal.SIGTERM, received.append, "the test's own handler")
+    try:
+        stop = Shutdown()
+        task = polling(Dispatcher(), aiogram_bot, stop, stop_on_signals=False)
+        await fake_api.wait_for_call("getUpdates", finished=False)
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert received == ["the test's own handler"]
+        assert not stop.started
+        stop.begin()
+        await task
+    finally:
+        assert loop.remove_signal_handler(signal.SIGTERM)  # still installed after the polling

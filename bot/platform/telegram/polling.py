@@ -81,12 +81,17 @@ async def poll(
     backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
     shutdown: Shutdown | None = None,
     unfinished: UnfinishedUpdates | None = None,
+    stop_on_signals: bool = True,
 ) -> None:
-    """Like ``Dispatcher.start_polling`` (signals handled), until SIGTERM/SIGINT or
-    ``shutdown.begin()``; updates kept by the last stop are handled first."""
+    """Like ``Dispatcher.start_polling``, until ``shutdown.begin()`` or, with
+    ``stop_on_signals``, SIGTERM/SIGINT; updates kept by the last stop are handled first.
+
+    Without ``stop_on_signals`` (a bot run inside a test's event loop) the process's signals
+    are left alone: only ``shutdown`` stops the polling."""
     shutdown = shutdown or Shutdown()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT) if stop_on_signals else ()
+    for signum in signals:
         with contextlib.suppress(NotImplementedError):  # Windows
             loop.add_signal_handler(signum, _on_signal, shutdown, signum)
     workflow_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
@@ -98,7 +103,7 @@ async def poll(
         await pages.poll(allowed_updates, polling_timeout, backoff_config, shutdown)
     finally:
         logger.info("polling stopped")
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in signals:
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(signum)
         await dispatcher.emit_shutdown(bot=bot, **workflow_data)

@@ -10,10 +10,11 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from tests.app.conftest import StartBot
+from tests.app.test_admin_add import DONE, marks, start_quiz, text
 from tests.databases import Database
-from tests.e2e.conftest import Learner, StartBot
-from tests.e2e.test_admin_add import DONE, marks, start_quiz, text
 from tests.fakebot import FakeBotAPI, make_user
+from tests.users import Learner
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -47,18 +48,18 @@ async def admin(fake_api: FakeBotAPI, redis: Redis) -> AsyncIterator[Learner]:
 
 
 async def test_a_dialog_in_redis_survives_a_restart(
-    bot_process: StartBot, bot_settings: dict[str, str], database: Database,
+    start_bot: StartBot, database: Database,
     admin: Learner, redis: Redis,
 ) -> None:
-    settings = {**bot_settings, "ADMIN_IDS": str(admin.id), "REDIS_URL": REDIS_URL}
-    before = await bot_process(settings)
+    settings = {"admin_ids": {admin.id}, "redis_url": REDIS_URL}
+    before = await start_bot(**settings)
     ask_correct = await start_quiz(admin, "Что такое early stopping?",
                                    "Остановка по валидации\nУвеличение эпох")
     assert database.query("SELECT count(*) FROM dialog_states") == [(0,)]
     assert [key async for key in redis.scan_iter(f"fsm:*:{admin.id}:{admin.id}:state")]
-    assert await before.stop() == 0
+    await before.stop()
 
-    await bot_process(settings)  # a new process: the state comes back from Redis
+    await start_bot(**settings)  # a new run: the state comes back from Redis
     await marks(admin, ask_correct, "⬜ Остановка по валидации")
     ask_poll_explanation = await admin.presses(ask_correct, DONE)
     assert text(ask_poll_explanation).startswith("Короткое пояснение")

@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 
+from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.e2e.conftest import Learner, buttons
-from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
+from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.users import Learner, buttons
 
 ALICE_ID = 1001
 NEXT = "Дальше ▶"
@@ -48,7 +49,7 @@ def data_of(call: Call, label: str) -> str:
 
 
 async def test_a_drill_serves_its_cards_then_sums_up(
-    running_bot: BotProcess, database: Database, alice: Learner,
+    running_bot: InProcessBot, database: Database, alice: Learner,
 ) -> None:
     alice.api.send_text(alice.user, "/drill 3")
     card = await next_card(alice)
@@ -60,14 +61,14 @@ async def test_a_drill_serves_its_cards_then_sums_up(
     assert summary.startswith("🏁 Тренировка окончена.")
     assert "Отвечено: 3\nВерно: 3\n" in summary
     assert len(set(seen)) == 3  # three different cards
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert database.query("SELECT count(*) FROM cards WHERE user_id = :user AND reps = 1",
                           user=ALICE_ID) == [(3,)]
     assert database.query("SELECT count(*) FROM drill_sessions") == [(0,)]
 
 
 async def test_chosen_topics_change_what_quiz_serves(
-    running_bot: BotProcess, alice: Learner,
+    running_bot: InProcessBot, alice: Learner,
 ) -> None:
     menu = await alice.says("/topics")
     assert "✅ Все темы" in [b["text"] for b in buttons(menu)]
@@ -95,7 +96,7 @@ async def test_chosen_topics_change_what_quiz_serves(
 
 
 async def test_language_command_switches_the_interface(
-    running_bot: BotProcess, database: Database, alice: Learner,
+    running_bot: InProcessBot, database: Database, alice: Learner,
 ) -> None:
     chooser = await alice.says("/language")
     alice.api.click(alice.user, chooser.result, data_of(chooser, "English"))
@@ -106,13 +107,13 @@ async def test_language_command_switches_the_interface(
     question = await alice.says("/question")
     assert [b["text"] for b in buttons(question)] == ["Show answer"]
     assert question.params["text"] == "🧠 Как работает ROC-кривая?"  # content keeps its language
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert database.query("SELECT language FROM learner_settings WHERE user_id = :user",
                           user=ALICE_ID) == [("en",)]
 
 
 async def test_deep_links_open_an_item_or_a_topic_drill(
-    running_bot: BotProcess, database: Database, alice: Learner,
+    running_bot: InProcessBot, database: Database, alice: Learner,
 ) -> None:
     ((roc_id,),) = database.query("SELECT id FROM items WHERE slug = 'e2e-roc'")
     opened = await alice.says(f"/start q_{roc_id}")
@@ -127,13 +128,13 @@ async def test_deep_links_open_an_item_or_a_topic_drill(
     alice.api.send_text(alice.user, "/start topic_regularization")
     drilled = await next_card(alice)
     assert drilled.method == "sendPoll"  # the topic has quizzes only
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert database.query("SELECT topic_id FROM drill_sessions WHERE user_id = :user",
                           user=ALICE_ID) == [("regularization",)]
 
 
 async def test_asking_for_more_never_brings_back_the_card_just_answered(
-    running_bot: BotProcess, alice: Learner,
+    running_bot: InProcessBot, alice: Learner,
 ) -> None:
     alice.api.send_text(alice.user, "/drill 10")
     card = await next_card(alice)

@@ -1,4 +1,4 @@
-"""/stats against the real bot process: a summary, then the progress chart as a photo."""
+"""/stats: a summary, then the progress chart as a photo."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import struct
 
 import pytest
 
-from tests.e2e.conftest import Learner
-from tests.fakebot import BotProcess, FakeBotAPI, make_user
+from tests.app.harness import InProcessBot
+from tests.fakebot import FakeBotAPI, make_user
+from tests.users import Learner
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -18,7 +19,7 @@ def alice(fake_api: FakeBotAPI) -> Learner:
 
 
 async def test_stats_after_some_answers_show_the_summary_and_a_png_chart(
-    fake_api: FakeBotAPI, running_bot: BotProcess, alice: Learner,
+    fake_api: FakeBotAPI, running_bot: InProcessBot, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")
     explanation = await alice.answers(quiz, quiz.params["correct_option_ids"])
@@ -47,7 +48,7 @@ async def test_stats_after_some_answers_show_the_summary_and_a_png_chart(
 
 
 async def test_a_learner_without_answers_gets_a_friendly_word_and_no_chart(
-    fake_api: FakeBotAPI, running_bot: BotProcess, alice: Learner,
+    fake_api: FakeBotAPI, running_bot: InProcessBot, alice: Learner,
 ) -> None:
     reply = await alice.says("/stats")
     assert reply.params["text"].startswith("Пока нет ни одного ответа")

@@ -1,15 +1,21 @@
-"""/remind and the daily reminder, against the real bot process."""
+"""/remind and the daily reminder, over restarts of the bot."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from tests.app.conftest import StartBot
+from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
-from tests.e2e.conftest import Learner, StartBot
 from tests.fakebot import FakeBotAPI, make_user
+from tests.users import Learner
 
 ALICE_ID = 1001
 LONG_AGO = "2000-01-01 00:00:00.000000"
+MOSCOW = ZoneInfo("Europe/Moscow")  # the default time zone
 
 
 @pytest.fixture
@@ -18,10 +24,9 @@ def alice(fake_api: FakeBotAPI) -> Learner:
 
 
 async def test_a_reminder_is_set_sent_once_when_cards_are_due_and_starts_a_drill(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database: Database, alice: Learner,
+    start_bot: StartBot, database: Database, alice: Learner,
 ) -> None:
-    first = await bot_process(bot_settings)
+    first = await start_bot()
     status = await alice.says("/remind")
     assert status.params["text"].startswith("Напоминание выключено.")
     assert (await alice.says("/remind 25:00")).params["text"].startswith("Не понял время.")
@@ -33,23 +38,43 @@ async def test_a_reminder_is_set_sent_once_when_cards_are_due_and_starts_a_drill
     wrong = next(i for i in range(len(quiz.params["options"]))
                  if i not in quiz.params["correct_option_ids"])
     await alice.answers(quiz, [wrong])
-    assert await first.stop() == 0
+    await first.stop()
 
     # Time passes while the bot is down: the card and the reminder fall due.
     database.execute("UPDATE cards SET due = :due", due=LONG_AGO)
     database.execute("UPDATE learner_settings SET next_reminder_at = :due", due=LONG_AGO)
-    second = await bot_process(bot_settings)
+    second = await start_bot()
     reminder = await alice.reply()
     assert reminder.params["text"].startswith("🔔 Карточек к повторению: 1.")
     drill = await alice.presses(reminder, "Начать тренировку ▶", expect="sendPoll")
     assert drill.params["question"] == quiz.params["question"]  # the due card comes first
-    assert await second.stop() == 0
+    await second.stop()
 
     # Claimed before it was sent: a restart the same day does not send it again.
-    third = await bot_process(bot_settings)
+    third = await start_bot()
     await alice.says("/help")
-    assert await third.stop() == 0
-    reminders = [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith("🔔")]
+    await third.stop()
+    reminders = [t for t in alice.received() if t.startswith("🔔")]
     assert len(reminders) == 1
     assert database.query("SELECT count(*) FROM learner_settings WHERE next_reminder_at > :due",
                           due=LONG_AGO) == [(1,)]
+
+
+async def test_a_reminder_comes_at_its_minute_while_the_bot_runs(
+    running_bot: InProcessBot, clock: MovableClock, alice: Learner,
+) -> None:
+    """The reminder loop naps until the reminder is due: moving the clock there wakes it."""
+    await alice.says("/remind 19:00")
+    quiz = await alice.says("/quiz", expect="sendPoll")
+    wrong = next(i for i in range(len(quiz.params["options"]))
+                 if i not in quiz.params["correct_option_ids"])
+    await alice.answers(quiz, [wrong])
+
+    now = clock().astimezone(MOSCOW)
+    seven = now.replace(hour=19, minute=0, second=0, microsecond=0)
+    if seven - now < timedelta(hours=1):  # the card the learner got wrong is due by then
+        seven += timedelta(days=1)
+    clock.move_to(seven)
+    reminder = await alice.reply()
+    assert reminder.params["text"].startswith("🔔 Карточек к повторению: 1.")
+    assert clock.at(reminder.at).astimezone(MOSCOW).strftime("%H:%M") == "19:00"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.conftest import StartBot
+from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.e2e.conftest import Learner, StartBot, button_data, buttons
-from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
+from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.users import Learner, button_data, buttons
 
 ADMIN_ID = 1001
 STRANGER_ID = 2002
@@ -14,13 +16,8 @@ DONE = "Готово ✔"
 
 
 @pytest.fixture
-def admin_settings(bot_settings: dict[str, str]) -> dict[str, str]:
-    return {**bot_settings, "ADMIN_IDS": str(ADMIN_ID)}
-
-
-@pytest.fixture
-async def admin_bot(bot_process: StartBot, admin_settings: dict[str, str]) -> BotProcess:
-    return await bot_process(admin_settings)
+async def admin_bot(start_bot: StartBot) -> InProcessBot:
+    return await start_bot(admin_ids={ADMIN_ID})
 
 
 @pytest.fixture
@@ -64,7 +61,7 @@ async def start_quiz(admin: Learner, question: str, options: str) -> Call:
 
 
 async def test_add_a_quiz_step_by_step_then_quiz_serves_it(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, admin: Learner
 ) -> None:
     kinds = await admin.says("/add")
     ask_question = await admin.presses(kinds, "Квиз")
@@ -125,11 +122,15 @@ async def test_add_a_quiz_step_by_step_then_quiz_serves_it(
     saved = await admin.presses(post, "Сохранить")
     assert text(saved).startswith("Сохранено: chto-delaet-dropout (версия 1).")
 
-    served = set()
+    served = {}
     for _ in range(3):  # unseen quizzes first: the two of the bank and the new one
-        served.add((await admin.says("/quiz", expect="sendPoll")).params["question"])
+        quiz = await admin.says("/quiz", expect="sendPoll")
+        served[quiz.params["question"]] = quiz
     assert "Что делает dropout?" in served
-    assert await admin_bot.stop() == 0
+    verdict = await admin.answers_with(served["Что делает dropout?"],
+                                       "Случайно отключает нейроны на обучении")
+    assert verdict.params["text"].startswith("✅ Верно!")
+    await admin_bot.stop()
     assert items(database)[-1] == ("chto-delaet-dropout", 1, "admin")
     assert database.query("SELECT i.difficulty, v.changed_by FROM items i JOIN item_versions v "
                           "ON v.item_id = i.id WHERE i.slug = 'chto-delaet-dropout'") == [
@@ -138,15 +139,14 @@ async def test_add_a_quiz_step_by_step_then_quiz_serves_it(
 
 
 async def test_a_dialog_survives_a_restart_and_cancel_discards_it(
-    fake_api: FakeBotAPI, bot_process: StartBot, admin_settings: dict[str, str],
-    database: Database, admin: Learner,
+    fake_api: FakeBotAPI, start_bot: StartBot, database: Database, admin: Learner,
 ) -> None:
-    before = await bot_process(admin_settings)
+    before = await start_bot(admin_ids={ADMIN_ID})
     ask_correct = await start_quiz(admin, "Что такое early stopping?",
                                    "Остановка по валидации\nУвеличение эпох")
-    assert await before.stop() == 0
+    await before.stop()
 
-    await bot_process(admin_settings)  # the same database, a new process
+    await start_bot(admin_ids={ADMIN_ID})  # the same database, a new run
     await marks(admin, ask_correct, "⬜ Остановка по валидации")
     ask_poll_explanation = await admin.presses(ask_correct, DONE)
     assert text(ask_poll_explanation).startswith("Короткое пояснение")
@@ -162,7 +162,7 @@ async def test_a_dialog_survives_a_restart_and_cancel_discards_it(
 
 
 async def test_a_button_from_an_earlier_dialog_is_refused(
-    admin_bot: BotProcess, admin: Learner
+    admin_bot: InProcessBot, admin: Learner
 ) -> None:
     first = await admin.says("/add")
     second = await admin.says("/add")
@@ -174,7 +174,7 @@ async def test_a_button_from_an_earlier_dialog_is_refused(
 
 
 async def test_a_quiz_from_the_poll_editor_becomes_an_item(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, admin: Learner
 ) -> None:
     fake_api.send_user_poll(admin.user, "Что делает BatchNorm?",
                             ["Нормирует активации по батчу", "Удаляет нейроны"],
@@ -194,7 +194,7 @@ async def test_a_quiz_from_the_poll_editor_becomes_an_item(
     post = await admin.reply()
     saved = await admin.presses(post, "Сохранить")
     assert text(saved).startswith("Сохранено: chto-delaet-batchnorm (версия 1).")
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     (document,) = database.query("SELECT document ->> 'correct_option_ids', "
                                  "document ->> 'poll_explanation' FROM items "
                                  "WHERE slug = 'chto-delaet-batchnorm'")
@@ -202,7 +202,7 @@ async def test_a_quiz_from_the_poll_editor_becomes_an_item(
 
 
 async def test_a_forwarded_quiz_or_a_regular_poll_is_refused(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, admin: Learner
 ) -> None:
     fake_api.forward_poll(admin.user, "Чей-то квиз?", ["да", "нет"],
                           forward_from=make_user(3003, "Автор"), correct_option_ids=[0])
@@ -211,13 +211,13 @@ async def test_a_forwarded_quiz_or_a_regular_poll_is_refused(
     assert "не пересылая" in text(refused)
     fake_api.send_user_poll(admin.user, "Куда пойдём?", ["в кино", "в парк"], type="regular")
     assert text(await admin.reply()).startswith("Это обычный опрос, а не квиз")
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert len(items(database)) == 4
     assert database.query("SELECT count(*) FROM dialog_states") == [(0,)]
 
 
 async def test_edit_changes_one_field_as_a_new_version(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, admin: Learner
 ) -> None:
     assert text(await admin.says("/edit no-such-item")) == (
         "Нет квиза, вопроса или задачи с id «no-such-item».")
@@ -233,14 +233,14 @@ async def test_edit_changes_one_field_as_a_new_version(
     assert "AUC — площадь." in text(post)
     saved = await admin.presses(post, "Сохранить")
     assert text(saved).startswith("Сохранено: e2e-roc (версия 2).")
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert database.query("SELECT v.version, v.changed_by FROM item_versions v JOIN items i "
                           "ON i.id = v.item_id WHERE i.slug = 'e2e-roc' ORDER BY v.version") == [
         (1, None), (2, ADMIN_ID)]
 
 
 async def test_a_stranger_pressing_an_admins_dialog_button_is_refused(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, admin: Learner
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, admin: Learner
 ) -> None:
     kinds = await admin.says("/add")
     stranger = make_user(STRANGER_ID, "Чужой")
@@ -251,6 +251,6 @@ async def test_a_stranger_pressing_an_admins_dialog_button_is_refused(
     # The admin's dialog is untouched: the kind is still to be chosen.
     ask_question = await admin.presses(kinds, "Задача")
     assert text(ask_question).startswith("Условие задачи")
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert database.query("SELECT user_id, state FROM dialog_states") == [
         (ADMIN_ID, "Authoring:question")]

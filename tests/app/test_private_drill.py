@@ -1,21 +1,15 @@
-"""A learner's private drill, played against the real bot process like Telegram would."""
+"""A learner's private drill, played against the bot like Telegram would."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.app.conftest import StartBot
+from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.e2e.conftest import Learner, StartBot, button_data, buttons
-from tests.fakebot import (
-    BotProcess,
-    Call,
-    FakeBotAPI,
-    delay,
-    forbidden,
-    make_user,
-    too_many_requests,
-)
+from tests.fakebot import Call, FakeBotAPI, delay, forbidden, make_user, too_many_requests
 from tests.fakebot.fixtures import TEST_TOKEN
+from tests.users import Learner, button_data, buttons
 
 ALICE_ID = 1001
 
@@ -38,10 +32,10 @@ def bold_texts(call: Call) -> list[str]:
 
 
 async def test_start_greets_in_the_channels_voice_and_registers_the_menu(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str], alice: Learner
+    fake_api: FakeBotAPI, start_bot: StartBot, alice: Learner
 ) -> None:
     fake_api.fail_next("sendMessage", too_many_requests(retry_after=1))
-    bot = await bot_process(bot_settings)
+    bot = await start_bot()
     menu = await fake_api.wait_for_call("setMyCommands")
     assert {"start", "drill", "quiz", "question", "task", "topics", "newcards", "language",
             "help"} <= {
@@ -60,12 +54,12 @@ async def test_start_greets_in_the_channels_voice_and_registers_the_menu(
     assert greeting.params["text"].startswith("Привет, Алиса! 👋")
     assert "/quiz" in greeting.params["text"]
 
-    assert await bot.stop() == 0
+    await bot.stop()
     assert TEST_TOKEN.partition(":")[2] not in bot.log
 
 
 async def test_english_speakers_get_the_english_interface(
-    fake_api: FakeBotAPI, running_bot: BotProcess
+    fake_api: FakeBotAPI, running_bot: InProcessBot
 ) -> None:
     bob = Learner(fake_api, make_user(1002, "Bob", language_code="en"))
     greeting = await bob.says("/start")
@@ -73,7 +67,7 @@ async def test_english_speakers_get_the_english_interface(
 
 
 async def test_quiz_answer_is_recorded_once_and_explained(
-    fake_api: FakeBotAPI, running_bot: BotProcess,
+    fake_api: FakeBotAPI, running_bot: InProcessBot,
     database: Database, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")
@@ -98,29 +92,29 @@ async def test_quiz_answer_is_recorded_once_and_explained(
     praise = await alice.answers(second, second.params["correct_option_ids"])
     assert praise.params["text"].startswith("✅ Верно!")
 
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     attempts = database.query(
         "SELECT user_id, is_correct FROM attempts ORDER BY answered_at")
     assert attempts == [(ALICE_ID, 0), (ALICE_ID, 1)]
-    explanations = [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith(("❌", "✅"))]
+    explanations = [t for t in alice.received() if t.startswith(("❌", "✅"))]
     assert len(explanations) == 2
 
 
 async def test_an_answer_to_an_unknown_poll_is_ignored_with_a_log_line(
-    fake_api: FakeBotAPI, running_bot: BotProcess,
+    fake_api: FakeBotAPI, running_bot: InProcessBot,
     database: Database, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")
     await alice.answers(quiz, [0])
     stranger = {**alice.last_answer["poll_answer"], "poll_id": "999999999999"}
     await fake_api.wait_delivered(fake_api.push_update("poll_answer", stranger))
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert "ignored an answer to poll 999999999999" in running_bot.log
     assert database.query("SELECT count(*) FROM attempts") == [(1,)]
 
 
 async def test_open_question_reveal_and_self_grade(
-    fake_api: FakeBotAPI, running_bot: BotProcess,
+    fake_api: FakeBotAPI, running_bot: InProcessBot,
     database: Database, alice: Learner,
 ) -> None:
     question = await alice.says("/question")
@@ -147,13 +141,13 @@ async def test_open_question_reveal_and_self_grade(
     # The grade buttons are gone now: pressing one from a stale screen changes nothing.
     stale = await alice.presses(answer, "Трудно", expect="answerCallbackQuery")
     assert stale.params["text"] == "Эта кнопка устарела."
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     (grade,) = database.query("SELECT user_id, grade FROM self_grades")
     assert grade in {(ALICE_ID, "good"), (ALICE_ID, "easy")}
 
 
 async def test_task_reveals_answer_and_solution(
-    running_bot: BotProcess, alice: Learner
+    running_bot: InProcessBot, alice: Learner
 ) -> None:
     task = await alice.says("/task")
     assert task.params["text"].startswith("📌 Задача про метрики\n\nF1 логистической")
@@ -163,7 +157,7 @@ async def test_task_reveals_answer_and_solution(
 
 
 async def test_forged_and_stale_buttons_change_nothing(
-    fake_api: FakeBotAPI, running_bot: BotProcess,
+    fake_api: FakeBotAPI, running_bot: InProcessBot,
     database: Database, alice: Learner,
 ) -> None:
     question = await alice.says("/question")
@@ -173,38 +167,37 @@ async def test_forged_and_stale_buttons_change_nothing(
         assert (refusal.params["text"], refusal.params["show_alert"]) == (
             "Эта кнопка устарела.", True
         )
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert database.query("SELECT count(*) FROM self_grades") == [(0,)]
     assert labels(question) == ["Показать ответ"]
     assert button_data(question, "Показать ответ").startswith("reveal:")
 
 
 async def test_restart_on_the_same_database_loses_nothing_and_loads_nothing_twice(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database: Database, alice: Learner,
+    fake_api: FakeBotAPI, start_bot: StartBot, database: Database, alice: Learner,
 ) -> None:
-    first = await bot_process(bot_settings)
+    first = await start_bot()
     quiz = await alice.says("/quiz", expect="sendPoll")
     await alice.answers(quiz, quiz.params["correct_option_ids"])
-    assert await first.stop() == 0
+    await first.stop()
     assert "content loaded: 4 created" in first.log
     snapshot = database.query("SELECT slug, version, content_hash FROM items ORDER BY slug")
 
-    second = await bot_process(bot_settings)
+    second = await start_bot()
     # Telegram redelivers an update whose offset was not confirmed before the stop.
     redelivered = fake_api.push_update("poll_answer", alice.last_answer["poll_answer"])
     await fake_api.wait_delivered(redelivered)
-    assert await second.stop() == 0
+    await second.stop()
     assert "content loaded: 0 created, 0 updated, 4 unchanged" in second.log
     assert database.query(
         "SELECT slug, version, content_hash FROM items ORDER BY slug") == snapshot
     assert database.query("SELECT count(*) FROM item_versions") == [(4,)]
     assert database.query("SELECT count(*) FROM attempts") == [(1,)]
-    assert not [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith("✅")][1:]
+    assert not [t for t in alice.received() if t.startswith("✅")][1:]
 
 
 async def test_stopping_finishes_the_reply_in_flight(
-    fake_api: FakeBotAPI, running_bot: BotProcess,
+    fake_api: FakeBotAPI, running_bot: InProcessBot,
     database: Database, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")
@@ -212,15 +205,15 @@ async def test_stopping_finishes_the_reply_in_flight(
     answer = fake_api.answer_poll(alice.user, quiz.result["poll"]["id"],
                                   quiz.params["correct_option_ids"])
     in_flight = await fake_api.wait_for_call("sendMessage", finished=False)
-    assert await running_bot.stop() == 0  # SIGTERM while the explanation is still being sent
+    await running_bot.stop()  # as on SIGTERM, while the explanation is still being sent
     assert in_flight.params["text"].startswith("✅ Верно!")
-    after_signal = running_bot.log.split("Received SIGTERM", 1)[1]
+    after_signal = running_bot.log.split("stopping the in-process bot", 1)[1]
     assert f"Update id={answer['update_id']} is handled" in after_signal
     assert database.query("SELECT count(*) FROM attempts") == [(1,)]
 
 
 async def test_a_refused_reply_does_not_lose_the_answer(
-    fake_api: FakeBotAPI, running_bot: BotProcess,
+    fake_api: FakeBotAPI, running_bot: InProcessBot,
     database: Database, alice: Learner,
 ) -> None:
     quiz = await alice.says("/quiz", expect="sendPoll")

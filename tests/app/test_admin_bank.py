@@ -1,4 +1,4 @@
-"""Admins manage the bank from Telegram: the real bot process against the fake Bot API."""
+"""Admins manage the bank from Telegram: the bot against the fake Bot API."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import pytest
 import yaml
 
 from bot.platform.telegram.commands import PRIVATE_COMMANDS
+from tests.app.conftest import StartBot
+from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.e2e.conftest import Learner, StartBot, button_data, buttons
-from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
+from tests.fakebot import Call, FakeBotAPI, make_user
 from tests.unit.factories import alias_bomb, quiz_data, yaml_file
+from tests.users import Learner, button_data, buttons
 
 OWNER_ID, EDITOR_ID, STRANGER_ID = 501, 502, 503
 IMPORT_MAX_BYTES = 20_000
@@ -42,9 +44,8 @@ def stranger(fake_api: FakeBotAPI) -> Learner:
 
 
 @pytest.fixture
-async def admin_bot(bot_process: StartBot, bot_settings: dict[str, str]) -> BotProcess:
-    return await bot_process({**bot_settings, "ADMIN_IDS": str(OWNER_ID),
-                              "IMPORT_MAX_BYTES": str(IMPORT_MAX_BYTES)})
+async def admin_bot(start_bot: StartBot) -> InProcessBot:
+    return await start_bot(admin_ids={OWNER_ID}, import_max_bytes=IMPORT_MAX_BYTES)
 
 
 async def uploads(person: Learner, name: str, content: bytes, caption: str | None = None
@@ -71,7 +72,7 @@ def chat_menu(api: FakeBotAPI, user_id: int, language: str = "") -> list[str] | 
 
 
 async def test_a_valid_file_sent_with_the_caption_import_is_written_and_reported(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, owner: Learner,
 ) -> None:
     changed_roc = {"id": "e2e-roc", "kind": "question", "topic": "metrics",
                    "question": "Как строится ROC-кривая?", "answer": "Перебором порогов."}
@@ -83,7 +84,7 @@ async def test_a_valid_file_sent_with_the_caption_import_is_written_and_reported
     )
     shown = await owner.says("/show precision", expect="sendPoll")
     assert shown.params["question"] == "Что такое precision?"
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert database.query("SELECT i.slug, i.source, v.version, v.changed_by "
                           "FROM items i JOIN item_versions v ON v.item_id = i.id "
                           "WHERE v.changed_by IS NOT NULL ORDER BY i.slug") == [
@@ -91,7 +92,7 @@ async def test_a_valid_file_sent_with_the_caption_import_is_written_and_reported
 
 
 async def test_a_broken_file_is_reported_whole_in_the_admins_language_and_changes_nothing(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, owner: Learner,
 ) -> None:
     before = bank_state(database)
     broken = yaml_file(quiz_data("fine"), quiz_data("bad", options=["одна"], topic="astrology",
@@ -122,12 +123,12 @@ async def test_a_broken_file_is_reported_whole_in_the_admins_language_and_change
         "• bad.yaml:23, item 'bad', field 'difficulty': “expert” is not allowed; one of: junior, "
         "middle, senior",
     ]
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert bank_state(database) == before
 
 
 async def test_a_file_with_many_problems_lists_the_first_ones_and_counts_the_rest(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, owner: Learner,
 ) -> None:
     many = yaml_file(*(quiz_data(f"q{n}", options=["одна"]) for n in range(25)))
     report = await uploads(owner, "many.yaml", many, caption="/import")
@@ -141,7 +142,7 @@ async def test_a_file_with_many_problems_lists_the_first_ones_and_counts_the_res
 
 
 async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, owner: Learner,
 ) -> None:
     before = bank_state(database)
     prompt = await owner.says("/import dry")
@@ -160,14 +161,14 @@ async def test_import_first_then_the_file_and_a_dry_run_that_writes_nothing(
     file_id = fake_api.add_file(yaml_file(quiz_data("recall")), "more.yaml")
     fake_api.send_document(owner.user, file_id)
     assert (await owner.reply()).params["text"].startswith("Я понимаю команды.")
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert dry_state == before
     assert database.query("SELECT slug FROM items WHERE source = 'import'") == [
         ("precision",)]
 
 
 async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, owner: Learner,
 ) -> None:
     before = bank_state(database)
     huge = b"# padding\n" * (IMPORT_MAX_BYTES // 10) + yaml_file(quiz_data("precision"))
@@ -177,12 +178,12 @@ async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
         f"• huge.yaml: размер файла — {len(huge)}, а можно не больше {IMPORT_MAX_BYTES} байт"
     )
     assert fake_api.calls_of("getFile") == []
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert bank_state(database) == before
 
 
 async def test_export_then_import_of_the_same_file_changes_nothing(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, owner: Learner,
 ) -> None:
     before = bank_state(database)
     export = await owner.says("/export", expect="sendDocument")
@@ -205,12 +206,12 @@ async def test_export_then_import_of_the_same_file_changes_nothing(
     assert quizzes.params["caption"].startswith("Вопросов: 2.")
     unknown = await owner.says("/export astrology")
     assert unknown.params["text"].startswith("Не знаю такого фильтра.")
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert bank_state(database)[:5] == before[:5]  # the items and their versions as they were
 
 
 async def test_find_show_archive_restore_and_the_bank_counts(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, owner: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, owner: Learner,
 ) -> None:
     found = await owner.says("/find roc")
     assert found.params["text"] == (
@@ -242,7 +243,7 @@ async def test_find_show_archive_restore_and_the_bank_counts(
         "• metrics: question 0 (+1 🗄), task 1",
         "• regularization: quiz 2",
     ]
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert database.query("SELECT slug, archived_by FROM items WHERE archived_at IS NOT "
                           "NULL") == [("e2e-roc", OWNER_ID)]
     assert database.query("SELECT action, target, actor_id FROM admin_actions "
@@ -252,7 +253,7 @@ async def test_find_show_archive_restore_and_the_bank_counts(
 
 
 async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revoke(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database,
     owner: Learner, editor: Learner,
 ) -> None:
     await fake_api.wait_for_call("setMyCommands", lambda call: call.params.get(
@@ -277,7 +278,7 @@ async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revok
     assert chat_menu(fake_api, EDITOR_ID) is None
     assert chat_menu(fake_api, EDITOR_ID, "en") is None
     assert (await editor.says("/bank")).params["text"] == REFUSAL
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert database.query("SELECT * FROM admin_roles") == []
     assert database.query("SELECT action, target, actor_id FROM admin_actions "
                           "ORDER BY id") == [
@@ -285,7 +286,7 @@ async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revok
 
 
 async def test_an_owner_grants_by_replying_to_a_persons_message_in_a_group(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database,
     owner: Learner, editor: Learner,
 ) -> None:
     group = fake_api.add_chat(-100_777, "supergroup", "ML chat")
@@ -294,7 +295,7 @@ async def test_an_owner_grants_by_replying_to_a_persons_message_in_a_group(
     granted = await fake_api.wait_for_call("sendMessage",
                                            lambda call: call.params["chat_id"] == group["id"])
     assert granted.params["text"].startswith(f"✅ {EDITOR_ID} теперь редактор")
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert database.query("SELECT user_id, granted_by FROM admin_roles") == [
         (EDITOR_ID, OWNER_ID)]
 
@@ -306,29 +307,29 @@ ADMIN_COMMANDS = ["/add", "/edit", "/import", "/import dry", "/export", "/export
 
 @pytest.mark.parametrize("command", ADMIN_COMMANDS)
 async def test_a_non_admin_is_refused_every_admin_command(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, stranger: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, stranger: Learner,
     command: str,
 ) -> None:
     before = bank_state(database)
     assert (await stranger.says(command)).params["text"] == REFUSAL
     assert fake_api.calls_of("sendDocument") == fake_api.calls_of("sendPoll") == []
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert bank_state(database) == before
 
 
 async def test_a_non_admins_file_with_the_caption_import_is_refused_undownloaded(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database, stranger: Learner,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database, stranger: Learner,
 ) -> None:
     before = bank_state(database)
     refusal = await uploads(stranger, "new.yaml", yaml_file(quiz_data("precision")), "/import")
     assert refusal.params["text"] == REFUSAL
     assert fake_api.calls_of("getFile") == []
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert bank_state(database) == before
 
 
 async def test_a_non_admin_replaying_an_admins_button_changes_nothing(
-    fake_api: FakeBotAPI, admin_bot: BotProcess, database: Database,
+    fake_api: FakeBotAPI, admin_bot: InProcessBot, database: Database,
     owner: Learner, stranger: Learner,
 ) -> None:
     await owner.says("/show e2e-roc")  # the question, then the answer, then the status
@@ -340,12 +341,12 @@ async def test_a_non_admin_replaying_an_admins_button_changes_nothing(
         "answerCallbackQuery",
         lambda call: call.params["callback_query_id"] == replayed["callback_query"]["id"])
     assert (refusal.params["text"], refusal.params["show_alert"]) == (REFUSAL, True)
-    assert await admin_bot.stop() == 0
+    await admin_bot.stop()
     assert bank_state(database) == before
 
 
 async def test_help_lists_the_admin_commands_to_admins_only(
-    admin_bot: BotProcess, owner: Learner, stranger: Learner
+    admin_bot: InProcessBot, owner: Learner, stranger: Learner
 ) -> None:
     assert "/import" in (await owner.says("/help")).params["text"]
     stranger_help = (await stranger.says("/help")).params["text"]
@@ -354,13 +355,11 @@ async def test_help_lists_the_admin_commands_to_admins_only(
 
 
 async def test_the_whole_shipped_bank_exported_and_imported_back_changes_nothing(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database: Database, owner: Learner,
+    fake_api: FakeBotAPI, start_bot: StartBot, database: Database, owner: Learner,
 ) -> None:
     """The export's caption says the file can go back through /import: with the default limit
     (the Bot API's 20 MB), the whole shipped bank does, and changes nothing."""
-    bot = await bot_process({**bot_settings, "CONTENT_DIR": str(SHIPPED_CONTENT),
-                             "ADMIN_IDS": str(OWNER_ID)})
+    bot = await start_bot(content_dir=SHIPPED_CONTENT, admin_ids={OWNER_ID})
     items_before = database.query(ITEMS_AND_VERSIONS)
     export = await owner.says("/export", expect="sendDocument")
     count = len(items_before)
@@ -375,15 +374,14 @@ async def test_the_whole_shipped_bank_exported_and_imported_back_changes_nothing
         report = await owner.reply()
         assert report.params["text"].splitlines() == [
             header, f"создано: 0, обновлено: 0, без изменений: {count}"]
-    assert await bot.stop() == 0
+    await bot.stop()
     assert database.query(ITEMS_AND_VERSIONS) == items_before
 
 
 async def test_hostile_files_are_refused_with_a_clear_reply_and_the_bot_keeps_serving(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database: Database, owner: Learner,
+    fake_api: FakeBotAPI, start_bot: StartBot, database: Database, owner: Learner,
 ) -> None:
-    bot = await bot_process({**bot_settings, "ADMIN_IDS": str(OWNER_ID)})
+    bot = await start_bot(admin_ids={OWNER_ID})
     before = bank_state(database)
     too_deep = "вложенность глубже 20 уровней — в контенте такой не бывает"
     hostile = {
@@ -399,5 +397,5 @@ async def test_hostile_files_are_refused_with_a_clear_reply_and_the_bot_keeps_se
         report = await uploads(owner, name, content, caption="/import")
         assert report.params["text"] == f"❌ {name}: ничего не записано — 1 проблема.\n• {problem}"
     assert (await owner.says("/bank")).params["text"].startswith("Банк вопросов: активных 4")
-    assert await bot.stop() == 0
+    await bot.stop()
     assert bank_state(database) == before

@@ -1,14 +1,16 @@
-"""A mock interview against the real bot process, with a quiz left to run out of time."""
+"""A mock interview, with a quiz left to run out of time."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
 
+from tests.app.conftest import StartBot
+from tests.app.harness import MovableClock
 from tests.databases import Database
-from tests.e2e.conftest import Learner, StartBot, buttons
 from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.users import Learner, buttons
 
 ALICE_ID = 1001
 QUIZ_SECONDS = 5  # the shortest open period Telegram allows
@@ -34,10 +36,10 @@ async def next_question(learner: Learner) -> Call:
 
 
 async def test_a_short_interview_with_a_timed_out_quiz_ends_with_a_scorecard(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    fake_api: FakeBotAPI, start_bot: StartBot, clock: MovableClock,
     database: Database, alice: Learner,
 ) -> None:
-    bot = await bot_process({**bot_settings, "INTERVIEW_QUIZ_SECONDS": str(QUIZ_SECONDS)})
+    bot = await start_bot(interview_quiz_seconds=QUIZ_SECONDS)
     polling = await fake_api.wait_for_call("getUpdates")
     assert "poll" in polling.params["allowed_updates"]  # how a closed poll is heard of
 
@@ -55,7 +57,7 @@ async def test_a_short_interview_with_a_timed_out_quiz_ends_with_a_scorecard(
             assert asked.params["open_period"] == QUIZ_SECONDS
             if not timed_out:
                 # Alice does not answer; Telegram closes the poll when its period is over.
-                fake_api.clock = lambda: time.time() + QUIZ_SECONDS + 1
+                clock.move(timedelta(seconds=QUIZ_SECONDS + 1))
                 notice = await alice.reply()
                 assert notice.params["text"].startswith("⏰ Время на квиз вышло")
                 timed_out += 1
@@ -82,9 +84,9 @@ async def test_a_short_interview_with_a_timed_out_quiz_ends_with_a_scorecard(
         f"https://t.me/{fake_api.bot_user['username']}?start=topic_regularization"
     )
     # No explanation posts in the middle of an interview: the scorecard is the verdict.
-    assert not [t for t in fake_api.sent_texts(ALICE_ID) if t.startswith(("✅", "❌"))]
+    assert not [t for t in alice.received() if t.startswith(("✅", "❌"))]
 
-    assert await bot.stop() == 0
+    await bot.stop()
     outcomes = database.query(
         "SELECT outcome FROM interview_items ORDER BY position")
     assert sorted(outcome for (outcome,) in outcomes) == ["correct", "correct", "missed"]
@@ -95,22 +97,20 @@ async def test_a_short_interview_with_a_timed_out_quiz_ends_with_a_scorecard(
 
 
 async def test_a_quiz_that_runs_out_while_the_bot_is_down_is_settled_after_the_restart(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
-    database: Database, alice: Learner,
+    start_bot: StartBot, clock: MovableClock, database: Database, alice: Learner,
 ) -> None:
-    settings = {**bot_settings, "INTERVIEW_QUIZ_SECONDS": str(QUIZ_SECONDS)}
-    first = await bot_process(settings)
+    first = await start_bot(interview_quiz_seconds=QUIZ_SECONDS)
     levels = await alice.says("/interview 1")
     await alice.presses(levels, "Junior")  # the bank's only junior item is a quiz
     quiz = await alice.reply("sendPoll")
     assert quiz.params["question"] == "Какой эффект даёт L2-регуляризация?"
-    assert await first.stop() == 0
+    await first.stop()
 
-    fake_api.clock = lambda: time.time() + QUIZ_SECONDS + 1  # the poll closes meanwhile
-    second = await bot_process(settings)
+    clock.move(timedelta(seconds=QUIZ_SECONDS + 1))  # the poll closes meanwhile
+    second = await start_bot(interview_quiz_seconds=QUIZ_SECONDS)
     notice = await alice.reply()
     assert notice.params["text"].startswith("⏰ Время на квиз вышло")
     scorecard = await alice.reply()
     assert "Результат: 0 из 1 (0%)" in scorecard.params["text"]
-    assert await second.stop() == 0
+    await second.stop()
     assert database.query("SELECT status FROM interviews") == [("finished",)]

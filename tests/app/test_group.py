@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.app.conftest import StartBot
+from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.e2e.conftest import ChatUser, Learner, StartBot, buttons, settled, to
-from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
+from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.users import ChatUser, Learner, buttons, settled, to
 
 GROUP_ID = -1001234567890
 OWNER = make_user(2001, "Ольга")
@@ -35,7 +37,7 @@ def mentions(call: Call) -> list[tuple[str, int]]:
 
 
 async def test_a_group_quiz_is_public_and_its_answers_make_the_leaderboard(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, group: dict[str, Any],
 ) -> None:
     alice = ChatUser(fake_api, ALICE, GROUP_ID)
     empty = await alice.says("/top")
@@ -64,7 +66,7 @@ async def test_a_group_quiz_is_public_and_its_answers_make_the_leaderboard(
 
 
 async def test_added_greets_removed_pauses_readded_offers_to_resume(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, group: dict[str, Any],
 ) -> None:
     admin = ChatUser(fake_api, ADMIN, GROUP_ID)
     fake_api.chat_state(GROUP_ID).bot_status = "left"
@@ -88,14 +90,14 @@ async def test_added_greets_removed_pauses_readded_offers_to_resume(
     settings = await admin.presses(offer, "▶ Возобновить", expect="editMessageText")
     assert "Статус: включён\n🕘 09:30 (Europe/Moscow)" in settings.params["text"]
 
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert database.query("SELECT status, pause_reason FROM subscriptions") == [
         ("active", None)
     ]
 
 
 async def test_a_channel_owner_who_adds_the_bot_hears_how_to_subscribe_in_private(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database,
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database,
 ) -> None:
     channel_id = -1009876543210
     fake_api.add_chat(channel_id, "channel", "ML Interview", username="ml_interview", owner=OWNER,
@@ -114,7 +116,7 @@ async def test_a_channel_owner_who_adds_the_bot_hears_how_to_subscribe_in_privat
 
 
 async def test_removal_shows_in_settings_until_resumed(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, group: dict[str, Any],
 ) -> None:
     admin = ChatUser(fake_api, ADMIN, GROUP_ID)
     await admin.says("/subscribe")
@@ -130,7 +132,7 @@ async def test_removal_shows_in_settings_until_resumed(
 
 
 async def test_a_learner_who_unblocks_the_bot_is_offered_to_resume(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database,
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database,
 ) -> None:
     alice = Learner(fake_api, ALICE)
     await alice.says("/subscribe")
@@ -145,10 +147,10 @@ async def test_a_learner_who_unblocks_the_bot_is_offered_to_resume(
 
 
 async def test_owners_see_the_next_post_and_post_it_now(
-    fake_api: FakeBotAPI, bot_process: StartBot, bot_settings: dict[str, str],
+    fake_api: FakeBotAPI, start_bot: StartBot,
     group: dict[str, Any],
 ) -> None:
-    await bot_process({**bot_settings, "ADMIN_IDS": str(OWNER["id"])})
+    await start_bot(admin_ids={OWNER["id"]})
     owner = Learner(fake_api, OWNER)
     assert (await owner.says(f"/next {GROUP_ID}")).params["text"] == (
         f"Чат {GROUP_ID} не подписан на вопрос дня.")
@@ -173,7 +175,7 @@ async def test_owners_see_the_next_post_and_post_it_now(
 
 
 async def test_group_menus_show_admins_the_subscription_commands(
-    fake_api: FakeBotAPI, running_bot: BotProcess,
+    fake_api: FakeBotAPI, running_bot: InProcessBot,
 ) -> None:
     def menu(scope: str, language: str | None) -> Callable[[Call], bool]:
         return lambda call: (call.params.get("scope", {}).get("type") == scope

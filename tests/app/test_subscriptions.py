@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.e2e.conftest import ChatUser, Learner, buttons
-from tests.fakebot import BotProcess, Call, FakeBotAPI, make_user
+from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.users import ChatUser, Learner, buttons
 
 GROUP_ID = -1001234567890
 CHANNEL_ID = -1009876543210
@@ -45,7 +46,7 @@ def subscriptions_of(database: Database, chat_id: int) -> list[tuple[Any, ...]]:
 
 
 async def test_a_group_admin_subscribes_and_a_member_is_politely_refused(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, group: dict[str, Any],
 ) -> None:
     refusal = await ChatUser(fake_api, MEMBER, GROUP_ID).says("/subscribe")
     assert refusal.params["text"] == (
@@ -61,7 +62,7 @@ async def test_a_group_admin_subscribes_and_a_member_is_politely_refused(
     assert re.search(NEXT_POST.format(time="09:30"), text)
     assert text.endswith("Время, дни, темы и остальное: /settings")
 
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert subscriptions_of(database, GROUP_ID) == [
         ("active", ["09:30"], "Europe/Berlin", list(range(7)), [], ["quiz", "question", "task"],
          0, 240)
@@ -69,7 +70,7 @@ async def test_a_group_admin_subscribes_and_a_member_is_politely_refused(
 
 
 async def test_an_anonymous_admin_counts_as_an_admin(
-    fake_api: FakeBotAPI, running_bot: BotProcess, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, group: dict[str, Any],
 ) -> None:
     anonymous = ChatUser(fake_api, OWNER, GROUP_ID, anonymous_admin=True)
     done = await anonymous.says("/subscribe 09:30,18:00")
@@ -89,19 +90,19 @@ async def test_an_anonymous_admin_counts_as_an_admin(
     ],
 )
 async def test_a_bad_schedule_is_named_with_an_example(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, group: dict[str, Any],
     typed: str, answer: str,
 ) -> None:
     error = await ChatUser(fake_api, ADMIN, GROUP_ID).says(typed)
     assert error.params["text"] == (
         answer + "\nНапример: /subscribe 09:30 Europe/Moscow или /subscribe 09:30,18:00"
     )
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert subscriptions_of(database, GROUP_ID) == []
 
 
 async def test_a_learner_subscribes_their_private_chat_with_the_defaults(
-    fake_api: FakeBotAPI, running_bot: BotProcess,
+    fake_api: FakeBotAPI, running_bot: InProcessBot,
 ) -> None:
     alice = Learner(fake_api, make_user(1001, "Алиса"))
     done = await alice.says("/subscribe")
@@ -118,7 +119,7 @@ async def test_a_learner_subscribes_their_private_chat_with_the_defaults(
 
 
 async def test_a_channel_subscription_says_exactly_what_is_missing(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, channel: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, channel: dict[str, Any],
 ) -> None:
     owner = Learner(fake_api, OWNER)
     refused = "Не получится настроить вопрос дня для «ML Interview»:\n• "
@@ -152,14 +153,14 @@ async def test_a_channel_subscription_says_exactly_what_is_missing(
     # Channel polls are always anonymous: nothing to show, nothing to choose.
     assert "Опросы:" not in screen.params["text"]
     assert "👥 Опросы открытые" not in labels(screen)
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert [row[:3] + row[6:7] for row in subscriptions_of(database, CHANNEL_ID)] == [
         ("active", ["08:00"], "Europe/Moscow", 1)
     ]
 
 
 async def test_a_channel_subscribed_by_forwarding_one_of_its_posts(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, channel: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, channel: dict[str, Any],
 ) -> None:
     fake_api.forward_text(MEMBER, "❓ Вопрос дня", forward_from=channel)
     stranger = await Learner(fake_api, MEMBER).reply()
@@ -174,12 +175,12 @@ async def test_a_channel_subscribed_by_forwarding_one_of_its_posts(
     done = await admin.presses(offer, "✅ Подписать канал")
     assert done.params["text"].startswith(
         "✅ Готово! «ML Interview» будет получать вопрос дня.\n🕘 10:00 (Europe/Moscow)")
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert [row[0] for row in subscriptions_of(database, CHANNEL_ID)] == ["active"]
 
 
 async def test_settings_buttons_change_the_subscription_for_admins_only(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, group: dict[str, Any],
 ) -> None:
     admin = ChatUser(fake_api, ADMIN, GROUP_ID)
     member = ChatUser(fake_api, MEMBER, GROUP_ID)
@@ -241,7 +242,7 @@ async def test_settings_buttons_change_the_subscription_for_admins_only(
     assert summary[2:] == ["Темы: Метрики и пороги", "Форматы: Квизы, Вопросы",
                            "Ответ публикуется через 1 ч", "Опросы: анонимные"]
 
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert subscriptions_of(database, GROUP_ID) == [
         ("active", ["18:00"], "Asia/Tokyo", [0, 1, 2, 3, 4], ["metrics"], ["quiz", "question"],
          1, 60)
@@ -249,7 +250,7 @@ async def test_settings_buttons_change_the_subscription_for_admins_only(
 
 
 async def test_unsubscribe_stops_the_daily_post_for_admins_only(
-    fake_api: FakeBotAPI, running_bot: BotProcess, database: Database, group: dict[str, Any],
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, group: dict[str, Any],
 ) -> None:
     admin = ChatUser(fake_api, ADMIN, GROUP_ID)
     await admin.says("/subscribe")
@@ -257,7 +258,7 @@ async def test_unsubscribe_stops_the_daily_post_for_admins_only(
     assert refused.params["text"].startswith("Не получится настроить вопрос дня для «ML Club»")
     stopped = await admin.says("/unsubscribe")
     assert stopped.params["text"] == "Вопрос дня для «ML Club» остановлен. Вернуть: /subscribe"
-    assert await running_bot.stop() == 0
+    await running_bot.stop()
     assert database.query("SELECT status, next_run_at FROM subscriptions") == [
         ("stopped", None)
     ]

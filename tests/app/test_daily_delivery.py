@@ -1,21 +1,22 @@
-"""The daily post from the real process: it arrives at the scheduled minute, its answer follows
-as a reply, and chats that refuse it change state. One shared minute-wait for all of it."""
+"""The daily post: it arrives at the scheduled minute, its answer follows as a reply, and chats
+that refuse it change state. The bot's clock is moved to the minute, then on to the reveal."""
 
 from __future__ import annotations
 
 import asyncio
 import time as wall
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.daily import subscriptions
 from bot.platform.db.engine import create_engine, create_session_factory
-from bot.platform.db.migrate import upgrade_to_head
+from tests.app.conftest import StartBot
+from tests.app.harness import MovableClock
 from tests.databases import Database
-from tests.e2e.conftest import StartBot, to
-from tests.fakebot import Call, FakeBotAPI, bad_request, forbidden, make_user, migrated
+from tests.fakebot import FakeBotAPI, bad_request, forbidden, make_user, migrated
+from tests.users import settled, to
 
 ZONE = ZoneInfo("Asia/Kathmandu")  # +05:45: a local minute is not a UTC-aligned hour offset
 GROUP = -1001000000001
@@ -27,17 +28,14 @@ OLD_GROUP, ITS_SUPERGROUP = -5001, -1001000000004  # the error reports the migra
 MIGRATING_GROUP, NEW_SUPERGROUP = -5002, -1001000000005  # the service message reports it
 
 
-def next_minute_with_time_to_start() -> datetime:
-    """The next whole minute at least 20 s away: the bot needs a few seconds to start."""
-    now = datetime.now(UTC)
-    slot = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return slot if slot - now >= timedelta(seconds=20) else slot + timedelta(minutes=1)
+def a_minute_ahead(clock: MovableClock) -> datetime:
+    """A whole minute well ahead of the bot's clock: nothing is due until the test moves it."""
+    return (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
 
 
-async def subscribe_all(database: Database, slot: datetime) -> None:
+async def subscribe_all(database: Database, slot: datetime, now: datetime) -> None:
     """Admins subscribed these chats earlier: the rows are there before the bot starts."""
     engine = create_engine(database.url)
-    await upgrade_to_head(engine)
     local = slot.astimezone(ZONE).time().replace(tzinfo=None)
     plans: list[tuple[int, str, tuple[str, ...]]] = [
         (GROUP, "supergroup", ("quiz",)),
@@ -48,7 +46,6 @@ async def subscribe_all(database: Database, slot: datetime) -> None:
         (OLD_GROUP, "group", ("task",)),
         (MIGRATING_GROUP, "group", ("task",)),
     ]
-    now = datetime.now(UTC)
     async with create_session_factory(engine)() as session, session.begin():
         for chat_id, chat_type, kinds in plans:
             await subscriptions.subscribe(session, chat_id=chat_id, chat_type=chat_type,
@@ -57,11 +54,6 @@ async def subscribe_all(database: Database, slot: datetime) -> None:
             await subscriptions.set_kinds(session, chat_id, kinds, now)
             await subscriptions.set_reveal_after(session, chat_id, 1, now)
     await engine.dispose()
-
-
-def wall_time(call: Call) -> datetime:
-    """When the fake server received ``call`` (it stamps calls with the monotonic clock)."""
-    return datetime.fromtimestamp(wall.time() - wall.monotonic() + call.at, UTC)
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:  # noqa: ASYNC109
@@ -88,11 +80,10 @@ def paused(database: Database, chat_id: int) -> str | None:
 
 
 async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_change_state(
-    bot_process: StartBot, fake_api: FakeBotAPI, bot_settings: dict[str, str],
-    database: Database,
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
 ) -> None:
-    slot = next_minute_with_time_to_start()
-    await subscribe_all(database, slot)
+    slot = a_minute_ahead(clock)
+    await subscribe_all(database, slot, clock())
     fake_api.add_chat(GROUP, "supergroup", "ML club")
     fake_api.add_chat(CHANNEL, "channel", "ML interview")
     fake_api.add_chat(VANISHED_GROUP, "supergroup", "Deleted")
@@ -102,13 +93,14 @@ async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_chan
     fake_api.fail_chat(BLOCKED_LEARNER, forbidden("bot was blocked by the user"))
     fake_api.fail_chat(VANISHED_GROUP, bad_request("chat not found"))
     fake_api.fail_chat(OLD_GROUP, migrated(ITS_SUPERGROUP))
-    await bot_process(bot_settings)
+    await start_bot()
 
     fake_api.migrate_group(MIGRATING_GROUP, NEW_SUPERGROUP)
     await eventually(lambda: subscription(database, NEW_SUPERGROUP))
 
-    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP), timeout=90)
-    assert wall_time(quiz).replace(second=0, microsecond=0) == slot
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    assert clock.at(quiz.at).replace(second=0, microsecond=0) == slot
     assert quiz.params["is_anonymous"] is False  # public in a group: answers count for /top
     channel_quiz = await fake_api.wait_for_call("sendPoll", to(CHANNEL))
     assert channel_quiz.params["is_anonymous"] is True
@@ -130,8 +122,11 @@ async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_chan
     right = poll["correct_option_ids"][0]
     fake_api.answer_poll(make_user(11, "Аня"), poll["id"], [right])
     fake_api.answer_poll(make_user(12, "Боря"), poll["id"], [(right + 1) % len(poll["options"])])
+    answered = f"SELECT count(*) FROM attempts WHERE poll_id = '{poll['id']}'"
+    await settled(database, answered, [(2,)])  # in before the answer is revealed
 
-    stop = await fake_api.wait_for_call("stopPoll", to(GROUP), timeout=90)
+    clock.move(timedelta(minutes=1))
+    stop = await fake_api.wait_for_call("stopPoll", to(GROUP))
     assert stop.params["message_id"] == quiz.result["message_id"]
     answer = await fake_api.wait_for_call("sendMessage", to(GROUP))
     assert answer.params["reply_parameters"]["message_id"] == quiz.result["message_id"]
