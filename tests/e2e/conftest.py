@@ -49,10 +49,20 @@ async def running_bot(bot_process: StartBot, bot_settings: dict[str, str]) -> Bo
     return await bot_process(bot_settings)
 
 
+# Every port free_port hands out stays bound here, never listening, for the rest of the run. A
+# port probed and released could be given by the kernel to any other socket (an outgoing
+# connection, another worker's probe) before the bot binds it; a bound one is given to none,
+# while the bot, which binds with SO_REUSEADDR as aiohttp does on POSIX, can still listen on it.
+_RESERVED_PORTS: list[socket.socket] = []
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A local port no other socket can take, for the bot to listen on."""
+    reservation = socket.socket()
+    reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    reservation.bind(("127.0.0.1", 0))
+    _RESERVED_PORTS.append(reservation)
+    return int(reservation.getsockname()[1])
 
 
 @dataclass
