@@ -428,7 +428,8 @@ async def test_posts_another_replica_claimed_and_has_not_sent_yet_are_due_at_onc
 
     async with session_factory() as session:
         due = await daily_posts.earliest_due(session)
-    assert due is not None and due <= clock.now
+    assert due is not None
+    assert due <= clock.now
     await scheduler_for(replica="replica-b").run_due()
     assert [len(posts(fake_api, learner)) for learner in learners] == [1, 1]
 
