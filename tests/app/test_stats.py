@@ -8,7 +8,7 @@ import pytest
 
 from tests.app.harness import InProcessBot
 from tests.fakebot import FakeBotAPI, make_user
-from tests.users import Learner
+from tests.users import Learner, to
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -34,7 +34,8 @@ async def test_stats_after_some_answers_show_the_summary_and_a_png_chart(
     assert {"type": "bold", "offset": 0, "length": len("📊 Ваш прогресс") + 1} in \
         summary.params["entities"]  # the emoji counts twice in UTF-16
 
-    chart = await alice.reply("sendPhoto")
+    # The first chart of the run imports matplotlib in this process: seconds on a busy machine.
+    chart = await fake_api.wait_for_call("sendPhoto", to(alice.id), timeout=60)
     assert chart.ok
     largest = chart.result["photo"][-1]
     assert (largest["width"], largest["height"]) == (1200, 800)
