@@ -620,15 +620,19 @@ async def complete_reveal(
 
 
 async def earliest_due(session: AsyncSession) -> datetime | None:
-    """The next instant the loop has work: a subscription's slot, a post to try again or an
-    answer to reveal."""
+    """The next instant the loop has work: a subscription's slot, a claimed post (due since its
+    claim, or since its next attempt after a refusal) or an answer to reveal.
+
+    A post claimed but never attempted counts too: another replica may have claimed it while
+    this one looked for work, and waits to be helped with the sending, not for the next slot.
+    """
     next_slot = await session.scalar(select(func.min(Subscription.next_run_at)))
-    next_retry = await session.scalar(
-        select(func.min(Delivery.next_attempt_at))
+    next_send = await session.scalar(
+        select(func.min(func.coalesce(Delivery.next_attempt_at, Delivery.claimed_at)))
         .where(Delivery.status == DeliveryStatus.CLAIMED)
     )
     next_reveal = await session.scalar(select(func.min(Delivery.reveal_due_at)))
-    candidates = [instant for instant in (next_slot, next_retry, next_reveal)
+    candidates = [instant for instant in (next_slot, next_send, next_reveal)
                   if instant is not None]
     return min(candidates) if candidates else None
 

@@ -406,6 +406,28 @@ async def test_a_replica_that_stalled_past_its_lease_cannot_post_what_was_taken_
 
 
 @pytest.mark.usefixtures("bank")
+async def test_posts_another_replica_claimed_and_has_not_sent_yet_are_due_at_once(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler],
+) -> None:
+    # A replica whose round found nothing left to claim (another claimed the minute's posts
+    # while it looked) helps send them, instead of sleeping until the next slot.
+    learners = [7301, 7302]
+    for learner in learners:
+        await subscribe(session_factory, clock, learner, "private")
+    clock.now = NINE_BERLIN
+    async with session_factory() as session, session.begin():  # replica A, not yet sending
+        await daily_posts.claim_due(session, clock(), timedelta(hours=3), Random(1), 100)
+
+    async with session_factory() as session:
+        due = await daily_posts.earliest_due(session)
+    assert due is not None
+    assert due <= clock.now
+    await scheduler_for(replica="replica-b").run_due()
+    assert [len(posts(fake_api, learner)) for learner in learners] == [1, 1]
+
+
+@pytest.mark.usefixtures("bank")
 async def test_the_quiz_is_closed_and_answered_in_a_reply_with_the_share_of_right_answers(
     fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
     scheduler_for: Callable[..., DailyScheduler],
