@@ -5,12 +5,13 @@ reach any replica, and each answers in the language the learner chose through an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import load_content
@@ -83,6 +84,37 @@ async def broadcast_done(
         await asyncio.sleep(0.2)
 
 
+@contextlib.asynccontextmanager
+async def broadcast_held(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Callable[[int], Awaitable[None]]]:
+    """No replica starts the broadcast inside the block: the deliveries table is locked against
+    writes, so each replica's scheduler waits at its first one (taking over stale leases). The
+    block gets a wait until that many schedulers wait; on leaving it they all start at once."""
+    async with factory() as holder, holder.begin():
+        await holder.execute(text(f"LOCK TABLE {Delivery.__tablename__} IN EXCLUSIVE MODE"))
+
+        async def all_waiting(schedulers: int) -> None:
+            deadline = asyncio.get_running_loop().time() + 60
+            while await schedulers_waiting(factory) < schedulers:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"not all {schedulers} schedulers reached the broadcast")
+                await asyncio.sleep(0.05)
+
+        yield all_waiting
+
+
+async def schedulers_waiting(factory: async_sessionmaker[AsyncSession]) -> int:
+    """Connections waiting for a write lock on this database's deliveries table."""
+    async with factory() as session:
+        waiting = await session.scalar(text(
+            "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted"
+            " AND relation = CAST(:table AS regclass)"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ), {"table": Delivery.__tablename__})
+    return int(waiting or 0)
+
+
 # DailyScheduler's defaults: pages of 25 sends, 4 pages at a time.
 SEND_PAGE, IN_FLIGHT_PAGES = 25, 4
 
@@ -91,7 +123,11 @@ async def test_three_replicas_post_to_each_of_1000_chats_exactly_once(
     fake_api: FakeBotAPI, bot_process: StartBot, postgres_url: str,
     shared_database: async_sessionmaker[AsyncSession],
 ) -> None:
-    replicas = await start_replicas(bot_process, postgres_url, rate_limit="0")
+    # Replicas start one at a time (the startup lock), and unpaced, two of them could post all
+    # 1 000 before the third is up: the broadcast waits until all three are at its start.
+    async with broadcast_held(shared_database) as all_waiting:
+        replicas = await start_replicas(bot_process, postgres_url, rate_limit="0")
+        await all_waiting(len(replicas))
 
     statuses = await broadcast_done(shared_database, timeout=120)
 
