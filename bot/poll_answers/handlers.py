@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
-from aiogram.types import PollAnswer
+from aiogram.types import InlineKeyboardMarkup, PollAnswer
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +13,10 @@ from bot.daily.group_answers import recorded_answer
 from bot.drills.serving import continue_keyboard
 from bot.interviews.interviewing import InterviewPoll
 from bot.platform.clock import Clock
+from bot.platform.db.engine import again_if_connection_lost
 from bot.study.answer_recorder import AnswerRecorder
-from bot.study.catalog import load_card
+from bot.study.answers import AnswerOutcome
+from bot.study.catalog import Card, load_card
 from bot.study.posts import answer_post, post_style
 from bot.study.quizzes import verdict
 from bot.study.sending import send_post
@@ -42,13 +44,35 @@ def create_router() -> Router:
             return
         if not outcome.explain_privately:
             return
-        card = await load_card(session, outcome.item_id)
-        if card is None:
+        explanation = await again_if_connection_lost(
+            lambda: _explanation(session, outcome), f"the explanation of poll {outcome.poll_id}"
+        )
+        if explanation is None:
             return
+        card, keyboard = explanation
         await send_post(
             bot, outcome.chat_id,
             answer_post(card, post_style(i18n, card, signature), lead=verdict(outcome, card)),
-            await continue_keyboard(session, outcome.user_id, card),
+            keyboard,
         )
 
     return router
+
+
+async def _explanation(
+    session: AsyncSession, outcome: AnswerOutcome
+) -> tuple[Card, InlineKeyboardMarkup] | None:
+    """The card and the "Next" button the explanation needs.
+
+    The answer is committed by now (the recorder's own transaction), so a run of the whole
+    update again after a lost connection would find it no longer new and explain nothing: these
+    reads are tried once more here, on a new connection, instead.
+    """
+    try:
+        card = await load_card(session, outcome.item_id)
+        if card is None:
+            return None
+        return card, await continue_keyboard(session, outcome.user_id, card)
+    except Exception:
+        await session.rollback()
+        raise
