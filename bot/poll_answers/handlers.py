@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
-from aiogram.types import PollAnswer
+from aiogram.types import InlineKeyboardMarkup, PollAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.daily.group_answers import recorded_answer
 from bot.drills.serving import continue_keyboard
 from bot.interviews.interviewing import InterviewPoll
+from bot.platform.db.engine import again_if_connection_lost
 from bot.study.answer_recorder import AnswerRecorder
-from bot.study.catalog import load_card
+from bot.study.answers import AnswerOutcome
+from bot.study.catalog import Card, load_card
 from bot.study.context import UpdateContext
 from bot.study.quizzes import verdict
 
@@ -39,12 +41,33 @@ def create_router() -> Router:
             return
         if not outcome.explain_privately:
             return
-        card = await load_card(session, outcome.item_id)
-        if card is None:
+        explanation = await again_if_connection_lost(
+            lambda: _explanation(session, outcome), f"the explanation of poll {outcome.poll_id}"
+        )
+        if explanation is None:
             return
+        card, keyboard = explanation
         await ctx.in_chat(outcome.chat_id).send_post(
-            ctx.answer_post(card, lead=verdict(outcome, card)),
-            await continue_keyboard(session, outcome.user_id, card),
+            ctx.answer_post(card, lead=verdict(outcome, card)), keyboard,
         )
 
     return router
+
+
+async def _explanation(
+    session: AsyncSession, outcome: AnswerOutcome
+) -> tuple[Card, InlineKeyboardMarkup] | None:
+    """The card and the "Next" button the explanation needs.
+
+    The answer is committed by now (the recorder's own transaction), so a run of the whole
+    update again after a lost connection would find it no longer new and explain nothing: these
+    reads are tried once more here, on a new connection, instead.
+    """
+    try:
+        card = await load_card(session, outcome.item_id)
+        if card is None:
+            return None
+        return card, await continue_keyboard(session, outcome.user_id, card)
+    except Exception:
+        await session.rollback()
+        raise

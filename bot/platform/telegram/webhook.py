@@ -92,9 +92,11 @@ class WebhookUpdates:
     async def handle(self, request: web.Request) -> web.Response:
         if not secrets.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret):
             return web.Response(status=401, text="Unauthorized")
+        body = await request.read()
+        # Once the body is in: a request begun before the stop whose body came after ``finish``
+        # looked at the updates in hand would start one that nothing waits for or cuts off.
         if self.shutdown.started:
             return _try_later("stopping")
-        body = await request.read()
         update = self._parse(body)
         if update is None:
             logger.warning("dropped a webhook body that is not an update (%d bytes)", len(body))
