@@ -9,30 +9,15 @@ explanation at once, and with interview quizzes they go on to their handlers.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import PollAnswer, TelegramObject, Update
+from aiogram.types import TelegramObject, Update
 
 from bot.platform.clock import Clock
 from bot.platform.telegram.middlewares import Handler
-from bot.study import answers
 from bot.study.answer_recorder import AnswerRecorder
-from bot.study.users import UserProfile
-
-
-def recorded_answer(poll_answer: PollAnswer, answered_at: datetime) -> answers.PollAnswer | None:
-    """The answer as the recorder takes it; None for one given on behalf of a chat."""
-    user = poll_answer.user
-    if user is None:
-        return None
-    return answers.PollAnswer(
-        poll_id=poll_answer.poll_id,
-        user=UserProfile(user.id, user.first_name, user.username, user.language_code),
-        option_ids=tuple(poll_answer.option_ids),
-        answered_at=answered_at,
-    )
+from bot.study.quizzes import recorded_answer
 
 
 class GroupAnswers(BaseMiddleware):

@@ -14,7 +14,6 @@ from bot.interviews.interviewing import InterviewPoll, carry_on, minutes
 from bot.platform.content.markdown import plain
 from bot.platform.content.schema import Difficulty
 from bot.platform.i18n import LanguageOverrides, learner_locale
-from bot.study import answers
 from bot.study.answer_recorder import AnswerRecorder
 from bot.study.callbacks import InterviewGrade, InterviewLevel, InterviewReveal
 from bot.study.context import UpdateContext
@@ -26,8 +25,9 @@ from bot.study.keyboards import (
     interview_level_keyboard,
 )
 from bot.study.learners import load_learner
+from bot.study.quizzes import recorded_answer
 from bot.study.sending import replace_keyboard
-from bot.study.users import UserProfile, telegram_language
+from bot.study.users import telegram_language
 
 
 def parse_size(args: str | None) -> int | None:
@@ -84,15 +84,10 @@ def create_router() -> Router:
         poll_answer: PollAnswer, ctx: UpdateContext, session: AsyncSession,
         answer_recorder: AnswerRecorder, interview_limits: interviews.TimeLimits,
     ) -> None:
-        user = poll_answer.user
-        if user is None:
+        answer = recorded_answer(poll_answer, ctx.now)
+        if answer is None:
             return
-        await answer_recorder.record(answers.PollAnswer(
-            poll_id=poll_answer.poll_id,
-            user=UserProfile(user.id, user.first_name, user.username, user.language_code),
-            option_ids=tuple(poll_answer.option_ids),
-            answered_at=ctx.now,
-        ))
+        await answer_recorder.record(answer)
         continuation = await interviews.quiz_answered(session, poll_answer.poll_id, ctx.now)
         if continuation is not None:
             await carry_on(ctx.in_chat(continuation.chat_id), session,

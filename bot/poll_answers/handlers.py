@@ -8,7 +8,6 @@ from aiogram import Router
 from aiogram.types import InlineKeyboardMarkup, PollAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.daily.group_answers import recorded_answer
 from bot.drills.serving import continue_keyboard
 from bot.interviews.interviewing import InterviewPoll
 from bot.platform.db.engine import again_if_connection_lost
@@ -16,7 +15,7 @@ from bot.study.answer_recorder import AnswerRecorder
 from bot.study.answers import AnswerOutcome
 from bot.study.catalog import Card, load_card
 from bot.study.context import UpdateContext
-from bot.study.quizzes import verdict
+from bot.study.quizzes import recorded_answer, verdict
 
 logger = logging.getLogger(__name__)
 

@@ -1,22 +1,25 @@
-"""Public quiz polls: sending one the bot will recognise the answers of, and the verdict on
-an answer."""
+"""Public quiz polls: sending one the bot will recognise the answers of, an answer as the
+recorder takes it, and the verdict on an answer."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
-from aiogram.types import Message
+from aiogram.types import Message, PollAnswer
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
 from bot.platform.db.engine import again_if_connection_lost
+from bot.study import answers
 from bot.study.answers import AnswerOutcome
 from bot.study.catalog import Card
 from bot.study.context import ChatContext
 from bot.study.polls import record_sent_poll
 from bot.study.posts import quiz_poll
+from bot.study.users import UserProfile
 
 
 async def post_quiz(
@@ -64,3 +67,16 @@ def verdict(outcome: AnswerOutcome, card: Card) -> Rendered:
     answer = "; ".join(options[index] for index in outcome.correct_option_ids
                        if index < len(options))
     return plain(_("verdict-wrong").format(answer=answer))
+
+
+def recorded_answer(poll_answer: PollAnswer, answered_at: datetime) -> answers.PollAnswer | None:
+    """The answer as the recorder takes it; None for one given on behalf of a chat."""
+    user = poll_answer.user
+    if user is None:
+        return None
+    return answers.PollAnswer(
+        poll_id=poll_answer.poll_id,
+        user=UserProfile(user.id, user.first_name, user.username, user.language_code),
+        option_ids=tuple(poll_answer.option_ids),
+        answered_at=answered_at,
+    )
