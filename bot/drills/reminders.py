@@ -39,14 +39,14 @@ def create_router() -> Router:
     ) -> None:
         """``/remind``, ``/remind 19:00 [Europe/Berlin]``, ``/remind auto``, ``/remind off``."""
         learner = await load_learner(session, ctx.user_id, ctx.default_zone)
-        words = (command.args or "").strip().lower().split()
+        words = (command.args or "").split()
         if not words:
             setting = await reminder_setting(session, ctx.user_id)
             await message.answer(reminder_status(setting, learner.zone.key) + "\n\n"
                                  + _("remind-usage").format(zone=learner.zone.key))
             return
-        if len(words) == 1 and words[0] in TURN_OFF | AFTER_PRACTICE:
-            after_practice = words[0] in AFTER_PRACTICE
+        if len(words) == 1 and words[0].lower() in TURN_OFF | AFTER_PRACTICE:
+            after_practice = words[0].lower() in AFTER_PRACTICE
             await set_reminder(session, ctx.user_id, None, learner.zone, ctx.now,
                                after_practice=after_practice)
             await message.answer(_("remind-status-auto") if after_practice

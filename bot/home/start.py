@@ -21,6 +21,7 @@ from bot.drills.today import TodayPlan, has_practised, today_plan
 from bot.home.callbacks import OnboardingPress, OnboardingStep
 from bot.home.learner_settings import ask_zone, begin_keyboard, level_name, zone_keyboard
 from bot.platform.content.schema import Difficulty, Language
+from bot.platform.i18n import load_languages
 from bot.platform.telegram.filters import IsBotAdmin
 from bot.study.catalog import content_languages
 from bot.study.context import UpdateContext
@@ -52,7 +53,9 @@ def create_router() -> Router:
                                  reply_markup=None if plan.is_empty else _continue_keyboard())
             return
         greeting = _("start-greeting").format(name=name, commands=_("start-three-taps"))
-        greeting += await items_language_note(session, ctx.locale)
+        if (await load_languages(session, [ctx.user_id]))[ctx.user_id] is None:
+            # Who chose the language with /language was told there.
+            greeting += await items_language_note(session, ctx.locale)
         await message.answer(greeting, reply_markup=_level_keyboard())
 
     @router.callback_query(OnboardingPress.filter())

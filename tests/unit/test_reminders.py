@@ -171,7 +171,8 @@ async def test_practice_does_not_move_a_reminder_at_a_chosen_time(
         await practised(session, ALICE, EVENING)
     async with session_factory() as session:
         settings = await session.get(LearnerSettings, ALICE)
-    assert settings is not None and settings.next_reminder_at == AT_SEVEN
+    assert settings is not None
+    assert settings.next_reminder_at == AT_SEVEN
 
 
 async def test_a_restarted_loop_does_not_send_the_same_reminder_again(
