@@ -113,3 +113,23 @@ async def test_a_private_subscription_with_a_zone_sets_the_learners_zone(
     assert labels(screen) == ["🌍 Часовой пояс", "🗣 Язык", "📅 Вопрос дня"]
     daily = await alice.presses(screen, "📅 Вопрос дня")
     assert "09:00 (Europe/Berlin)" in daily.params["text"]
+
+
+async def test_english_reaches_the_learners_command_menu_and_settings(
+    running_bot: InProcessBot, fake_api: FakeBotAPI, alice: Learner,
+) -> None:
+    chooser = await alice.says("/language")
+    await alice.presses(chooser, "English", expect="editMessageText")
+    menus = [call for call in fake_api.calls_of("setMyCommands")
+             if call.params.get("scope") == {"type": "chat", "chat_id": ALICE_ID}]
+    # Whatever language the app speaks, the chat's menu is English.
+    assert {call.params.get("language_code") for call in menus} == {None, "en"}
+    for menu in menus:
+        descriptions = {c["command"]: c["description"] for c in menu.params["commands"]}
+        assert descriptions["timezone"] == "your time zone"
+        assert descriptions["settings"] == "settings"
+    screen = await alice.says("/settings")
+    assert screen.params["text"].startswith("⚙️ Your settings\n\nLanguage: English — /language")
+    assert labels(screen) == ["🌍 Time zone", "🗣 Language"]
+    back = await alice.says("/start")
+    assert back.params["text"].endswith("Step 1 of 3. Your level?")  # told once, at /language
