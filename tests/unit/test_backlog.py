@@ -49,9 +49,9 @@ async def test_a_capped_day_serves_the_most_overdue_then_waits_for_local_midnigh
     ids = list(await session.scalars(select(Item.id).order_by(Item.id)))
     alice = replace(learner(1), reviews_per_day=2)
     month_ago = EVENING - timedelta(days=30)
-    for days, item_id in enumerate(ids[:3]):  # the last one reviewed longest ago
-        await record_view(session, 1, item_id, Kind.QUIZ, month_ago - timedelta(days=days))
-        await review(session, 1, item_id, Rating.Good, month_ago - timedelta(days=days))
+    for days, seen_id in enumerate(ids[:3]):  # the last one reviewed longest ago
+        await record_view(session, 1, seen_id, Kind.QUIZ, month_ago - timedelta(days=days))
+        await review(session, 1, seen_id, Rating.Good, month_ago - timedelta(days=days))
 
     plan = await today_plan(session, alice, EVENING)
     assert plan.reviews == ReviewSpread(today=2, postponed=1, days=1)

@@ -9,7 +9,7 @@ from bot.platform.content.schema import Difficulty
 from tests.unit.test_catalogs import catalog
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-PLACEHOLDER = re.compile(r"{\w+}")
+PLACEHOLDER = re.compile(r"{\w+}|/\w+")  # placeholders and commands
 SAME_IN_BOTH = frozenset(
     prefix + level.value for prefix in ("difficulty-", "button-level-") for level in Difficulty
 )
