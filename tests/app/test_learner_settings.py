@@ -45,7 +45,7 @@ async def test_a_reminder_with_a_zone_comes_at_that_zones_time_and_follows_a_zon
 ) -> None:
     confirmed = await alice.says("/remind 19:00 europe/berlin")
     assert confirmed.params["text"] == (
-        "Готово: напомню в 19:00 (Europe/Berlin), если будут карточки к повторению.")
+        "Готово: напомню в 19:00 (Europe/Berlin), если будет что повторить или выучить.")
     await a_card_due_by_tonight(alice)
 
     clock.move(next_local(clock, BERLIN, 19))
