@@ -1,4 +1,4 @@
-"""Daily reminders: "N cards due", at the learner's local time, only when something is due.
+"""Daily reminders: "N cards due", at the learner's local time, only when something waits.
 
 A learner who chose no time is reminded once, ``AFTER_PRACTICE`` after the last card they were
 shown, unless they turned that off too (``/remind off``; ``/remind auto`` turns it back on).
@@ -157,4 +157,3 @@ async def earliest_reminder(session: AsyncSession) -> datetime | None:
     return await session.scalar(
         select(func.min(LearnerSettings.next_reminder_at)).where(_reminding)
     )
-

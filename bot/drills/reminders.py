@@ -25,7 +25,7 @@ from bot.study.learners import load_learner, set_timezone
 from bot.study.sending import replace_keyboard
 
 TURN_OFF = frozenset({"off", "выкл", "stop", "нет"})
-AFTER_PRACTICE = frozenset({"auto", "авто"})
+TURN_AUTO = frozenset({"auto", "авто"})
 
 
 def create_router() -> Router:
@@ -45,8 +45,8 @@ def create_router() -> Router:
             await message.answer(reminder_status(setting, learner.zone.key) + "\n\n"
                                  + _("remind-usage").format(zone=learner.zone.key))
             return
-        if len(words) == 1 and words[0].lower() in TURN_OFF | AFTER_PRACTICE:
-            after_practice = words[0].lower() in AFTER_PRACTICE
+        if len(words) == 1 and words[0].lower() in TURN_OFF | TURN_AUTO:
+            after_practice = words[0].lower() in TURN_AUTO
             await set_reminder(session, ctx.user_id, None, learner.zone, ctx.now,
                                after_practice=after_practice)
             await message.answer(_("remind-status-auto") if after_practice

@@ -30,10 +30,11 @@ from bot.home.callbacks import (
     OnboardingStep,
     SettingsStep,
 )
+from bot.platform.content.schema import Language
 from bot.platform.zones import COMMON_ZONES, ZoneInputError, parse_zone
 from bot.study.context import UpdateContext
 from bot.study.keyboards import language_keyboard
-from bot.study.learners import Learner, load_learner, set_timezone
+from bot.study.learners import Learner, load_learner, set_timezone, topic_choices
 
 ON = "✓ "
 
@@ -175,8 +176,9 @@ async def _settings_screen(ctx: UpdateContext, session: AsyncSession) -> dict[st
         _("learner-settings-zone").format(
             zone=learner.zone.key, time=f"{ctx.now.astimezone(learner.zone):%H:%M}"),
         _("learner-settings-reminder").format(reminder=reminder),
-        _("learner-settings-drill").format(level=level_name(learner),
-                                           topics=len(learner.topic_ids) or _("topics-all")),
+        _("learner-settings-drill").format(
+            level=level_name(learner), topics=await chosen_topics(session, ctx.user_id,
+                                                                  ctx.locale)),
     ]))
     builder = InlineKeyboardBuilder()
     builder.button(text=_("button-zone"),
@@ -188,6 +190,13 @@ async def _settings_screen(ctx: UpdateContext, session: AsyncSession) -> dict[st
                        callback_data=LearnerSettingsPress(step=SettingsStep.DAILY))
     builder.adjust(2, 1)
     return {**text.as_kwargs(), "reply_markup": builder.as_markup()}
+
+
+async def chosen_topics(session: AsyncSession, user_id: int, locale: str) -> str:
+    """The titles of the learner's topics, or "every topic"."""
+    titles = [choice.title_en if locale == Language.EN else choice.title_ru
+              for choice in await topic_choices(session, user_id) if choice.selected]
+    return ", ".join(titles) or _("topics-all")
 
 
 def level_name(learner: Learner) -> str:

@@ -19,13 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.drills.serving import begin_drill, capped
 from bot.drills.today import TodayPlan, has_practised, today_plan
 from bot.home.callbacks import OnboardingPress, OnboardingStep
-from bot.home.learner_settings import ask_zone, begin_keyboard, level_name, zone_keyboard
+from bot.home.learner_settings import (
+    ask_zone,
+    begin_keyboard,
+    chosen_topics,
+    level_name,
+    zone_keyboard,
+)
 from bot.platform.content.schema import Difficulty, Language
 from bot.platform.i18n import load_languages
 from bot.platform.telegram.filters import IsBotAdmin
 from bot.study.catalog import content_languages
 from bot.study.context import UpdateContext
-from bot.study.keyboards import INTERVIEW_LEVELS, topics_keyboard
+from bot.study.keyboards import ANY_LEVEL, INTERVIEW_LEVELS, topics_keyboard
 from bot.study.learners import (
     TopicChoice,
     load_learner,
@@ -124,23 +130,24 @@ async def _next_screen(
     """The screen after ``step``: topics after the level, the zone after the topics, the
     summary and "Begin" after the zone."""
     if step in (OnboardingStep.LEVEL, OnboardingStep.TOPIC):
-        return _("onboarding-topics"), _topics_keyboard(await topic_choices(session,
-                                                                            ctx.user_id),
-                                                        ctx.locale)
+        choices = await topic_choices(session, ctx.user_id)
+        return _("onboarding-topics"), _topics_keyboard(choices, ctx.locale)
     learner = await load_learner(session, ctx.user_id, ctx.default_zone)
     if step is OnboardingStep.TOPICS_DONE:
-        return _("onboarding-zone").format(zone=learner.zone.key), zone_keyboard(
+        zones = zone_keyboard(
             None, lambda zone: OnboardingPress(step=OnboardingStep.ZONE, value=zone),
             OnboardingPress(step=OnboardingStep.OTHER_ZONE))
-    topics = len(learner.topic_ids) or _("topics-all")
-    return (_("onboarding-ready").format(level=level_name(learner), topics=topics,
-                                         zone=learner.zone.key), begin_keyboard())
+        return _("onboarding-zone").format(zone=learner.zone.key), zones
+    ready = _("onboarding-ready").format(
+        level=level_name(learner), topics=await chosen_topics(session, ctx.user_id, ctx.locale),
+        zone=learner.zone.key)
+    return ready, begin_keyboard()
 
 
 def _level_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for level in INTERVIEW_LEVELS:
-        value = level if level in tuple(Difficulty) else ""
+        value = "" if level == ANY_LEVEL else level
         builder.button(text=_("button-level-" + level),
                        callback_data=OnboardingPress(step=OnboardingStep.LEVEL, value=value))
     builder.adjust(4)

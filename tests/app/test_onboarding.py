@@ -44,7 +44,7 @@ async def test_three_taps_then_the_first_card_keeps_to_the_chosen_level_and_topi
     assert {"Europe/Berlin", "✏️ Другой пояс"} <= set(labels(zones))
     ready = await alice.presses(zones, "Europe/Berlin", expect="editMessageText")
     assert ready.params["text"].startswith(
-        "Всё готово! Уровень: Junior; темы: 1; часовой пояс: Europe/Berlin.")
+        "Всё готово! Уровень: Junior; темы: Регуляризация; часовой пояс: Europe/Berlin.")
 
     # Two quizzes on regularization: only the junior one fits.
     first = await alice.presses(ready, "Начать ▶", expect="sendPoll")
