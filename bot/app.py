@@ -30,7 +30,7 @@ from bot.daily.scheduler import DailyScheduler
 from bot.drills import drill, links, reminders, stats, topics
 from bot.drills.chart import ChartRenderer
 from bot.drills.reminder_loop import ReminderLoop
-from bot.home import fallback, language, start
+from bot.home import fallback, language, learner_settings, start
 from bot.interviews import handlers as interview
 from bot.interviews.mock import TimeLimits
 from bot.platform.clock import Clock, Sleep, utc_now
@@ -38,6 +38,7 @@ from bot.platform.config import (
     DEFAULT_IMPORT_MAX_BYTES,
     DEFAULT_INTERVIEW_QUESTION_SECONDS,
     DEFAULT_INTERVIEW_QUIZ_SECONDS,
+    DEFAULT_MAX_REVIEWS_PER_DAY,
     DEFAULT_TIMEZONE,
     Settings,
 )
@@ -99,6 +100,7 @@ def create_dispatcher(
     schedule_wakeup: ScheduleWakeup | None = None,
     events_isolation: BaseEventIsolation | None = None,
     metrics: BotMetrics | None = None,
+    max_reviews_per_day: int = DEFAULT_MAX_REVIEWS_PER_DAY,
 ) -> Dispatcher:
     """The whole app, wired.
 
@@ -133,6 +135,7 @@ def create_dispatcher(
         ),
         chart_renderer=chart_renderer or ChartRenderer(),
         schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
+        max_reviews_per_day=max_reviews_per_day,
     )
     dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
@@ -159,6 +162,7 @@ def create_dispatcher(
         admin_edit.create_router(),
         admin_add.create_router(),
         broadcast_admin.create_router(),
+        learner_settings.create_router(),  # before subscriptions: a private /settings is its
         subscriptions.create_router(),
         group.create_router(),
         drill.create_router(),
@@ -297,6 +301,7 @@ class App:
                 fsm_storage=fsm_storage,
                 events_isolation=events_isolation,
                 metrics=metrics,
+                max_reviews_per_day=settings.max_reviews_per_day,
             )
             reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
                                          default_zone=default_zone, clock=clock,

@@ -10,14 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.daily.subscriptions import MAX_TIMES_PER_DAY
+from bot.platform import zones
+from bot.platform.zones import ZoneInputError
 
 _TIME = re.compile(r"(\d{1,2})[:.](\d{2})")
-# "+3", "UTC+3", "GMT-05:00", "Etc/GMT-3": a fixed offset knows nothing about summer time.
-_OFFSET = re.compile(r"(?:etc/)?(?:utc|gmt)?\s*[+\-−]\s*\d{1,2}(?::?\d{2})?", re.IGNORECASE)
 _CHANNEL_ID = re.compile(r"-100\d{5,}")
 _USERNAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
 
@@ -86,27 +84,7 @@ def parse_times(text: str) -> tuple[time, ...]:
 
 def parse_zone(text: str) -> str:
     """An IANA time zone name in its canonical spelling (``europe/berlin`` → ``Europe/Berlin``)."""
-    name = text.strip()
-    if _OFFSET.fullmatch(name):
-        raise ScheduleInputError(Problem.OFFSET_NOT_ZONE, name)
-    canonical = _zone_names().get(name.lower())
-    if canonical is None:
-        raise ScheduleInputError(Problem.UNKNOWN_ZONE, name)
     try:
-        ZoneInfo(canonical)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleInputError(Problem.UNKNOWN_ZONE, name) from None
-    return canonical
-
-
-@cache
-def _zone_names() -> dict[str, str]:
-    """Every IANA zone the system knows, by its lower-case name (a directory walk: done once).
-
-    The zone database's directory also holds files that are not zones anyone lives in:
-    ``localtime`` (the server's own zone), ``posixrules``, ``Factory``."""
-    return {name.lower(): name for name in available_timezones()
-            if name not in _NOT_IANA_ZONES and not name.startswith(("posix/", "right/"))}
-
-
-_NOT_IANA_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+        return zones.parse_zone(text)
+    except ZoneInputError as error:
+        raise ScheduleInputError(Problem(error.problem.value), error.part) from None

@@ -23,15 +23,10 @@ from bot.daily.subscriptions import (
 from bot.platform.content.schema import Language
 from bot.platform.db.models import SubscriptionStatus
 from bot.platform.i18n import day_count
+from bot.platform.zones import COMMON_ZONES
 from bot.study.callbacks import SettingsAction, SettingsPress, SettingsScreen
 
 PRESET_TIMES = tuple(time(hour) for hour in (7, 8, 9, 10, 12, 14, 18, 20, 21))
-COMMON_ZONES = (
-    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg",
-    "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Vladivostok",
-    "Europe/Minsk", "Europe/Kyiv", "Asia/Almaty", "Asia/Tashkent", "Asia/Tbilisi",
-    "Europe/Berlin", "Europe/London", "America/New_York", "UTC",
-)
 REVEAL_CHOICES_MINUTES = (15, 30, 60, 120, 240, 480, 720, 1440)
 ON = "✓ "
 

@@ -55,6 +55,7 @@ from bot.study.callbacks import (
     SubscribeChannel,
 )
 from bot.study.context import ChatContext, UpdateContext
+from bot.study.learners import load_learner, set_timezone
 
 
 class SettingsInput(StatesGroup):
@@ -123,6 +124,9 @@ def create_router() -> Router:
         except Refusal as refusal:
             await message.reply(refusal.text)
             return
+        if target.kind is ChatKind.PRIVATE and request.zone:
+            # A zone named in one's own chat is one's own: drills and reminders follow it too.
+            await set_timezone(session, ctx.user_id, request.zone, ctx.now)
         await _subscribe(message, ctx, session, target, zone=request.zone, times=request.times)
 
     @router.message(F.chat.type == ChatType.PRIVATE,
@@ -303,11 +307,14 @@ async def _subscribe(
 ) -> None:
     """Subscribe the target chat, by the acting user."""
     current = await subscriptions.get_subscription(session, target.id)
+    default_zone = ctx.default_zone
+    if target.kind is ChatKind.PRIVATE:  # the learner's own zone
+        default_zone = (await load_learner(session, ctx.user_id, ctx.default_zone)).zone
     try:
         view = await subscriptions.subscribe(
             session, chat_id=target.id, chat_type=target.telegram_type,
             by_user=ctx.user_id, now=ctx.now,
-            timezone=zone or (current.timezone if current else ctx.default_zone.key),
+            timezone=zone or (current.timezone if current else default_zone.key),
             times=times, chat_title=target.title, wakeup=ctx.schedule_wakeup,
         )
     except SubscriptionError as error:

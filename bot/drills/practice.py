@@ -2,7 +2,9 @@
 
 A drill (``/drill``, reminders) serves, in order:
 
-1. a due review (rated before, due now), the most overdue first;
+1. a due review (rated before, due now), the most overdue first, while fewer than
+   ``MAX_REVIEWS_PER_DAY`` were reviewed since their local midnight (``backlog.py``: the rest
+   of a backlog, and new items, wait for the next days);
 2. a new item (never shown), while fewer than the learner's daily cap were introduced since
    their local midnight;
 3. an item shown before but never rated (a skipped quiz, say): it was counted as new already.
@@ -33,7 +35,8 @@ from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from bot.platform.content.schema import Kind
+from bot.drills.backlog import reviews_left_today
+from bot.platform.content.schema import Difficulty, Kind
 from bot.platform.db.models import (
     Attempt,
     DrillSession,
@@ -58,10 +61,12 @@ JUST_SEEN = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class CardFilter:
-    """Which items may be served: kinds, and topics (empty means every topic)."""
+    """Which items may be served: kinds, topics (empty means every topic) and a level (None
+    means every level)."""
 
     kinds: frozenset[Kind]
     topic_ids: frozenset[str] = frozenset()
+    level: Difficulty | None = None
 
     def condition(self) -> ColumnElement[bool]:
         condition = Item.archived_at.is_(None) & Item.kind.in_(
@@ -69,7 +74,15 @@ class CardFilter:
         )
         if self.topic_ids:
             condition &= Item.topic_id.in_(sorted(self.topic_ids))
+        if self.level is not None:
+            condition &= Item.difficulty == self.level.value
         return condition
+
+    @classmethod
+    def of(cls, learner: Learner, kinds: Collection[Kind], topic_id: str | None) -> CardFilter:
+        """The learner's topics and level; ``topic_id`` overrides their topics."""
+        topics = frozenset({topic_id}) if topic_id else learner.topic_ids
+        return cls(frozenset(kinds), topics, learner.level)
 
 
 async def next_card(
@@ -100,13 +113,14 @@ async def choose_item(
     practice: bool = True,
 ) -> int | None:
     """The id of the item ``next_card`` serves: the choice alone, without loading content."""
-    topics = frozenset({topic_id}) if topic_id else learner.topic_ids
-    allowed = CardFilter(frozenset(kinds), topics).condition()
+    allowed = CardFilter.of(learner, kinds, topic_id).condition()
     user = learner.user_id
     if practice:
         return await _practice_item(session, user, allowed, now, rng)
     item_id = await _first_card(session, user, allowed, ReviewCard.reps > 0,
                                 due_by=now)
+    if item_id is not None and await reviews_left_today(session, learner, now) == 0:
+        return None  # the backlog waits for tomorrow, and new items behind it
     if item_id is None and await _under_daily_cap(session, learner, now):
         item_id = await _new_item(session, user, allowed, rng)
     if item_id is None:
@@ -157,18 +171,21 @@ class NoCardReason(StrEnum):
     """Why a drill has nothing to serve: the learner is told which."""
 
     NO_ITEMS = "no-items"  # nothing of these kinds in these topics
+    REVIEW_CAP = "review-cap"  # due reviews wait for the next days
     DAILY_CAP = "daily-cap"  # unseen items wait for tomorrow's cap
     ALL_DONE = "all-done"  # every item seen, none due
 
 
 async def why_no_card(
     session: AsyncSession, learner: Learner, kinds: Collection[Kind],
-    *, topic_id: str | None = None,
+    *, topic_id: str | None = None, now: datetime | None = None,
 ) -> NoCardReason:
-    topics = frozenset({topic_id}) if topic_id else learner.topic_ids
-    allowed = CardFilter(frozenset(kinds), topics).condition()
+    allowed = CardFilter.of(learner, kinds, topic_id).condition()
     if await session.scalar(select(Item.id).where(allowed).limit(1)) is None:
         return NoCardReason.NO_ITEMS
+    if now is not None and await _first_card(session, learner.user_id, allowed,
+                                             ReviewCard.reps > 0, due_by=now) is not None:
+        return NoCardReason.REVIEW_CAP  # a review is due, and the drill served none
     unseen = ~exists().where((ReviewCard.user_id == learner.user_id)
                              & (ReviewCard.item_id == Item.id))
     if await session.scalar(select(Item.id).where(allowed & unseen).limit(1)) is not None:
@@ -315,7 +332,7 @@ async def finish_drill(session: AsyncSession, learner: Learner, now: datetime) -
     size = drill.size if drill else DRILL_SIZE
     ended_early = (
         await why_no_card(session, learner, REVIEWABLE_KINDS,
-                          topic_id=drill.topic_id if drill else None)
+                          topic_id=drill.topic_id if drill else None, now=now)
         if served < size else None
     )
     user = learner.user_id

@@ -96,7 +96,8 @@ class ReminderLoop:
                                       reminder.telegram_language)
         learner = self.chats.for_chat(reminder.user_id, locale)
         with learner.speaking():
-            text = _("reminder-text").format(count=reminder.due_cards)
+            text = (_("reminder-text").format(count=reminder.due_cards) if reminder.due_cards
+                    else _("reminder-new-text").format(count=reminder.new_cards))
             markup = reminder_keyboard()
         try:
             await learner.send_message(text, markup)

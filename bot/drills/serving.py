@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.drills.backlog import ReviewSpread
 from bot.drills.practice import (
     DRILL_SIZE,
     finish_drill,
@@ -17,7 +19,10 @@ from bot.drills.practice import (
     record_view,
     start_drill,
 )
+from bot.drills.reminder_rules import practised
+from bot.drills.today import today_plan
 from bot.platform.content.schema import Kind, QuizItem, ResourceItem
+from bot.platform.i18n import day_count
 from bot.study.catalog import Card
 from bot.study.context import UpdateContext
 from bot.study.keyboards import drill_next_keyboard, next_keyboard, reveal_keyboard
@@ -43,6 +48,7 @@ async def show_card(ctx: UpdateContext, session: AsyncSession, card: Card) -> No
 
     async def viewed() -> None:
         await record_view(session, ctx.user_id, card.id, item.kind, ctx.now)
+        await practised(session, ctx.user_id, ctx.now)
 
     if isinstance(item, QuizItem):
         await post_quiz(ctx, session, card, item, recorded=lambda _poll_id: viewed())
@@ -68,13 +74,30 @@ async def begin_drill(
     ctx: UpdateContext, session: AsyncSession, learner: Learner, *, size: int = DRILL_SIZE,
     topic_id: str | None = None,
 ) -> None:
-    """A new drill for the learner (of one topic, if given), and its first card."""
+    """A new drill for the learner (of one topic, if given), and its first card; after a break,
+    first what the drill leaves of the backlog for the next days."""
     await start_drill(session, learner.user_id, ctx.now, size=size, topic_id=topic_id)
+    plan = await today_plan(session, capped(ctx, learner), ctx.now)
+    if plan.reviews.postponed:
+        await ctx.send_message(backlog_notice(plan.reviews))
     await serve_drill_step(ctx, session, learner)
+
+
+def capped(ctx: UpdateContext, learner: Learner) -> Learner:
+    """The learner as a drill serves them: at most ``MAX_REVIEWS_PER_DAY`` reviews a day."""
+    return replace(learner, reviews_per_day=ctx.max_reviews_per_day)
+
+
+def backlog_notice(reviews: ReviewSpread) -> str:
+    """"ещё 140 карточек разнесены на 3 дня", with today's share first."""
+    postponed = reviews.postponed
+    return _("backlog-spread", "backlog-spread", postponed).format(
+        today=reviews.today, postponed=postponed, days=day_count(reviews.days))
 
 
 async def serve_drill_step(ctx: UpdateContext, session: AsyncSession, learner: Learner) -> None:
     """The drill's next card, or its summary when it is over."""
+    learner = capped(ctx, learner)
     card = await next_drill_card(session, learner, ctx.now, ctx.rng)
     if card is not None:
         await show_card(ctx, session, card)

@@ -21,6 +21,7 @@ DEFAULT_IMPORT_MAX_BYTES = TELEGRAM_DOWNLOAD_MAX_BYTES
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_INTERVIEW_QUIZ_SECONDS = 60
 DEFAULT_INTERVIEW_QUESTION_SECONDS = 180
+DEFAULT_MAX_REVIEWS_PER_DAY = 50
 ANSWER_BATCH_SIZE = 100  # one getUpdates page
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
 # Telegram's rule for setWebhook's secret_token.
@@ -50,6 +51,8 @@ class Settings(BaseSettings):
     interview_question_seconds: int = Field(
         default=DEFAULT_INTERVIEW_QUESTION_SECONDS, ge=10, le=3600
     )
+    # A drill's reviews per learner per local day: a backlog after a break is spread over days.
+    max_reviews_per_day: int = Field(default=DEFAULT_MAX_REVIEWS_PER_DAY, ge=1, le=1000)
     # Daily posts missed while the bot was down go out on recovery if at most this late.
     daily_grace_hours: float = Field(default=3.0, ge=0, le=24 * 7)
     # Messages per second over all chats; 0 lifts the limit (per-chat limits stay).

@@ -66,3 +66,9 @@ async def load_cards(session: AsyncSession, item_ids: Collection[int]) -> dict[i
         item.id: Card(item.id, _item_adapter.validate_python(item.document), hashtag)
         for item, hashtag in rows
     }
+
+
+async def content_languages(session: AsyncSession) -> set[str]:
+    """The languages the active items are written in."""
+    return set(await session.scalars(
+        select(Item.language).where(Item.archived_at.is_(None)).distinct()))

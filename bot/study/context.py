@@ -168,6 +168,7 @@ class UpdateContext(ChatContext):
     default_zone: ZoneInfo  # a learner's, until they choose one
     schedule_wakeup: ScheduleWakeup
     import_max_bytes: int
+    max_reviews_per_day: int  # a drill's reviews in a learner's local day
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class UpdateContextMiddleware(BaseMiddleware):
             signature=data["signature"], bot_username=data["bot_username"], rng=data["rng"],
             default_zone=data["default_zone"], schedule_wakeup=data["schedule_wakeup"],
             import_max_bytes=data["import_max_bytes"],
+            max_reviews_per_day=data["max_reviews_per_day"],
         )
         return await handler(event, data)
 

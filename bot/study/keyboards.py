@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -55,17 +58,24 @@ def drill_next_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def topics_keyboard(choices: list[TopicChoice], locale: str) -> InlineKeyboardMarkup:
-    """One button per topic, ✅ on the chosen ones; "all topics" is ticked when none is."""
+def topics_keyboard(
+    choices: list[TopicChoice], locale: str, *,
+    toggle: Callable[[str], CallbackData] = lambda topic_id: ToggleTopic(topic_id=topic_id),
+    everything: CallbackData | None = None, done: CallbackData | None = None,
+) -> InlineKeyboardMarkup:
+    """One button per topic, ✅ on the chosen ones; "all topics" is ticked when none is; a
+    "done" button last when ``done`` is given."""
     builder = InlineKeyboardBuilder()
     for choice in choices:
         title = choice.title_ru if locale == Language.RU else choice.title_en
         builder.button(text=f"✅ {title}" if choice.selected else title,
-                       callback_data=ToggleTopic(topic_id=choice.topic_id))
-    everything = _("button-all-topics")
+                       callback_data=toggle(choice.topic_id))
+    all_topics = _("button-all-topics")
     if not any(choice.selected for choice in choices):
-        everything = f"✅ {everything}"
-    builder.button(text=everything, callback_data=AllTopics())
+        all_topics = f"✅ {all_topics}"
+    builder.button(text=all_topics, callback_data=everything or AllTopics())
+    if done is not None:
+        builder.button(text=_("button-topics-done"), callback_data=done)
     builder.adjust(1)
     return builder.as_markup()
 

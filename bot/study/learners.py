@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.content.schema import Language
+from bot.platform.content.schema import Difficulty, Language
 from bot.platform.db.models import LearnerSettings, Topic, UserTopic
 from bot.platform.db.upsert import insert_for
-from bot.platform.recurrence import occurrence_at
+from bot.platform.recurrence import next_occurrence, occurrence_at
 from bot.study.catalog import has_drillable_items
 
 INTERFACE_LANGUAGES = tuple(Language)  # a catalog for each language content is written in
@@ -29,6 +29,9 @@ class Learner:
     new_cards_per_day: int
     # Empty means every topic.
     topic_ids: frozenset[str]
+    level: Difficulty | None = None  # None: every level
+    # Reviews a drill serves in one local day (None: no cap); the rest of a backlog waits.
+    reviews_per_day: int | None = None
 
     def local_day_start(self, at: datetime) -> datetime:
         """The UTC instant the learner's local day containing ``at`` began."""
@@ -55,7 +58,31 @@ async def load_learner(session: AsyncSession, user_id: int, default_zone: ZoneIn
     if settings is None:
         return Learner(user_id, default_zone, DEFAULT_NEW_CARDS_PER_DAY, topic_ids)
     zone = ZoneInfo(settings.timezone) if settings.timezone else default_zone
-    return Learner(user_id, zone, settings.new_cards_per_day, topic_ids)
+    level = Difficulty(settings.level) if settings.level else None
+    return Learner(user_id, zone, settings.new_cards_per_day, topic_ids, level)
+
+
+async def set_timezone(session: AsyncSession, user_id: int, zone: str, now: datetime) -> None:
+    """The learner's zone (an IANA name): their days and their reminder's time of day follow
+    it from ``now`` on."""
+    ZoneInfo(zone)  # refuses a name that is no zone
+    statement = insert_for(session, LearnerSettings).values(user_id=user_id, timezone=zone)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=[LearnerSettings.user_id], set_={"timezone": zone}
+    ))
+    settings = await session.get(LearnerSettings, user_id, populate_existing=True)
+    if settings is not None and settings.reminder_enabled and settings.reminder_time:
+        settings.next_reminder_at = next_occurrence(now, [settings.reminder_time],
+                                                    ZoneInfo(zone))
+        await session.flush()
+
+
+async def set_level(session: AsyncSession, user_id: int, level: Difficulty | None) -> None:
+    value = level.value if level else None
+    statement = insert_for(session, LearnerSettings).values(user_id=user_id, level=value)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=[LearnerSettings.user_id], set_={"level": value}
+    ))
 
 
 async def set_language(session: AsyncSession, user_id: int, language: str) -> None:

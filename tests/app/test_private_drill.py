@@ -52,7 +52,7 @@ async def test_start_greets_in_the_channels_voice_and_registers_the_menu(
     assert greeting.ok
     assert greeting.at - throttled.at >= 1.0
     assert greeting.params["text"].startswith("Привет, Алиса! 👋")
-    assert "/quiz" in greeting.params["text"]
+    assert greeting.params["text"].endswith("Шаг 1 из 3. Ваш уровень?")  # onboarding
 
     await bot.stop()
     assert TEST_TOKEN.partition(":")[2] not in bot.log

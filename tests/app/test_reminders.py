@@ -28,11 +28,11 @@ async def test_a_reminder_is_set_sent_once_when_cards_are_due_and_starts_a_drill
 ) -> None:
     first = await start_bot()
     status = await alice.says("/remind")
-    assert status.params["text"].startswith("Напоминание выключено.")
+    assert status.params["text"].startswith("Напоминание: раз, примерно через сутки")
     assert (await alice.says("/remind 25:00")).params["text"].startswith("Не понял время.")
     confirmed = await alice.says("/remind 19:00")
     assert confirmed.params["text"] == (
-        "Готово: напомню в 19:00 (Europe/Moscow), если будут карточки к повторению."
+        "Готово: напомню в 19:00 (Europe/Moscow), если будет что повторить или выучить."
     )
     quiz = await alice.says("/quiz", expect="sendPoll")
     wrong = next(i for i in range(len(quiz.params["options"]))

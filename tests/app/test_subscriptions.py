@@ -109,7 +109,9 @@ async def test_a_learner_subscribes_their_private_chat_with_the_defaults(
     assert done.params["text"].startswith(
         "✅ Готово! Вопрос дня будет приходить сюда.\n🕘 10:00 (Europe/Moscow), каждый день\n")
     assert re.search(NEXT_POST.format(time="10:00"), done.params["text"])
-    screen = await alice.says("/settings")
+    # A private /settings is the learner's own; the question of the day's is a button away.
+    mine = await alice.says("/settings")
+    screen = await alice.presses(mine, "📅 Вопрос дня")
     assert screen.params["text"].startswith("⚙️ Вопрос дня: личный чат\n")
     assert "👥 Опросы открытые" not in labels(screen)  # a private chat has no audience
     stopped = await alice.says("/unsubscribe")

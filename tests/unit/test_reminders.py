@@ -12,11 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.drills.reminder_loop import MAX_NAP, ReminderLoop
-from bot.drills.reminder_rules import parse_reminder_time, set_reminder
+from bot.drills.reminder_rules import (
+    AFTER_PRACTICE,
+    parse_reminder_time,
+    practised,
+    set_reminder,
+)
 from bot.platform.content.sync import sync_content
 from bot.platform.db.models import Item, LearnerSettings, ReviewCard
 from bot.platform.i18n import LanguageOverrides, create_i18n
-from bot.study.learners import set_language
+from bot.study.learners import set_language, set_new_cards_per_day
 from tests.fakebot import FakeBotAPI
 from tests.unit.factories import TOPICS, quiz
 
@@ -103,17 +108,71 @@ async def test_a_due_reminder_is_sent_once_at_the_local_time(
     assert settings.next_reminder_at == AT_SEVEN + timedelta(days=1)
 
 
-async def test_nothing_due_means_no_message_but_tomorrow_still_comes(
+async def test_nothing_waiting_means_no_message_but_tomorrow_still_comes(
     session_factory: async_sessionmaker[AsyncSession], aiogram_bot: Bot,
     fake_api: FakeBotAPI, clock: Clock,
 ) -> None:
     await learners_with_cards(session_factory, {ALICE: 0, BOB: 1})
+    async with session_factory() as session, session.begin():
+        await set_new_cards_per_day(session, ALICE, 0)  # no card due, none new today
     clock.now = AT_SEVEN + timedelta(minutes=3)
     assert await reminder_loop(session_factory, aiogram_bot, clock).send_due() == 1
     assert [chat for chat, _ in reminders_sent(fake_api)] == [BOB]
     async with session_factory() as session:
         nexts = set(await session.scalars(select(LearnerSettings.next_reminder_at)))
     assert nexts == {AT_SEVEN + timedelta(days=1)}
+
+
+async def test_with_nothing_due_the_reminder_offers_the_new_cards_of_the_day(
+    session_factory: async_sessionmaker[AsyncSession], aiogram_bot: Bot,
+    fake_api: FakeBotAPI, clock: Clock,
+) -> None:
+    await learners_with_cards(session_factory, {ALICE: 0})
+    async with session_factory() as session, session.begin():
+        await set_new_cards_per_day(session, ALICE, 2)  # of the bank's 3 unseen
+    clock.now = AT_SEVEN
+    assert await reminder_loop(session_factory, aiogram_bot, clock).send_due() == 1
+    assert reminders_sent(fake_api) == [
+        (ALICE, "🔔 Новых карточек на сегодня: 2. Пара минут — и вы на шаг ближе к "
+                "собеседованию."),
+    ]
+
+
+async def test_without_a_time_the_reminder_comes_once_a_day_after_practice_unless_off(
+    session_factory: async_sessionmaker[AsyncSession], aiogram_bot: Bot,
+    fake_api: FakeBotAPI, clock: Clock,
+) -> None:
+    await learners_with_cards(session_factory, {})
+    async with session_factory() as session, session.begin():
+        await practised(session, ALICE, EVENING)
+        await practised(session, BOB, EVENING)
+        await set_reminder(session, BOB, None, MOSCOW, EVENING)  # /remind off
+    loop = reminder_loop(session_factory, aiogram_bot, clock)
+    clock.now = EVENING + AFTER_PRACTICE - timedelta(seconds=1)
+    assert await loop.send_due() == 0
+    clock.now = EVENING + AFTER_PRACTICE
+    assert await loop.send_due() == 1
+    assert [chat for chat, _ in reminders_sent(fake_api)] == [ALICE]
+    clock.now += timedelta(days=3)
+    assert await loop.send_due() == 0  # once: the next practice sets the next one
+    async with session_factory() as session, session.begin():
+        await set_reminder(session, BOB, None, MOSCOW, EVENING, after_practice=True)
+        await practised(session, BOB, clock.now)
+    clock.now += AFTER_PRACTICE
+    assert await loop.send_due() == 1
+    assert [chat for chat, _ in reminders_sent(fake_api)] == [ALICE, BOB]
+
+
+async def test_practice_does_not_move_a_reminder_at_a_chosen_time(
+    session_factory: async_sessionmaker[AsyncSession], clock: Clock,
+) -> None:
+    await learners_with_cards(session_factory, {ALICE: 1})
+    async with session_factory() as session, session.begin():
+        await practised(session, ALICE, EVENING)
+    async with session_factory() as session:
+        settings = await session.get(LearnerSettings, ALICE)
+    assert settings is not None
+    assert settings.next_reminder_at == AT_SEVEN
 
 
 async def test_a_restarted_loop_does_not_send_the_same_reminder_again(

@@ -58,7 +58,7 @@ async def context_for(chat: Chat | None, user: User | None) -> ChatContext:
         "bot": Bot(TEST_TOKEN), "event_chat": chat, "event_from_user": user, "i18n": i18n,
         "clock": lambda: NOW, "signature": "@test", "bot_username": "drill_bot",
         "rng": Random(0), "default_zone": ZoneInfo("UTC"), "schedule_wakeup": ScheduleWakeup(),
-        "import_max_bytes": 1024,
+        "import_max_bytes": 1024, "max_reviews_per_day": 50,
     }
     with i18n.context(), i18n.use_locale("en"):
         await UpdateContextMiddleware()(handler, Update(update_id=1), data)

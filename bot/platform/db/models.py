@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -286,6 +287,11 @@ class LearnerSettings(Base):
     # The next reminder as a UTC instant (NULL: none); the reminder loop claims a reminder by
     # moving this on with an UPDATE that matches the old value, so no restart sends one twice.
     next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Without a reminder time: remind once, about a day after the last practice (/remind off
+    # turns this off too).
+    auto_reminder: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # A Difficulty value the drill keeps to; NULL means every level.
+    level: Mapped[str | None] = mapped_column(String(16))
 
 
 class UserTopic(Base):

@@ -22,8 +22,8 @@ from bot.platform.roles import Role
 logger = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("start", "drill", "quiz", "question", "task", "topics", "newcards",
-                    "language", "interview", "stats", "remind", "subscribe", "settings",
-                    "unsubscribe", "help")
+                    "language", "interview", "stats", "remind", "timezone", "subscribe",
+                    "settings", "unsubscribe", "help")
 GROUP_COMMANDS = ("quiz", "top")
 # Shown to group admins only: the rest of the group would just be refused.
 GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, "subscribe", "settings", "unsubscribe")
@@ -63,6 +63,24 @@ async def set_admin_commands(bot: Bot, i18n: I18n, user_id: int, role: Role) -> 
                                       language_code=_language(i18n, locale))
     except (TelegramBadRequest, TelegramForbiddenError) as error:
         logger.warning("admin menu not set for user %s: %s", user_id, error.message)
+        return False
+    return True
+
+
+async def set_chat_language(
+    bot: Bot, i18n: I18n, user_id: int, locale: str, role: Role | None
+) -> bool:
+    """The menu of the user's private chat in ``locale`` (their /language), whatever language
+    their Telegram app speaks: the chat's menu for every language code, so none falls back to
+    the all-chats menu of the app's language. False when Telegram refused it."""
+    names = admin_menu(role) if role is not None else PRIVATE_COMMANDS
+    try:
+        for code in i18n.available_locales:
+            await bot.set_my_commands(_menu(i18n, names, locale),
+                                      scope=BotCommandScopeChat(chat_id=user_id),
+                                      language_code=_language(i18n, code))
+    except (TelegramBadRequest, TelegramForbiddenError) as error:
+        logger.warning("menu language not set for user %s: %s", user_id, error.message)
         return False
     return True
 
