@@ -283,20 +283,30 @@ async def start_drill(
     ))
 
 
+@dataclass(frozen=True)
+class DrillCard:
+    """A card of a drill and where it stands in it: the ``position``-th of ``size``."""
+
+    card: Card
+    position: int
+    size: int
+
+
 async def next_drill_card(
     session: AsyncSession, learner: Learner, now: datetime, rng: Random
-) -> Card | None:
+) -> DrillCard | None:
     """The drill's next card, now on screen; None when the drill is over or there is none."""
     drill = await session.get(DrillSession, learner.user_id)
     if drill is None or drill.served >= drill.size:
         return None
     card = await next_card(session, learner, REVIEWABLE_KINDS, now, rng,
                            topic_id=drill.topic_id, practice=False)
-    if card is not None:
-        drill.served += 1
-        drill.current_item_id = card.id
-        await session.flush()
-    return card
+    if card is None:
+        return None
+    drill.served += 1
+    drill.current_item_id = card.id
+    await session.flush()
+    return DrillCard(card, drill.served, drill.size)
 
 
 async def is_drill_card(session: AsyncSession, user_id: int, item_id: int) -> bool:

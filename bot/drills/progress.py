@@ -30,6 +30,8 @@ from bot.study.grades import Grade
 
 QUARTER_HOUR = 900  # seconds
 HISTORY_DAYS = 30
+# A new learner's chart starts at their first answer, but is never narrower than a week.
+MIN_HISTORY_DAYS = 7
 FORECAST_DAYS = 14
 # "Mastered": FSRS stability of three weeks or more — the card would still be recalled with 90%
 # probability 21 days after its last review — and the card is in the Review state (not being
@@ -86,7 +88,7 @@ class Progress:
     topics: list[TopicAccuracy]
     streaks: Streaks
     cards: CardCounts
-    last_days: list[DayActivity]  # HISTORY_DAYS local days, the oldest first, ending today
+    last_days: list[DayActivity]  # history_days() local days, the oldest first, ending today
     forecast: list[DueOnDay]  # FORECAST_DAYS local days from today; overdue cards count today
 
     @property
@@ -133,6 +135,13 @@ def fold_into_days(
         answers[day] += count
         correct[day] += right
     return {day: DayActivity(day, answers[day], correct[day]) for day in answers}
+
+
+def history_days(first_day: date | None, today: date) -> int:
+    """How many days the activity chart shows: from the first answer to today, at least
+    ``MIN_HISTORY_DAYS`` and at most ``HISTORY_DAYS``."""
+    since_first = (today - first_day).days + 1 if first_day is not None else 0
+    return min(HISTORY_DAYS, max(MIN_HISTORY_DAYS, since_first))
 
 
 def last_days(activity: dict[date, DayActivity], today: date, count: int) -> list[DayActivity]:
@@ -264,7 +273,7 @@ async def progress(
         topics=topics,
         streaks=streaks(activity.keys(), today),
         cards=await card_counts(session, user_id, now),
-        last_days=last_days(activity, today, HISTORY_DAYS),
+        last_days=last_days(activity, today, history_days(min(activity, default=None), today)),
         forecast=await forecast(session, user_id, zone, now, FORECAST_DAYS),
     )
 

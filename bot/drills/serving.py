@@ -20,7 +20,12 @@ from bot.drills.practice import (
 from bot.platform.content.schema import Kind, QuizItem, ResourceItem
 from bot.study.catalog import Card
 from bot.study.context import UpdateContext
-from bot.study.keyboards import drill_next_keyboard, next_keyboard, reveal_keyboard
+from bot.study.keyboards import (
+    drill_next_keyboard,
+    drill_summary_keyboard,
+    next_keyboard,
+    reveal_keyboard,
+)
 from bot.study.learners import Learner
 from bot.study.posts import question_post
 from bot.study.quizzes import post_quiz
@@ -36,21 +41,23 @@ async def serve_next_card(
     await show_card(ctx, session, card)
 
 
-async def show_card(ctx: UpdateContext, session: AsyncSession, card: Card) -> None:
+async def show_card(
+    ctx: UpdateContext, session: AsyncSession, card: Card, lead: str = ""
+) -> None:
     """Put the card in the chat: a quiz poll, a question with "Show answer", or a resource;
-    the acting learner has seen it."""
+    the acting learner has seen it. ``lead`` (a drill's "3/10") goes above the question."""
     item = card.content
 
     async def viewed() -> None:
         await record_view(session, ctx.user_id, card.id, item.kind, ctx.now)
 
     if isinstance(item, QuizItem):
-        await post_quiz(ctx, session, card, item, recorded=lambda _poll_id: viewed())
+        await post_quiz(ctx, session, card, item, recorded=lambda _poll_id: viewed(), lead=lead)
         return
     if isinstance(item, ResourceItem):
         await ctx.send_post(ctx.answer_post(card), next_keyboard(item.kind))
     else:
-        await ctx.send_post(question_post(card), reveal_keyboard(card.id))
+        await ctx.send_post(question_post(card, lead), reveal_keyboard(card.id))
     await viewed()
 
 
@@ -75,9 +82,9 @@ async def begin_drill(
 
 async def serve_drill_step(ctx: UpdateContext, session: AsyncSession, learner: Learner) -> None:
     """The drill's next card, or its summary when it is over."""
-    card = await next_drill_card(session, learner, ctx.now, ctx.rng)
-    if card is not None:
-        await show_card(ctx, session, card)
+    step = await next_drill_card(session, learner, ctx.now, ctx.rng)
+    if step is not None:
+        await show_card(ctx, session, step.card, f"{step.position}/{step.size}")
         return
     summary = await finish_drill(session, learner, ctx.now)
     reason = (
@@ -93,4 +100,4 @@ async def serve_drill_step(ctx: UpdateContext, session: AsyncSession, learner: L
     if reason:
         ended = _("drill-ended-early").format(served=summary.served, size=summary.size)
         text = f"{text}\n\n{ended} {reason}"
-    await ctx.send_message(text)
+    await ctx.send_message(text, drill_summary_keyboard(DRILL_SIZE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from bot.drills.chart import ChartLabels, ChartRenderer
 from bot.drills.progress import Progress, progress
 from bot.platform.content.markdown import Rendered, plain, styled
 from bot.platform.i18n import day_count
+from bot.study.callbacks import OpenStats
 from bot.study.context import UpdateContext
 from bot.study.learners import load_learner
 from bot.study.posts import MESSAGE_LIMIT
@@ -22,6 +23,7 @@ from bot.study.sending import to_entities
 def create_router() -> Router:
     router = Router(name="stats")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
     @router.message(Command("top"))
     async def top_in_private(message: Message) -> None:
@@ -33,21 +35,34 @@ def create_router() -> Router:
         message: Message, ctx: UpdateContext, session: AsyncSession,
         chart_renderer: ChartRenderer,
     ) -> None:
-        learner = await load_learner(session, ctx.user_id, ctx.default_zone)
-        report = await progress(session, ctx.user_id, zone=learner.zone, language=ctx.locale,
-                                now=ctx.now)
-        if report.is_empty:
-            await message.answer(_("stats-empty"))
-            return
-        await ctx.send_post(summary(report).split(MESSAGE_LIMIT))
-        picture = await chart_renderer.render(report.last_days, report.forecast,
-                                              chart_labels())
-        caption = plain(_("stats-chart-caption"))
-        await ctx.bot.send_photo(ctx.chat_id, BufferedInputFile(picture, "progress.png"),
-                                 caption=caption.text, caption_entities=to_entities(caption),
-                                 message_thread_id=ctx.thread_id)
+        await send_stats(ctx, session, chart_renderer)
+
+    @router.callback_query(OpenStats.filter())
+    async def stats_pressed(
+        callback: CallbackQuery, ctx: UpdateContext, session: AsyncSession,
+        chart_renderer: ChartRenderer,
+    ) -> None:
+        await callback.answer()
+        await send_stats(ctx, session, chart_renderer)
 
     return router
+
+
+async def send_stats(
+    ctx: UpdateContext, session: AsyncSession, chart_renderer: ChartRenderer
+) -> None:
+    learner = await load_learner(session, ctx.user_id, ctx.default_zone)
+    report = await progress(session, ctx.user_id, zone=learner.zone, language=ctx.locale,
+                            now=ctx.now)
+    if report.is_empty:
+        await ctx.send_message(_("stats-empty"))
+        return
+    await ctx.send_post(summary(report).split(MESSAGE_LIMIT))
+    picture = await chart_renderer.render(report.last_days, report.forecast, chart_labels())
+    caption = plain(_("stats-chart-caption").format(days=day_count(len(report.last_days))))
+    await ctx.bot.send_photo(ctx.chat_id, BufferedInputFile(picture, "progress.png"),
+                             caption=caption.text, caption_entities=to_entities(caption),
+                             message_thread_id=ctx.thread_id)
 
 
 def summary(report: Progress) -> Rendered:
