@@ -78,6 +78,15 @@ def summary(report: Progress) -> Rendered:
     for topic in report.topics:
         text += plain(f"\n• {topic.title} — {_percent(topic.correct, topic.answers)}% "
                       f"({topic.correct}/{topic.answers})")
+    if report.weak_points:
+        text += plain("\n\n") + styled(_("stats-weak-points"), "bold")
+        topic_id = None
+        for weak in report.weak_points:
+            if weak.topic_id != topic_id:
+                topic_id = weak.topic_id
+                text += plain(f"\n{weak.topic_title}:")
+            text += plain("\n• " + _("stats-weak-point").format(
+                point=weak.point, covered=weak.covered, graded=weak.graded))
     return text
 
 

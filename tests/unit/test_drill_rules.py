@@ -8,7 +8,13 @@ import pytest
 
 from bot.drills.intervals import format_interval
 from bot.drills.key_points import proposed_grade, ticked_indexes, toggled
-from bot.drills.progress import HISTORY_DAYS, MIN_HISTORY_DAYS, history_days
+from bot.drills.progress import (
+    HISTORY_DAYS,
+    MIN_HISTORY_DAYS,
+    PointsGrade,
+    history_days,
+    weakest_points,
+)
 from bot.platform.i18n import create_i18n
 from bot.study.grades import Grade
 from bot.study.srs import apply_review, new_card, preview_intervals
@@ -81,3 +87,18 @@ def test_the_chart_starts_at_the_first_answer_and_is_a_week_wide_at_least() -> N
     assert history_days(today, today) == MIN_HISTORY_DAYS
     assert history_days(today - timedelta(days=10), today) == 11
     assert history_days(today - timedelta(days=400), today) == HISTORY_DAYS
+
+
+def test_the_weakest_points_are_those_ticked_least_often_per_topic() -> None:
+    roc = ["TPR", "FPR", "thresholds"]
+    grades = [
+        PointsGrade("metrics", "Metrics", roc, [0]),
+        PointsGrade("metrics", "Metrics", roc, [0, 1]),
+        PointsGrade("ab", "A/B", ["alpha", "power"], [0, 1]),
+        PointsGrade("metrics", "Metrics", ["precision", "recall"], [1]),
+    ]
+    weak = weakest_points(grades, per_topic=2)
+    assert [(w.topic_id, w.point, w.covered, w.graded) for w in weak] == [
+        ("metrics", "thresholds", 0, 2),  # never ticked, twice graded
+        ("metrics", "precision", 0, 1),
+    ]
