@@ -5,6 +5,9 @@ A drill (``/drill``, reminders) serves, in order:
 1. a due review (rated before, due now), the most overdue first;
 2. a new item (never shown), while fewer than the learner's daily cap were introduced since
    their local midnight;
+
+(with an interview date ahead, ``bot.drills.exam.drill_pace`` raises the cap to the plan, serves
+the interview's items first and, in its last days, counts its cards as due: see there)
 3. an item shown before but never rated (a skipped quiz, say): it was counted as new already.
 
 Practice (``/quiz``, ``/question``, ``/task`` and their "Next") is a learner asking for more, so
@@ -33,6 +36,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from bot.drills.exam import drill_pace
 from bot.platform.content.schema import Kind
 from bot.platform.db.models import (
     Attempt,
@@ -105,10 +109,16 @@ async def choose_item(
     user = learner.user_id
     if practice:
         return await _practice_item(session, user, allowed, now, rng)
-    item_id = await _first_card(session, user, allowed, ReviewCard.reps > 0,
-                                due_by=now)
-    if item_id is None and await _under_daily_cap(session, learner, now):
-        item_id = await _new_item(session, user, allowed, rng)
+    pace = await drill_pace(session, learner, now)
+    item_id = await _first_card(session, user, allowed, (ReviewCard.reps > 0) & pace.due)
+    if item_id is None and await _under_daily_cap(session, learner, now,
+                                                  pace.new_cards_per_day):
+        if pace.new_items_first is not None and topic_id is None:
+            # An interview ahead: its items first, whatever the learner's /topics.
+            everything = CardFilter(frozenset(kinds)).condition()
+            item_id = await _new_item(session, user, everything & pace.new_items_first, rng)
+        if item_id is None:
+            item_id = await _new_item(session, user, allowed, rng)
     if item_id is None:
         item_id = await _first_card(session, user, allowed, ReviewCard.reps == 0,
                                     order=ReviewCard.introduced_at)
@@ -135,9 +145,11 @@ async def _practice_item(
     return item_id
 
 
-async def _under_daily_cap(session: AsyncSession, learner: Learner, now: datetime) -> bool:
+async def _under_daily_cap(
+    session: AsyncSession, learner: Learner, now: datetime, cap: int
+) -> bool:
     introduced = await introduced_since(session, learner.user_id, learner.local_day_start(now))
-    return introduced < learner.new_cards_per_day
+    return introduced < cap
 
 
 async def _seen_longest_ago(

@@ -96,7 +96,11 @@ class ReminderLoop:
                                       reminder.telegram_language)
         learner = self.chats.for_chat(reminder.user_id, locale)
         with learner.speaking():
-            text = _("reminder-text").format(count=reminder.due_cards)
+            text = "\n".join(filter(None, [
+                _("reminder-text").format(count=reminder.due_cards) if reminder.due_cards else "",
+                _("reminder-exam-plan").format(count=reminder.planned_new)
+                if reminder.planned_new else "",
+            ]))
             markup = reminder_keyboard()
         try:
             await learner.send_message(text, markup)

@@ -15,9 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.drills.exam import drill_pace
+from bot.drills.practice import introduced_since
 from bot.platform.db.models import LearnerSettings, ReviewCard, User
 from bot.platform.db.upsert import insert_for
 from bot.platform.recurrence import next_occurrence
+from bot.study.learners import load_learner
 
 _TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
 CLAIM_BATCH = 100
@@ -34,11 +37,13 @@ class DueReminder:
     due_cards: int
     telegram_language: str | None
     blocked: bool
+    planned_new: int = 0  # new cards the interview plan still asks for today
 
     @property
     def worth_sending(self) -> bool:
-        """Nothing due means no message; a learner who blocked the bot cannot get one."""
-        return self.due_cards > 0 and not self.blocked
+        """Nothing due (nor planned) means no message; a learner who blocked the bot cannot
+        get one."""
+        return (self.due_cards > 0 or self.planned_new > 0) and not self.blocked
 
 
 def parse_reminder_time(text: str) -> time | None:
@@ -96,8 +101,10 @@ async def claim_due_reminders(
             .values(next_reminder_at=following)
         )
         if claimed.rowcount == 1:
-            reminders.append(DueReminder(user_id, await due_cards(session, user_id, now),
-                                         language, blocked=blocked_at is not None))
+            reminders.append(DueReminder(
+                user_id, await due_cards(session, user_id, now), language,
+                blocked=blocked_at is not None,
+                planned_new=await planned_new_cards(session, user_id, default_zone, now)))
     return reminders
 
 
@@ -108,6 +115,18 @@ async def due_cards(session: AsyncSession, user_id: int, now: datetime) -> int:
             (ReviewCard.user_id == user_id) & (ReviewCard.reps > 0) & (ReviewCard.due <= now)
         )
     ) or 0)
+
+
+async def planned_new_cards(
+    session: AsyncSession, user_id: int, default_zone: ZoneInfo, now: datetime
+) -> int:
+    """New cards left for today under the learner's interview plan; 0 without one."""
+    learner = await load_learner(session, user_id, default_zone)
+    pace = await drill_pace(session, learner, now)
+    if not pace.plan:
+        return 0
+    introduced = await introduced_since(session, user_id, learner.local_day_start(now))
+    return max(0, pace.plan - introduced)
 
 
 async def earliest_reminder(session: AsyncSession) -> datetime | None:

@@ -8,6 +8,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.drills.exam import drill_pace
+from bot.drills.exam_date import ask_how_it_went
 from bot.drills.practice import (
     DRILL_SIZE,
     finish_drill,
@@ -75,7 +77,9 @@ async def begin_drill(
     ctx: UpdateContext, session: AsyncSession, learner: Learner, *, size: int = DRILL_SIZE,
     topic_id: str | None = None,
 ) -> None:
-    """A new drill for the learner (of one topic, if given), and its first card."""
+    """A new drill for the learner (of one topic, if given), and its first card; after an
+    interview date, the question how it went first."""
+    await ask_how_it_went(ctx, session, learner)
     await start_drill(session, learner.user_id, ctx.now, size=size, topic_id=topic_id)
     await serve_drill_step(ctx, session, learner)
 
@@ -87,12 +91,17 @@ async def serve_drill_step(ctx: UpdateContext, session: AsyncSession, learner: L
         await show_card(ctx, session, step.card, f"{step.position}/{step.size}")
         return
     summary = await finish_drill(session, learner, ctx.now)
+    pace = await drill_pace(session, learner, ctx.now)
     reason = (
-        _("drill-why-" + summary.ended_early.value).format(cap=learner.new_cards_per_day)
+        _("drill-why-" + summary.ended_early.value).format(cap=pace.new_cards_per_day)
         if summary.ended_early else ""
     )
+    # The interview plan raised the cap: the learner is told, as they set their own.
+    pace_note = (_("drill-exam-pace").format(plan=pace.new_cards_per_day,
+                                             own=learner.new_cards_per_day)
+                 if pace.new_cards_per_day > learner.new_cards_per_day else "")
     if summary.served == 0:
-        await ctx.send_message(reason)
+        await ctx.send_message("\n\n".join(filter(None, [reason, pace_note])))
         return
     text = _("drill-summary").format(
         answered=summary.answered, correct=summary.correct, due_tomorrow=summary.due_tomorrow
@@ -100,4 +109,6 @@ async def serve_drill_step(ctx: UpdateContext, session: AsyncSession, learner: L
     if reason:
         ended = _("drill-ended-early").format(served=summary.served, size=summary.size)
         text = f"{text}\n\n{ended} {reason}"
+    if pace_note:
+        text = f"{text}\n\n{pace_note}"
     await ctx.send_message(text, drill_summary_keyboard(DRILL_SIZE))

@@ -10,6 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.drills.chart import ChartLabels, ChartRenderer
+from bot.drills.exam import exam_readiness, load_exam
+from bot.drills.exam_date import readiness_text
 from bot.drills.progress import Progress, progress
 from bot.platform.content.markdown import Rendered, plain, styled
 from bot.platform.i18n import day_count
@@ -57,7 +59,14 @@ async def send_stats(
     if report.is_empty:
         await ctx.send_message(_("stats-empty"))
         return
-    await ctx.send_post(summary(report).split(MESSAGE_LIMIT))
+    post = summary(report)
+    exam = await load_exam(session, ctx.user_id)
+    if exam is not None and exam.exam_on >= ctx.now.astimezone(learner.zone).date():
+        readiness = await exam_readiness(session, learner, exam, ctx.locale)
+        post += plain("\n\n") + styled(
+            _("stats-exam").format(date=exam.exam_on.strftime("%d.%m.%Y")), "bold"
+        ) + plain("\n" + readiness_text(readiness))
+    await ctx.send_post(post.split(MESSAGE_LIMIT))
     picture = await chart_renderer.render(report.last_days, report.forecast, chart_labels())
     caption = plain(_("stats-chart-caption").format(days=day_count(len(report.last_days))))
     await ctx.bot.send_photo(ctx.chat_id, BufferedInputFile(picture, "progress.png"),
