@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.drills.chart import ChartLabels, ChartRenderer
 from bot.drills.exam import exam_readiness, load_exam
-from bot.drills.exam_date import readiness_text
+from bot.drills.exam_date import ask_how_it_went, readiness_text
 from bot.drills.progress import Progress, progress
 from bot.platform.content.markdown import Rendered, plain, styled
 from bot.platform.i18n import day_count
@@ -54,6 +54,7 @@ async def send_stats(
     ctx: UpdateContext, session: AsyncSession, chart_renderer: ChartRenderer
 ) -> None:
     learner = await load_learner(session, ctx.user_id, ctx.default_zone)
+    await ask_how_it_went(ctx, session, learner)
     report = await progress(session, ctx.user_id, zone=learner.zone, language=ctx.locale,
                             now=ctx.now)
     if report.is_empty:

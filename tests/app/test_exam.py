@@ -29,7 +29,7 @@ async def test_an_interview_date_sets_a_plan_shows_readiness_and_asks_how_it_wen
     none = await alice.says("/exam")
     assert none.params["text"].startswith("Дата собеседования не задана.")
     past = await alice.says("/exam 2020-01-01")
-    assert past.params["text"].startswith("Эта дата уже прошла.")
+    assert past.params["text"].startswith("Дата собеседования должна быть позже сегодняшнего")
     unknown = await alice.says("/exam 2099-01-01 middle astrology")
     assert unknown.params["text"].startswith("Таких тем нет: astrology.")
 

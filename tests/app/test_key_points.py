@@ -61,10 +61,14 @@ async def test_ticked_points_propose_a_grade_the_learner_may_change(
 
 
 async def test_items_without_key_points_keep_the_four_grades(
-    start_bot: StartBot, alice: Learner,
+    start_bot: StartBot, database: Database, alice: Learner,
 ) -> None:
     await start_bot()  # the e2e bank: no key points
     question = await alice.says("/question")
     answer = await alice.presses(question, "Показать ответ")
     assert [label.split(" · ")[0] for label in labels(answer)] == [
         "Не вспомнил", "Трудно", "Хорошо", "Легко"]
+    await regraded(alice, answer, "Хорошо")
+    # No ticks stored: SQL NULL, not a JSON "null" /stats would count as nothing ticked.
+    await settled(database, "SELECT grade, covered_points IS NULL FROM self_grades",
+                  [("good", 1)])

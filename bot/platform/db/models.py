@@ -201,10 +201,11 @@ class SelfGrade(Base):
     grade: Mapped[str] = mapped_column(String(8))
     graded_at: Mapped[datetime]
     # Indexes of the item's key points the learner ticked; NULL when it was graded without them.
-    covered_points: Mapped[list[int] | None] = mapped_column(JSON)
+    # none_as_null: a grade without key points is SQL NULL, not JSON "null".
+    covered_points: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     # The card's schedule before this grade (``srs.CardState`` columns, ISO datetimes), so
     # "Undo" restores it exactly; NULL when the grade introduced the card.
-    card_before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    card_before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class ItemView(Base):
