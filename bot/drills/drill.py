@@ -199,7 +199,8 @@ def create_router() -> Router:
         await callback.answer()
         await replace_keyboard(callback)
         learner = await load_learner(session, ctx.user_id, ctx.default_zone)
-        await begin_drill(ctx, session, learner, size=min(callback_data.size, MAX_DRILL_SIZE))
+        size = min(max(callback_data.size, 1), MAX_DRILL_SIZE)  # anyone can forge the data
+        await begin_drill(ctx, session, learner, size=size)
 
     return router
 
