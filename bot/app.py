@@ -27,7 +27,7 @@ from bot.daily import broadcast_admin, chat_migration, group, membership
 from bot.daily import subscribe as subscriptions
 from bot.daily.group_answers import GroupAnswers
 from bot.daily.scheduler import DailyScheduler
-from bot.drills import drill, links, reminders, stats, topics
+from bot.drills import drill, exam_date, links, reminders, stats, topics
 from bot.drills.chart import ChartRenderer
 from bot.drills.reminder_loop import ReminderLoop
 from bot.home import fallback, language, learner_settings, start
@@ -170,6 +170,7 @@ def create_dispatcher(
         language.create_router(),
         interview.create_router(),  # the answers to its own quizzes
         stats.create_router(),
+        exam_date.create_router(),
         reminders.create_router(),
         membership.create_router(),
         chat_migration.create_router(),

@@ -19,7 +19,7 @@ from typing import Any
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI
 
-__all__ = ["ChatUser", "Learner", "button_data", "buttons", "settled", "to"]
+__all__ = ["ChatUser", "Learner", "button_data", "button_label", "buttons", "settled", "to"]
 
 
 def to(chat_id: int) -> Callable[[Call], bool]:
@@ -31,9 +31,15 @@ def buttons(call: Call) -> list[dict[str, Any]]:
     return [button for row in markup.get("inline_keyboard", []) for button in row]
 
 
+def button_label(text: str) -> str:
+    """What a person calls a button: a grade button "👉 Хорошо · 5 д" is "Хорошо"."""
+    return text.removeprefix("👉 ").split(" · ")[0]
+
+
 def button_data(call: Call, label: str) -> str:
+    """The data of the button called ``label``, exactly or as ``button_label`` reads it."""
     for candidate in buttons(call):
-        if candidate["text"] == label:
+        if label in {candidate["text"], button_label(candidate["text"])}:
             return str(candidate["callback_data"])
     raise AssertionError(f"no button {label!r} in {buttons(call)}")
 

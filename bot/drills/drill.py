@@ -5,10 +5,13 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.drills.grading import grade_intervals, key_points
+from bot.drills.intervals import format_interval
+from bot.drills.key_points import proposed_grade, ticked_indexes, toggled
 from bot.drills.practice import DRILL_SIZE
 from bot.drills.serving import (
     begin_drill,
@@ -17,11 +20,25 @@ from bot.drills.serving import (
     serve_next_card,
 )
 from bot.platform.content.schema import Kind
-from bot.study.callbacks import DrillNext, GradeAnswer, NextCard, RevealAnswer
-from bot.study.catalog import load_card
+from bot.study.callbacks import (
+    DrillAgain,
+    DrillNext,
+    GradeAnswer,
+    NextCard,
+    PointsDone,
+    RevealAnswer,
+    TogglePoint,
+    UndoGrade,
+)
+from bot.study.catalog import Card, load_card
 from bot.study.context import UpdateContext
-from bot.study.grades import record_self_grade
-from bot.study.keyboards import grade_keyboard, grade_label
+from bot.study.grades import Grade, record_self_grade, undo_self_grade
+from bot.study.keyboards import (
+    grade_keyboard,
+    grade_label,
+    graded_keyboard,
+    key_points_keyboard,
+)
 from bot.study.learners import MAX_NEW_CARDS_PER_DAY, load_learner, set_new_cards_per_day
 from bot.study.sending import replace_keyboard
 
@@ -99,7 +116,41 @@ def create_router() -> Router:
             return
         await callback.answer()
         await replace_keyboard(callback)
-        await ctx.send_post(ctx.answer_post(card), grade_keyboard(card.id))
+        await ctx.send_post(ctx.answer_post(card), await _grading_keyboard(ctx, session, card))
+
+    @router.callback_query(TogglePoint.filter())
+    async def point_toggled(
+        callback: CallbackQuery, callback_data: TogglePoint, ctx: UpdateContext,
+        session: AsyncSession,
+    ) -> None:
+        card = await load_card(session, callback_data.item_id)
+        points = key_points(card) if card is not None else []
+        if not (0 <= callback_data.index < len(points)
+                and _fits(callback_data.covered, len(points))):
+            await callback.answer(_("item-missing"), show_alert=True)
+            return
+        await callback.answer()
+        covered = toggled(callback_data.covered, callback_data.index)
+        await replace_keyboard(callback, key_points_keyboard(callback_data.item_id, points,
+                                                             covered))
+
+    @router.callback_query(PointsDone.filter())
+    async def points_done(
+        callback: CallbackQuery, callback_data: PointsDone, ctx: UpdateContext,
+        session: AsyncSession,
+    ) -> None:
+        card = await load_card(session, callback_data.item_id)
+        points = key_points(card) if card is not None else []
+        if card is None or not points or not _fits(callback_data.covered, len(points)):
+            await callback.answer(_("item-missing"), show_alert=True)
+            return
+        ticked = len(ticked_indexes(callback_data.covered, len(points)))
+        proposal = proposed_grade(ticked, len(points))
+        await callback.answer(_("points-proposal").format(
+            covered=ticked, total=len(points), grade=grade_label(proposal)))
+        labels = await _interval_labels(ctx, session, card.id)
+        await replace_keyboard(callback, grade_keyboard(
+            card.id, labels, covered=callback_data.covered, proposed=proposal))
 
     @router.callback_query(GradeAnswer.filter())
     async def grade_pressed(
@@ -110,15 +161,46 @@ def create_router() -> Router:
         if card is None or card.content.kind not in REVEALABLE or callback.message is None:
             await callback.answer(_("item-missing"), show_alert=True)
             return
+        points = key_points(card)
+        covered = (ticked_indexes(callback_data.covered, len(points))
+                   if points and callback_data.covered is not None else None)
         is_new = await record_self_grade(
             session, user_id=ctx.user_id, item_id=card.id, chat_id=ctx.chat_id,
             message_id=callback.message.message_id, grade=callback_data.grade, now=ctx.now,
+            covered_points=covered,
         )
         if not is_new:
             await callback.answer(_("grade-already-saved"))
             return
         await callback.answer(_("grade-saved").format(grade=grade_label(callback_data.grade)))
-        await replace_keyboard(callback, await continue_keyboard(session, ctx.user_id, card))
+        next_button = await continue_keyboard(session, ctx.user_id, card)
+        await replace_keyboard(callback, graded_keyboard(next_button, card.id))
+
+    @router.callback_query(UndoGrade.filter())
+    async def undo_pressed(
+        callback: CallbackQuery, callback_data: UndoGrade, ctx: UpdateContext,
+        session: AsyncSession,
+    ) -> None:
+        card = await load_card(session, callback_data.item_id)
+        undone = None if callback.message is None or card is None else await undo_self_grade(
+            session, user_id=ctx.user_id, chat_id=ctx.chat_id,
+            message_id=callback.message.message_id)
+        if card is None or undone != card.id:
+            await callback.answer(_("undo-impossible"), show_alert=True)
+            return
+        await callback.answer(_("undo-done"))
+        await replace_keyboard(callback, await _grading_keyboard(ctx, session, card))
+
+    @router.callback_query(DrillAgain.filter())
+    async def drill_again(
+        callback: CallbackQuery, callback_data: DrillAgain, ctx: UpdateContext,
+        session: AsyncSession,
+    ) -> None:
+        await callback.answer()
+        await replace_keyboard(callback)
+        learner = await load_learner(session, ctx.user_id, ctx.default_zone)
+        size = min(max(callback_data.size, 1), MAX_DRILL_SIZE)  # anyone can forge the data
+        await begin_drill(ctx, session, learner, size=size)
 
     return router
 
@@ -130,3 +212,26 @@ def _drill_size(args: str | None) -> int | None:
     if args.strip().isdecimal() and 1 <= int(args) <= MAX_DRILL_SIZE:
         return int(args)
     return None
+
+
+def _fits(covered: int, total: int) -> bool:
+    """A mask of ticked points that can come from the item's keyboard (anyone can forge one)."""
+    return 0 <= covered < 1 << total
+
+
+async def _interval_labels(
+    ctx: UpdateContext, session: AsyncSession, item_id: int
+) -> dict[Grade, str]:
+    intervals = await grade_intervals(session, ctx.user_id, item_id, ctx.now)
+    return {grade: format_interval(interval) for grade, interval in intervals.items()}
+
+
+async def _grading_keyboard(
+    ctx: UpdateContext, session: AsyncSession, card: Card
+) -> InlineKeyboardMarkup:
+    """Under a revealed answer: the key points to tick when the item has them, else the four
+    grades with their intervals."""
+    points = key_points(card)
+    if points:
+        return key_points_keyboard(card.id, points, covered=0)
+    return grade_keyboard(card.id, await _interval_labels(ctx, session, card.id))

@@ -7,6 +7,9 @@ A drill (``/drill``, reminders) serves, in order:
    of a backlog, and new items, wait for the next days);
 2. a new item (never shown), while fewer than the learner's daily cap were introduced since
    their local midnight;
+
+(with an interview date ahead, ``bot.drills.exam.drill_pace`` raises the cap to the plan, serves
+the interview's items first and, in its last days, counts its cards as due: see there)
 3. an item shown before but never rated (a skipped quiz, say): it was counted as new already.
 
 Practice (``/quiz``, ``/question``, ``/task`` and their "Next") is a learner asking for more, so
@@ -36,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from bot.drills.backlog import reviews_left_today
+from bot.drills.exam import drill_pace
 from bot.platform.content.schema import Difficulty, Kind
 from bot.platform.db.models import (
     Attempt,
@@ -117,12 +121,18 @@ async def choose_item(
     user = learner.user_id
     if practice:
         return await _practice_item(session, user, allowed, now, rng)
-    item_id = await _first_card(session, user, allowed, ReviewCard.reps > 0,
-                                due_by=now)
+    pace = await drill_pace(session, learner, now)
+    item_id = await _first_card(session, user, allowed, (ReviewCard.reps > 0) & pace.due)
     if item_id is not None and await reviews_left_today(session, learner, now) == 0:
         return None  # the backlog waits for tomorrow, and new items behind it
-    if item_id is None and await _under_daily_cap(session, learner, now):
-        item_id = await _new_item(session, user, allowed, rng)
+    if item_id is None and await _under_daily_cap(session, learner, now,
+                                                  pace.new_cards_per_day):
+        if pace.new_items_first is not None and topic_id is None:
+            # An interview ahead: its items first, whatever the learner's /topics.
+            everything = CardFilter(frozenset(kinds)).condition()
+            item_id = await _new_item(session, user, everything & pace.new_items_first, rng)
+        if item_id is None:
+            item_id = await _new_item(session, user, allowed, rng)
     if item_id is None:
         item_id = await _first_card(session, user, allowed, ReviewCard.reps == 0,
                                     order=ReviewCard.introduced_at)
@@ -149,9 +159,11 @@ async def _practice_item(
     return item_id
 
 
-async def _under_daily_cap(session: AsyncSession, learner: Learner, now: datetime) -> bool:
+async def _under_daily_cap(
+    session: AsyncSession, learner: Learner, now: datetime, cap: int
+) -> bool:
     introduced = await introduced_since(session, learner.user_id, learner.local_day_start(now))
-    return introduced < learner.new_cards_per_day
+    return introduced < cap
 
 
 async def _seen_longest_ago(
@@ -300,20 +312,30 @@ async def start_drill(
     ))
 
 
+@dataclass(frozen=True)
+class DrillCard:
+    """A card of a drill and where it stands in it: the ``position``-th of ``size``."""
+
+    card: Card
+    position: int
+    size: int
+
+
 async def next_drill_card(
     session: AsyncSession, learner: Learner, now: datetime, rng: Random
-) -> Card | None:
+) -> DrillCard | None:
     """The drill's next card, now on screen; None when the drill is over or there is none."""
     drill = await session.get(DrillSession, learner.user_id)
     if drill is None or drill.served >= drill.size:
         return None
     card = await next_card(session, learner, REVIEWABLE_KINDS, now, rng,
                            topic_id=drill.topic_id, practice=False)
-    if card is not None:
-        drill.served += 1
-        drill.current_item_id = card.id
-        await session.flush()
-    return card
+    if card is None:
+        return None
+    drill.served += 1
+    drill.current_item_id = card.id
+    await session.flush()
+    return DrillCard(card, drill.served, drill.size)
 
 
 async def is_drill_card(session: AsyncSession, user_id: int, item_id: int) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +30,8 @@ from bot.study.grades import Grade
 
 QUARTER_HOUR = 900  # seconds
 HISTORY_DAYS = 30
+# A new learner's chart starts at their first answer, but is never narrower than a week.
+MIN_HISTORY_DAYS = 7
 FORECAST_DAYS = 14
 # "Mastered": FSRS stability of three weeks or more — the card would still be recalled with 90%
 # probability 21 days after its last review — and the card is in the Review state (not being
@@ -80,14 +82,30 @@ class DueOnDay:
 
 
 @dataclass(frozen=True)
+class WeakPoint:
+    """A key point of an item, and how often the learner ticked it when grading the item."""
+
+    topic_id: str
+    topic_title: str
+    point: str
+    covered: int
+    graded: int
+
+    @property
+    def share(self) -> float:
+        return self.covered / self.graded
+
+
+@dataclass(frozen=True)
 class Progress:
     answers: int
     correct: int
     topics: list[TopicAccuracy]
     streaks: Streaks
     cards: CardCounts
-    last_days: list[DayActivity]  # HISTORY_DAYS local days, the oldest first, ending today
+    last_days: list[DayActivity]  # history_days() local days, the oldest first, ending today
     forecast: list[DueOnDay]  # FORECAST_DAYS local days from today; overdue cards count today
+    weak_points: list[WeakPoint] = field(default_factory=list)  # see weakest_points
 
     @property
     def is_empty(self) -> bool:
@@ -135,6 +153,13 @@ def fold_into_days(
     return {day: DayActivity(day, answers[day], correct[day]) for day in answers}
 
 
+def history_days(first_day: date | None, today: date) -> int:
+    """How many days the activity chart shows: from the first answer to today, at least
+    ``MIN_HISTORY_DAYS`` and at most ``HISTORY_DAYS``."""
+    since_first = (today - first_day).days + 1 if first_day is not None else 0
+    return min(HISTORY_DAYS, max(MIN_HISTORY_DAYS, since_first))
+
+
 def last_days(activity: dict[date, DayActivity], today: date, count: int) -> list[DayActivity]:
     days = (today - timedelta(days=offset) for offset in reversed(range(count)))
     return [activity.get(day, DayActivity(day, 0, 0)) for day in days]
@@ -149,6 +174,43 @@ def due_forecast(
         per_day[max(local_day(quarter, zone), today)] += cards
     return [DueOnDay(day, per_day[day])
             for day in (today + timedelta(days=offset) for offset in range(count))]
+
+
+# Key points shown per topic in /stats: the few a learner most often leaves out.
+WEAK_POINTS_PER_TOPIC = 3
+
+
+@dataclass(frozen=True)
+class PointsGrade:
+    """One self-grade given with key points: the item's points and the indexes ticked."""
+
+    topic_id: str
+    topic_title: str
+    points: list[str]
+    covered: list[int]
+
+
+def weakest_points(grades: Iterable[PointsGrade], per_topic: int) -> list[WeakPoint]:
+    """Per topic (in the order first met), the ``per_topic`` key points ticked least often
+    (by share, then by how often graded), leaving out those ticked every time."""
+    tallies: dict[tuple[str, str], list[int]] = {}  # (topic, point) → [covered, graded]
+    titles: dict[str, str] = {}
+    for grade in grades:
+        titles.setdefault(grade.topic_id, grade.topic_title)
+        for index, point in enumerate(grade.points):
+            tally = tallies.setdefault((grade.topic_id, point), [0, 0])
+            tally[0] += index in grade.covered
+            tally[1] += 1
+    weak: list[WeakPoint] = []
+    for topic_id, title in titles.items():
+        missed = sorted(
+            (WeakPoint(topic_id, title, point, covered, graded)
+             for (topic, point), (covered, graded) in tallies.items()
+             if topic == topic_id and covered < graded),
+            key=lambda weak_point: (weak_point.share, -weak_point.graded),
+        )
+        weak.extend(missed[:per_topic])
+    return weak
 
 
 # ------------------------------------------------------------------------------ queries
@@ -217,6 +279,23 @@ async def topic_accuracy(
     return [TopicAccuracy(topic_id, name, int(n), int(c or 0)) for topic_id, name, n, c in rows]
 
 
+async def points_grades(
+    session: AsyncSession, user_id: int, language: str
+) -> list[PointsGrade]:
+    """The learner's self-grades given with key points, with the items' points as they read
+    now (a point an edit removed is no longer counted)."""
+    title = Topic.title_en if language == Language.EN else Topic.title_ru
+    rows = await session.execute(
+        select(Topic.id, title, Item.document, SelfGrade.covered_points)
+        .join(Item, Item.id == SelfGrade.item_id)
+        .join(Topic, Topic.id == Item.topic_id)
+        .where((SelfGrade.user_id == user_id) & SelfGrade.covered_points.is_not(None))
+        .order_by(SelfGrade.id)
+    )
+    return [PointsGrade(topic_id, name, list(document.get("key_points") or []), covered or [])
+            for topic_id, name, document, covered in rows]
+
+
 # Seen is every card shown; due counts rated cards only, as the drill serves them (a card shown
 # but never rated waits as a new one, see bot.drills.practice).
 _rated = ReviewCard.reps > 0
@@ -264,7 +343,9 @@ async def progress(
         topics=topics,
         streaks=streaks(activity.keys(), today),
         cards=await card_counts(session, user_id, now),
-        last_days=last_days(activity, today, HISTORY_DAYS),
+        last_days=last_days(activity, today, history_days(min(activity, default=None), today)),
         forecast=await forecast(session, user_id, zone, now, FORECAST_DAYS),
+        weak_points=weakest_points(await points_grades(session, user_id, language),
+                                   WEAK_POINTS_PER_TOPIC),
     )
 

@@ -96,8 +96,14 @@ class ReminderLoop:
                                       reminder.telegram_language)
         learner = self.chats.for_chat(reminder.user_id, locale)
         with learner.speaking():
-            text = (_("reminder-text").format(count=reminder.due_cards) if reminder.due_cards
-                    else _("reminder-new-text").format(count=reminder.new_cards))
+            # The interview plan's line replaces the plain "new cards wait" one.
+            text = "\n".join(filter(None, [
+                _("reminder-text").format(count=reminder.due_cards) if reminder.due_cards
+                else _("reminder-new-text").format(count=reminder.new_cards)
+                if reminder.new_cards and not reminder.planned_new else "",
+                _("reminder-exam-plan").format(count=reminder.planned_new)
+                if reminder.planned_new else "",
+            ]))
             markup = reminder_keyboard()
         try:
             await learner.send_message(text, markup)

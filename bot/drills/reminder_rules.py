@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.drills.exam import drill_pace
+from bot.drills.practice import introduced_since
 from bot.drills.today import new_cards_waiting
 from bot.platform.db.models import ItemView, LearnerSettings, ReviewCard, User
 from bot.platform.db.upsert import insert_for
@@ -48,12 +50,14 @@ class DueReminder:
     due_cards: int
     telegram_language: str | None
     blocked: bool
-    new_cards: int = 0  # counted only when no card is due
+    new_cards: int = 0  # new items waiting, counted only when no card is due
+    planned_new: int = 0  # new cards the interview plan still asks for today
 
     @property
     def worth_sending(self) -> bool:
         """Nothing waiting means no message; a learner who blocked the bot cannot get one."""
-        return (self.due_cards > 0 or self.new_cards > 0) and not self.blocked
+        return ((self.due_cards > 0 or self.new_cards > 0 or self.planned_new > 0)
+                and not self.blocked)
 
 
 def parse_reminder_time(text: str) -> time | None:
@@ -139,8 +143,9 @@ async def claim_due_reminders(
             due = await due_cards(session, user_id, now)
             waiting = 0 if due else await new_cards_waiting(
                 session, await load_learner(session, user_id, default_zone), now)
-            reminders.append(DueReminder(user_id, due, language,
-                                         blocked=blocked_at is not None, new_cards=waiting))
+            reminders.append(DueReminder(
+                user_id, due, language, blocked=blocked_at is not None, new_cards=waiting,
+                planned_new=await planned_new_cards(session, user_id, default_zone, now)))
     return reminders
 
 
@@ -151,6 +156,18 @@ async def due_cards(session: AsyncSession, user_id: int, now: datetime) -> int:
             (ReviewCard.user_id == user_id) & (ReviewCard.reps > 0) & (ReviewCard.due <= now)
         )
     ) or 0)
+
+
+async def planned_new_cards(
+    session: AsyncSession, user_id: int, default_zone: ZoneInfo, now: datetime
+) -> int:
+    """New cards left for today under the learner's interview plan; 0 without one."""
+    learner = await load_learner(session, user_id, default_zone)
+    pace = await drill_pace(session, learner, now)
+    if not pace.plan:
+        return 0
+    introduced = await introduced_since(session, user_id, learner.local_day_start(now))
+    return max(0, pace.plan - introduced)
 
 
 async def earliest_reminder(session: AsyncSession) -> datetime | None:

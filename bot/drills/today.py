@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.drills.backlog import ReviewSpread, reviewed_today, spread_reviews
+from bot.drills.exam import drill_pace
 from bot.drills.practice import REVIEWABLE_KINDS, CardFilter, introduced_since
 from bot.platform.db.models import Item, ItemView, ReviewCard
 from bot.study.learners import Learner
@@ -41,8 +42,9 @@ async def today_plan(session: AsyncSession, learner: Learner, now: datetime) -> 
 
 async def new_cards_waiting(session: AsyncSession, learner: Learner, now: datetime) -> int:
     """New items a drill may still introduce today: unseen ones, up to what is left of the
-    learner's daily cap."""
-    left = learner.new_cards_per_day - await introduced_since(
+    learner's daily cap (raised by an interview plan)."""
+    cap = (await drill_pace(session, learner, now)).new_cards_per_day
+    left = cap - await introduced_since(
         session, learner.user_id, learner.local_day_start(now))
     if left <= 0:
         return 0

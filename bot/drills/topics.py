@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.study.callbacks import AllTopics, ToggleTopic
+from bot.study.callbacks import AllTopics, OpenTopics, ToggleTopic
 from bot.study.context import UpdateContext
 from bot.study.keyboards import topics_keyboard
 from bot.study.learners import select_all_topics, toggle_topic, topic_choices
@@ -23,8 +23,14 @@ def create_router() -> Router:
 
     @router.message(Command("topics"))
     async def topics_shown(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
-        choices = await topic_choices(session, ctx.user_id)
-        await message.answer(_("topics-prompt"), reply_markup=topics_keyboard(choices, ctx.locale))
+        await _send_choices(ctx, session)
+
+    @router.callback_query(OpenTopics.filter())
+    async def topics_pressed(
+        callback: CallbackQuery, ctx: UpdateContext, session: AsyncSession,
+    ) -> None:
+        await callback.answer()
+        await _send_choices(ctx, session)
 
     @router.callback_query(ToggleTopic.filter())
     async def topic_toggled(
@@ -44,6 +50,11 @@ def create_router() -> Router:
         await _show_choices(callback, ctx, session)
 
     return router
+
+
+async def _send_choices(ctx: UpdateContext, session: AsyncSession) -> None:
+    choices = await topic_choices(session, ctx.user_id)
+    await ctx.send_message(_("topics-prompt"), topics_keyboard(choices, ctx.locale))
 
 
 async def _show_choices(

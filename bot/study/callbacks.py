@@ -21,6 +21,44 @@ class RevealAnswer(CallbackData, prefix="reveal"):
 class GradeAnswer(CallbackData, prefix="grade"):
     item_id: int
     grade: Grade
+    # The key points ticked, as a bit mask of their indexes; None for an item without them.
+    covered: int | None = None
+
+
+class TogglePoint(CallbackData, prefix="kp"):
+    """A key point ticked or unticked after "Show answer": ``covered`` is the bit mask of the
+    points ticked so far (the keyboard holds the state), ``index`` the point pressed."""
+
+    item_id: int
+    covered: int
+    index: int
+
+
+class PointsDone(CallbackData, prefix="kp-done"):
+    """"Done" under the key points: the bot proposes a grade from the ``covered`` mask."""
+
+    item_id: int
+    covered: int
+
+
+class UndoGrade(CallbackData, prefix="undo"):
+    """"Undo" under a graded answer: takes back the grade given on that message."""
+
+    item_id: int
+
+
+class DrillAgain(CallbackData, prefix="drill-again"):
+    """"10 more" under a drill's summary."""
+
+    size: int
+
+
+class OpenStats(CallbackData, prefix="open-stats"):
+    pass
+
+
+class OpenTopics(CallbackData, prefix="open-topics"):
+    pass
 
 
 class ItemAction(StrEnum):

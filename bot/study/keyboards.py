@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -13,15 +13,21 @@ from bot.platform.content.schema import Difficulty, Kind, Language
 from bot.study.callbacks import (
     AllTopics,
     ChooseLanguage,
+    DrillAgain,
     DrillNext,
     GradeAnswer,
     InterviewGrade,
     InterviewLevel,
     InterviewReveal,
     NextCard,
+    OpenStats,
+    OpenTopics,
+    PointsDone,
     ReminderDrill,
     RevealAnswer,
+    TogglePoint,
     ToggleTopic,
+    UndoGrade,
 )
 from bot.study.grades import Grade
 from bot.study.learners import TopicChoice
@@ -39,12 +45,50 @@ def reveal_keyboard(item_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def grade_keyboard(item_id: int) -> InlineKeyboardMarkup:
+def grade_keyboard(
+    item_id: int, intervals: Mapping[Grade, str], *, covered: int | None = None,
+    proposed: Grade | None = None,
+) -> InlineKeyboardMarkup:
+    """The four self-grades, each with when the card comes back ("Хорошо · 5 д"); the grade
+    proposed from the key points ticked (``covered``) is pointed at."""
     builder = InlineKeyboardBuilder()
     for grade in Grade:
-        builder.button(text=grade_label(grade),
-                       callback_data=GradeAnswer(item_id=item_id, grade=grade))
-    builder.adjust(4)
+        text = f"{grade_label(grade)} · {intervals[grade]}" if grade in intervals \
+            else grade_label(grade)
+        builder.button(text=f"👉 {text}" if grade is proposed else text,
+                       callback_data=GradeAnswer(item_id=item_id, grade=grade, covered=covered))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def key_points_keyboard(item_id: int, points: Sequence[str], covered: int) -> InlineKeyboardMarkup:
+    """A toggle per key point (✅ ticked, ▫️ not), then "Done"."""
+    builder = InlineKeyboardBuilder()
+    for index, point in enumerate(points):
+        mark = "✅" if covered >> index & 1 else "▫️"
+        builder.button(text=f"{mark} {point}",
+                       callback_data=TogglePoint(item_id=item_id, covered=covered, index=index))
+    builder.button(text=_("button-points-done"),
+                   callback_data=PointsDone(item_id=item_id, covered=covered))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def graded_keyboard(next_button: InlineKeyboardMarkup, item_id: int) -> InlineKeyboardMarkup:
+    """"Next" with "Undo" beside it, under an answer just graded."""
+    builder = InlineKeyboardBuilder.from_markup(next_button)
+    builder.button(text=_("button-undo-grade"), callback_data=UndoGrade(item_id=item_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def drill_summary_keyboard(size: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-drill-again").format(size=size),
+                   callback_data=DrillAgain(size=size))
+    builder.button(text=_("button-open-stats"), callback_data=OpenStats())
+    builder.button(text=_("button-open-topics"), callback_data=OpenTopics())
+    builder.adjust(3)
     return builder.as_markup()
 
 

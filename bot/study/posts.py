@@ -6,8 +6,15 @@ from dataclasses import dataclass
 
 from aiogram.utils.i18n import I18n
 
-from bot.platform.content.markdown import Rendered, plain, render_markdown, styled
-from bot.platform.content.schema import Kind, QuestionItem, QuizItem, ResourceItem, TaskItem
+from bot.platform.content.markdown import Rendered, plain, render_markdown, styled, utf16_len
+from bot.platform.content.schema import (
+    POLL_QUESTION_MAX,
+    Kind,
+    QuestionItem,
+    QuizItem,
+    ResourceItem,
+    TaskItem,
+)
 from bot.study.catalog import Card
 
 MESSAGE_LIMIT = 4096
@@ -34,9 +41,12 @@ class QuizPoll:
     description: Rendered | None
 
 
-def quiz_poll(item: QuizItem) -> QuizPoll:
+def quiz_poll(item: QuizItem, lead: str = "") -> QuizPoll:
+    """The poll; ``lead`` (a drill's "3/10") goes before the question when both fit Telegram's
+    limit, and is left out otherwise."""
+    led = f"{lead} · {item.question}"
     return QuizPoll(
-        question=item.question,
+        question=led if lead and utf16_len(led) <= POLL_QUESTION_MAX else item.question,
         options=list(item.options),
         correct_option_ids=list(item.correct_option_ids),
         explanation=item.poll_explanation,
@@ -44,10 +54,11 @@ def quiz_poll(item: QuizItem) -> QuizPoll:
     )
 
 
-def question_post(card: Card) -> list[Rendered]:
-    """What is shown before the answer: the question (with its details) or the task statement."""
+def question_post(card: Card, lead: str = "") -> list[Rendered]:
+    """What is shown before the answer: the question (with its details) or the task statement;
+    ``lead`` (a drill's "3/10") goes on a line above."""
     item = card.content
-    post = _headline(card)
+    post = (plain(lead + "\n") if lead else plain("")) + _headline(card)
     if isinstance(item, QuestionItem) and item.details:
         post += plain("\n\n") + render_markdown(item.details)
     elif isinstance(item, TaskItem):

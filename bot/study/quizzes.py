@@ -25,6 +25,7 @@ from bot.study.users import UserProfile
 async def post_quiz(
     ctx: ChatContext, session: AsyncSession, card: Card, item: QuizItem, *,
     open_period: int | None = None, recorded: Callable[[str], Awaitable[None]] | None = None,
+    lead: str = "",
 ) -> Message:
     """A public quiz poll in the context's chat, remembered so that its answers are judged and
     counted.
@@ -33,10 +34,11 @@ async def post_quiz(
     under the update (a failover, a restart of the server) and the update runs again: so the
     update's work so far is committed before the poll goes out, and the poll's record, with
     ``recorded``'s writes (given the poll id), is committed right after it on its own, once
-    more on a new connection if its connection died.
+    more on a new connection if its connection died. ``lead`` goes before the question.
     """
     await session.commit()
-    message = await ctx.send_quiz(quiz_poll(item), is_anonymous=False, open_period=open_period)
+    message = await ctx.send_quiz(quiz_poll(item, lead), is_anonymous=False,
+                                  open_period=open_period)
     if message.poll is None:
         raise RuntimeError("sendPoll returned a message without a poll")
     poll_id = message.poll.id

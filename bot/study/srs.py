@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
@@ -134,6 +135,47 @@ def apply_review(row: CardState, outcome: Rating | QuizAnswer, at: datetime) -> 
     if rating is Rating.Again and state is State.Review:
         row.lapses += 1
     return rating
+
+
+def preview_intervals(row: CardState, at: datetime) -> dict[Rating, timedelta]:
+    """How long until the card comes back after each rating given at ``at``: FSRS's own
+    scheduler run on a copy of the card, as Anki shows above its buttons."""
+    at = at.astimezone(UTC)
+    return {rating: SCHEDULER.review_card(fsrs_card(row), rating, review_datetime=at)[0].due - at
+            for rating in Rating}
+
+
+def retrievability(row: CardState, at: datetime) -> float:
+    """FSRS's predicted probability of recalling the card at ``at``; 0 for a card never rated."""
+    if row.reps == 0:
+        return 0.0
+    return float(SCHEDULER.get_card_retrievability(fsrs_card(row), at.astimezone(UTC)))
+
+
+def schedule_snapshot(row: CardState) -> dict[str, Any]:
+    """The card's schedule as JSON values, to be put back by ``restore_schedule``."""
+    snapshot = {column: getattr(row, column) for column in _SCHEDULE_COLUMNS}
+    for column in ("due", "last_review"):
+        if snapshot[column] is not None:
+            snapshot[column] = snapshot[column].astimezone(UTC).isoformat()
+    return snapshot
+
+
+def restored_schedule(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """``schedule_snapshot``'s values as column values again."""
+    values = dict(snapshot)
+    for column in ("due", "last_review"):
+        if values[column] is not None:
+            values[column] = datetime.fromisoformat(values[column])
+    return values
+
+
+async def load_card_state(session: AsyncSession, user_id: int, item_id: int) -> CardState | None:
+    row = (await session.execute(
+        select(ReviewCard.__table__).where((ReviewCard.user_id == user_id)
+                                           & (ReviewCard.item_id == item_id))
+    )).one_or_none()
+    return CardState(**row._asdict()) if row is not None else None
 
 
 _CARD_COLUMNS = tuple(field.name for field in fields(CardState))

@@ -9,7 +9,7 @@ import pytest
 from tests.app.harness import InProcessBot
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, buttons
+from tests.users import Learner, button_data, buttons
 
 ALICE_ID = 1001
 NEXT = "Дальше ▶"
@@ -44,8 +44,7 @@ async def answer_and_continue(learner: Learner, card: Call) -> Call:
 
 
 def data_of(call: Call, label: str) -> str:
-    (data,) = [str(b["callback_data"]) for b in buttons(call) if b["text"] == label]
-    return data
+    return button_data(call, label)
 
 
 async def test_a_drill_serves_its_cards_then_sums_up(

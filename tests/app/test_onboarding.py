@@ -48,7 +48,7 @@ async def test_three_taps_then_the_first_card_keeps_to_the_chosen_level_and_topi
 
     # Two quizzes on regularization: only the junior one fits.
     first = await alice.presses(ready, "Начать ▶", expect="sendPoll")
-    assert first.params["question"] == "Какой эффект даёт L2-регуляризация?"
+    assert first.params["question"] == "1/10 · Какой эффект даёт L2-регуляризация?"
     assert database.query("SELECT level, timezone FROM learner_settings") == [
         ("junior", "Europe/Berlin")]
 
@@ -83,7 +83,7 @@ async def test_a_returning_learner_sees_the_day_and_continues(
     assert welcome.params["text"] == (
         "С возвращением, Алиса! На сегодня: 1 повторение, 3 новые.")
     card = await alice.presses(welcome, "Продолжить ▶", expect="sendPoll")
-    assert card.params["question"] == quiz.params["question"]  # the review first
+    assert card.params["question"] == "1/10 · " + quiz.params["question"]  # the review first
     await bot.stop()
 
 
@@ -108,7 +108,7 @@ async def test_after_a_break_a_drill_serves_a_days_worth_of_reviews_and_says_so(
     assert told.params["text"] == ("Накопилось повторений: сегодня — самые просроченные (1), "
                                    "ещё 1 карточка разнесена на 1 день.")
     card = await alice.reply("sendPoll")
-    assert card.params["question"] == json.loads(most_overdue)["question"]
+    assert card.params["question"] == "1/10 · " + json.loads(most_overdue)["question"]
     explanation = await alice.answers(card, card.params["correct_option_ids"])
     end = await alice.presses(explanation, "Дальше ▶")
     assert "На сегодня повторений хватит" in end.params["text"]

@@ -124,7 +124,9 @@ async def test_open_question_reveal_and_self_grade(
     answer = await alice.presses(question, "Показать ответ")
     assert "ROC-кривая — это зависимость TPR от FPR" in answer.params["text"]
     assert {"TPR", "FPR"} <= set(bold_texts(answer))
-    assert labels(answer) == ["Не вспомнил", "Трудно", "Хорошо", "Легко"]
+    # Each grade says when the card comes back: FSRS's first steps for a new card.
+    assert labels(answer) == ["Не вспомнил · 1 мин", "Трудно · 6 мин", "Хорошо · 10 мин",
+                              "Легко · 8 д"]
 
     # A double tap: two grades pressed before the keyboard is replaced count as one.
     fake_api.click(alice.user, answer.result, button_data(answer, "Хорошо"))

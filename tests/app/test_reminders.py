@@ -47,7 +47,8 @@ async def test_a_reminder_is_set_sent_once_when_cards_are_due_and_starts_a_drill
     reminder = await alice.reply()
     assert reminder.params["text"].startswith("🔔 Карточек к повторению: 1.")
     drill = await alice.presses(reminder, "Начать тренировку ▶", expect="sendPoll")
-    assert drill.params["question"] == quiz.params["question"]  # the due card comes first
+    # The due card comes first, the first of the drill.
+    assert drill.params["question"] == "1/10 · " + quiz.params["question"]
     await second.stop()
 
     # Claimed before it was sent: a restart the same day does not send it again.

@@ -45,7 +45,8 @@ async def test_stats_after_some_answers_show_the_summary_and_a_png_chart(
     assert png.startswith(PNG_SIGNATURE)
     assert struct.unpack(">II", png[16:24]) == (1200, 800)
     assert len(png) <= 200_000
-    assert chart.params["caption"].startswith("Ответы и точность за 30 дней")
+    # A first day's chart starts at the first answer: a week wide, not 29 empty days and a bar.
+    assert chart.params["caption"].startswith("Ответы и точность за 7 дней")
 
 
 async def test_a_learner_without_answers_gets_a_friendly_word_and_no_chart(

@@ -158,9 +158,10 @@ async def test_a_drill_that_serves_less_than_asked_says_why(session: AsyncSessio
     alice = learner(1, new_cards_per_day=2)
     await start_drill(session, 1, EVENING, size=3, topic_id="sql")
     for _ in range(3):
-        card = await next_drill_card(session, alice, EVENING, Random(0))
-        if card is None:
+        step = await next_drill_card(session, alice, EVENING, Random(0))
+        if step is None:
             break
+        card = step.card
         await record_view(session, 1, card.id, card.content.kind, EVENING)
         await review(session, 1, card.id, Rating.Easy, EVENING)
     summary = await finish_drill(session, alice, EVENING)
@@ -227,10 +228,12 @@ async def test_a_drill_serves_its_size_then_sums_up(session: AsyncSession) -> No
     alice = learner(1)
     await start_drill(session, 1, EVENING, size=2, topic_id="sql")
     served = []
-    for _ in range(3):
-        card = await next_drill_card(session, alice, EVENING, Random(0))
-        if card is None:
+    for position in range(1, 4):
+        step = await next_drill_card(session, alice, EVENING, Random(0))
+        if step is None:
             break
+        assert (step.position, step.size) == (position, 2)
+        card = step.card
         served.append(card.id)
         await record_view(session, 1, card.id, card.content.kind, EVENING)
         await review(session, 1, card.id, Rating.Again, EVENING)

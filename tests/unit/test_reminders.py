@@ -11,6 +11,7 @@ from aiogram import Bot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.drills.exam import ExamRequest, set_exam
 from bot.drills.reminder_loop import MAX_NAP, ReminderLoop
 from bot.drills.reminder_rules import (
     AFTER_PRACTICE,
@@ -226,3 +227,21 @@ async def test_the_loop_sleeps_until_the_next_reminder(
         await loop.run()
     assert naps == [30.0, MAX_NAP.total_seconds(), MAX_NAP.total_seconds()]
     assert len(reminders_sent(fake_api)) == 1
+
+
+async def test_an_interview_plan_brings_a_reminder_of_its_new_cards(
+    session_factory: async_sessionmaker[AsyncSession], aiogram_bot: Bot,
+    fake_api: FakeBotAPI, clock: Clock,
+) -> None:
+    await learners_with_cards(session_factory, {ALICE: 0, BOB: 0})
+    async with session_factory() as session, session.begin():
+        # Three items, twenty days: one new card a day; Bob has no interview, and hears
+        # of new cards as anyone does.
+        exam_on = EVENING.astimezone(MOSCOW).date() + timedelta(days=20)
+        await set_exam(session, ALICE, ExamRequest(exam_on, None, frozenset()), EVENING)
+    clock.now = AT_SEVEN
+    assert await reminder_loop(session_factory, aiogram_bot, clock).send_due() == 2
+    assert sorted(reminders_sent(fake_api)) == [
+        (ALICE, "📅 Новых карточек на сегодня по плану к собеседованию: 1."),
+        (BOB, "🔔 Новых карточек на сегодня: 3. Пара минут — и вы на шаг ближе к собеседованию."),
+    ]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.drills.progress import FORECAST_DAYS, HISTORY_DAYS, Streaks, progress, streaks
+from bot.drills.progress import FORECAST_DAYS, MIN_HISTORY_DAYS, Streaks, progress, streaks
 from bot.platform.content.sync import sync_content
 from bot.platform.db.models import Attempt, Item, ReviewCard, SelfGrade, SentPoll
 from bot.study.grades import Grade
@@ -137,7 +137,7 @@ async def test_cards_seen_mastered_due_and_the_forecast(session: AsyncSession) -
     assert len(report.forecast) == FORECAST_DAYS
     assert [day.cards for day in report.forecast[:3]] == [1, 1, 0]
     assert sum(day.cards for day in report.forecast) == 2
-    assert len(report.last_days) == HISTORY_DAYS
+    assert len(report.last_days) == MIN_HISTORY_DAYS  # the first answer was today
     assert report.last_days[-1].day == date(2026, 11, 24)
 
 

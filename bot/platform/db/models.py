@@ -201,6 +201,12 @@ class SelfGrade(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     grade: Mapped[str] = mapped_column(String(8))
     graded_at: Mapped[datetime]
+    # Indexes of the item's key points the learner ticked; NULL when it was graded without them.
+    # none_as_null: a grade without key points is SQL NULL, not JSON "null".
+    covered_points: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    # The card's schedule before this grade (``srs.CardState`` columns, ISO datetimes), so
+    # "Undo" restores it exactly; NULL when the grade introduced the card.
+    card_before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class ItemView(Base):
@@ -292,6 +298,23 @@ class LearnerSettings(Base):
     auto_reminder: Mapped[bool] = mapped_column(Boolean, server_default=true())
     # A Difficulty value the drill keeps to; NULL means every level.
     level: Mapped[str | None] = mapped_column(String(16))
+
+
+class ExamPlan(Base):
+    """A learner's interview date (/exam), and what it covers: until then the drill paces new
+    cards to it and pulls reviews forward; after it the bot asks once how it went."""
+
+    __tablename__ = "exam_plans"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    exam_on: Mapped[date]
+    # A Difficulty value: items up to that level; NULL means every level.
+    level: Mapped[str | None] = mapped_column(String(16))
+    topic_ids: Mapped[list[str]]  # empty means the learner's drill topics
+    set_at: Mapped[datetime]
+    # When the "how did it go?" question went out, and the answer (an ExamOutcome value).
+    asked_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class UserTopic(Base):

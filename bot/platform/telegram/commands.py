@@ -22,7 +22,7 @@ from bot.platform.roles import Role
 logger = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("start", "drill", "quiz", "question", "task", "topics", "newcards",
-                    "language", "interview", "stats", "remind", "timezone", "subscribe",
+                    "language", "interview", "stats", "exam", "remind", "timezone", "subscribe",
                     "settings", "unsubscribe", "help")
 GROUP_COMMANDS = ("quiz", "top")
 # Shown to group admins only: the rest of the group would just be refused.
