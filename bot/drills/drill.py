@@ -99,7 +99,7 @@ def create_router() -> Router:
             return
         await callback.answer()
         await replace_keyboard(callback)
-        await ctx.send_post(ctx.answer_post(card), grade_keyboard(card.id))
+        await ctx.send_answer(card, grade_keyboard(card.id))
 
     @router.callback_query(GradeAnswer.filter())
     async def grade_pressed(

@@ -48,7 +48,7 @@ async def show_card(ctx: UpdateContext, session: AsyncSession, card: Card) -> No
         await post_quiz(ctx, session, card, item, recorded=lambda _poll_id: viewed())
         return
     if isinstance(item, ResourceItem):
-        await ctx.send_post(ctx.answer_post(card), next_keyboard(item.kind))
+        await ctx.send_answer(card, next_keyboard(item.kind))
     else:
         await ctx.send_post(question_post(card), reveal_keyboard(card.id))
     await viewed()

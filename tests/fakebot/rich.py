@@ -181,17 +181,20 @@ def _has_object(text: Any) -> bool:
                                        or _visible(text.get("text", "")))
 
 
-def _strings(text: Any) -> Iterator[str]:
+def _strings(text: Any, *, code: bool = True) -> Iterator[str]:
+    """The strings of rich text; formulas as their LaTeX, or (``code`` False) neither formulas
+    nor code."""
     if isinstance(text, str):
         yield text
     elif isinstance(text, list):
         for part in text:
-            yield from _strings(part)
+            yield from _strings(part, code=code)
     elif isinstance(text, dict):
         if text.get("type") == "mathematical_expression":
-            yield text["expression"]
-        elif "text" in text:
-            yield from _strings(text["text"])
+            if code:
+                yield text["expression"]
+        elif "text" in text and (code or text.get("type") != "code"):
+            yield from _strings(text["text"], code=code)
 
 
 def _echoed(block: JSONDict) -> JSONDict:
@@ -208,23 +211,26 @@ def _echoed(block: JSONDict) -> JSONDict:
     return echoed
 
 
-def plain_text(rich_message: JSONDict) -> str:
+def plain_text(rich_message: JSONDict, *, code: bool = True) -> str:
     """What a reader sees of a rich message, as lines of plain text (formulas as their LaTeX);
-    details blocks open."""
-    return "\n".join(_lines(rich_message["blocks"]))
+    details blocks open. ``code`` False leaves out code and formulas (the fake's check for
+    unfilled placeholders reads the prose only)."""
+    return "\n".join(_lines(rich_message["blocks"], code))
 
 
-def _lines(blocks: list[JSONDict]) -> Iterator[str]:
+def _lines(blocks: list[JSONDict], code: bool) -> Iterator[str]:
     for block in blocks:
         kind = block["type"]
+        if kind in ("pre", "mathematical_expression") and not code:
+            continue
         if kind == "details":
-            yield "".join(_strings(block["summary"]))
+            yield "".join(_strings(block["summary"], code=code))
         for key in ("text", "expression"):
             if key in block:
-                yield "".join(_strings(block[key]))
+                yield "".join(_strings(block[key], code=code))
         if kind in CONTAINER_BLOCKS:
-            yield from _lines(block["blocks"])
+            yield from _lines(block["blocks"], code)
         for item in block.get("items", []):
-            yield from _lines(item["blocks"])
+            yield from _lines(item["blocks"], code)
         for row in block.get("cells", []):
-            yield " | ".join("".join(_strings(cell.get("text", ""))) for cell in row)
+            yield " | ".join("".join(_strings(cell.get("text", ""), code=code)) for cell in row)

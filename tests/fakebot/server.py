@@ -1941,7 +1941,7 @@ class FakeBotAPI(_Builders):
             rich_message = checked_rich_message(p.get_dict("rich_message"))
         except RichRefused as refusal:
             raise _bad(str(refusal)) from None
-        self._check_filled(p.method, plain_text(rich_message))
+        self._check_filled(p.method, plain_text(rich_message, code=False))
         return self._send_common(chat, p, rich_message=rich_message)
 
     def _edit_message_text(self, p: Params) -> JSONDict:

@@ -1,10 +1,14 @@
-"""The rich builder: an item's Markdown as rich message blocks, and what it refuses to say."""
+"""The rich builder: an item's Markdown as rich message blocks, and what it refuses to say;
+the answer post's way out: rich, else entity text, counted."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     InputRichBlockDetails,
     InputRichBlockFooter,
@@ -21,7 +25,10 @@ from aiogram.types import (
 
 from bot.platform.content.markdown import plain, styled
 from bot.platform.content.schema import QuestionItem, QuizItem, TaskItem
+from bot.platform.i18n import create_i18n
+from bot.platform.telegram.metrics import BotMetrics
 from bot.study.catalog import Card
+from bot.study.context import ChatContext, Where
 from bot.study.posts import PostStyle
 from bot.study.rich import (
     RICH_BLOCKS_MAX,
@@ -31,6 +38,8 @@ from bot.study.rich import (
     rich_answer,
     rich_text,
 )
+from bot.study.sending import RichPosts
+from tests.fakebot import FakeBotAPI, bad_request
 
 STYLE = PostStyle(signature="@ml_bot", answer_label="Ответ", solution_label="Решение",
                   kind_hashtag="задача")
@@ -160,3 +169,47 @@ def test_entity_text_becomes_nested_rich_text() -> None:
     assert rich_text(lead) == ["итог: ", RichTextBold(text="верно"), " — ",
                                RichTextUrl(text="ссылка", url="ссылка")]
     assert rich_text(plain("просто")) == "просто"
+
+
+def answer_context(bot: Bot, rich_posts: RichPosts) -> ChatContext:
+    return ChatContext(bot=bot, where=Where(CHAT, CHAT), now=datetime(2026, 12, 1, tzinfo=UTC),
+                       i18n=create_i18n("ru"), locale="ru", signature="@ml_bot",
+                       rich_posts=rich_posts)
+
+
+CHAT = 1001
+QUESTION = QuestionItem(kind="question", id="f1", topic="metrics", question="Что такое F1?",
+                        answer="Среднее гармоническое: $$F_1 = \\frac{2PR}{P+R}$$")
+
+
+async def test_each_path_of_an_answer_post_is_counted(
+    aiogram_bot: Bot, fake_api: FakeBotAPI
+) -> None:
+    metrics = BotMetrics()
+    ctx = answer_context(aiogram_bot, RichPosts(enabled=True, metrics=metrics))
+    await ctx.send_answer(card(QUESTION))
+    fake_api.refuse_rich_messages(CHAT)
+    await ctx.send_answer(card(QUESTION))
+    await ctx.send_answer(card(QUESTION))
+    await answer_context(aiogram_bot, RichPosts(enabled=False, metrics=metrics)).send_answer(
+        card(QUESTION))
+
+    assert [call.method for call in fake_api.calls] == [
+        "sendRichMessage", "sendRichMessage", "sendMessage", "sendMessage", "sendMessage"]
+    exposition = metrics.exposition().decode()
+    for path in ("rich", "refused", "chat_refuses", "off"):
+        assert f'bot_answer_posts_total{{path="{path}"}} 1.0' in exposition
+
+
+async def test_a_chat_is_remembered_as_refusing_only_when_the_entity_text_went_through(
+    aiogram_bot: Bot, fake_api: FakeBotAPI
+) -> None:
+    ctx = answer_context(aiogram_bot, RichPosts(enabled=True))
+    fake_api.refuse_rich_messages(CHAT)
+    fake_api.fail_next("sendMessage", bad_request("message thread not found"))
+    with pytest.raises(TelegramBadRequest):
+        await ctx.send_answer(card(QUESTION))
+    fake_api.clear_faults()
+    await ctx.send_answer(card(QUESTION))
+    assert [call.method for call in fake_api.calls] == [
+        "sendRichMessage", "sendMessage", "sendRichMessage"]
