@@ -1,23 +1,29 @@
 """Answer posts as rich messages: three formula-heavy items of the bank reach a learner with
 real formula blocks, a task's solution collapsed under "Решение", a quiz's wrong options each
 collapsed with its why; a chat that refuses rich messages gets the entity text, at once and from
-then on; RICH_MESSAGES=off keeps the entity text."""
+then on; RICH_MESSAGES=off keeps the entity text; the daily reveal goes rich too."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.daily import subscriptions
+from bot.platform.db.engine import create_engine, create_session_factory
 from tests.app.conftest import StartBot
+from tests.app.harness import MovableClock
 from tests.conftest import REPO_ROOT
+from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, rich_blocks
+from tests.users import Learner, rich_blocks, settled, to
 
 ALICE_ID = 1001
+GROUP = -1001000000001
 # The bank's items with the most formulas of their kind (content/items/).
 FORMULA_QUIZ = ("ml-system-design.yaml", "msd-log-propensity")
 FORMULA_QUESTION = ("trees-ensembles.yaml", "trees-ensembles-xgboost-second-order")
@@ -158,3 +164,36 @@ async def test_rich_messages_off_keep_the_entity_text(
     assert "∑" in explanation.params["text"]
     assert fake_api.calls_of("sendRichMessage") == []
     assert ": off" in bot.log
+
+
+async def test_the_daily_reveal_in_a_group_is_a_rich_reply_to_its_quiz(
+    fake_api: FakeBotAPI, start_bot: StartBot, formula_bank: Path, database: Database,
+    clock: MovableClock,
+) -> None:
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    engine = create_engine(database.url)
+    async with create_session_factory(engine)() as session, session.begin():
+        await subscriptions.subscribe(session, chat_id=GROUP, chat_type="supergroup", by_user=1,
+                                      now=clock(), timezone="UTC",
+                                      times=[time(slot.hour, slot.minute)])
+        await subscriptions.set_kinds(session, GROUP, ("quiz",), clock())
+        await subscriptions.set_reveal_after(session, GROUP, 1, clock())
+    await engine.dispose()
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    await start_bot(content_dir=formula_bank, rich_messages=True)
+
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    await settled(database, "SELECT count(*) FROM deliveries WHERE reveal_due_at IS NOT NULL",
+                  [(1,)])  # the reveal is booked before its time comes
+    clock.move(timedelta(minutes=1))
+    reveal = await fake_api.wait_for_call("sendRichMessage", to(GROUP))
+
+    assert reveal.ok
+    assert reveal.params["reply_parameters"]["message_id"] == quiz.result["message_id"]
+    result_line = reveal.params["rich_message"]["blocks"][0]
+    assert result_line["type"] == "paragraph"
+    assert result_line["text"].startswith("📊")
+    assert formulas(reveal) == [IPS_ESTIMATE]
+    [[drill_link]] = reveal.params["reply_markup"]["inline_keyboard"]
+    assert drill_link["url"].startswith(f"https://t.me/{fake_api.username}?start=topic_")
