@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pyromark
@@ -83,7 +84,7 @@ def rich_answer(card: Card, style: PostStyle, lead: Rendered | None = None) -> I
     elif isinstance(item, TaskItem):
         blocks += _labelled(f"{style.answer_label}: ", markdown_blocks(item.answer))
         blocks.append(InputRichBlockDetails(summary=RichTextBold(text=style.solution_label),
-                                            blocks=markdown_blocks(item.solution)))
+                                            blocks=list(markdown_blocks(item.solution))))
     elif isinstance(item, ResourceItem):
         blocks += markdown_blocks(item.body)
         if item.url:
@@ -99,7 +100,7 @@ def rich_answer(card: Card, style: PostStyle, lead: Rendered | None = None) -> I
     return message
 
 
-def _labelled(label: str, blocks: list[InputRichBlockUnion]) -> list[InputRichBlockUnion]:
+def _labelled(label: str, blocks: Sequence[InputRichBlockUnion]) -> list[InputRichBlockUnion]:
     """The bold label ("Ответ: ") in front of the first paragraph, as the entity text has it."""
     bold = RichTextBold(text=label)
     if blocks and isinstance(blocks[0], InputRichBlockParagraph):
@@ -108,7 +109,9 @@ def _labelled(label: str, blocks: list[InputRichBlockUnion]) -> list[InputRichBl
     return [InputRichBlockParagraph(text=bold), *blocks]
 
 
-def _wrong_options_collapsed(blocks: list[InputRichBlockUnion]) -> list[InputRichBlockUnion]:
+def _wrong_options_collapsed(
+    blocks: Sequence[InputRichBlockUnion],
+) -> list[InputRichBlockUnion]:
     """The explanation's last list whose every item starts with an option in bold (the wrong
     options, each with its "why": ``content/README.md``) becomes one details block per option:
     the option shows, its "why" opens on a tap."""
@@ -120,7 +123,7 @@ def _wrong_options_collapsed(blocks: list[InputRichBlockUnion]) -> list[InputRic
         details = [why for why in whys if why is not None]
         if len(details) == len(whys):
             return [*blocks[:index], *details, *blocks[index + 1:]]
-    return blocks
+    return list(blocks)
 
 
 def _why(item: InputRichBlockListItem) -> InputRichBlockDetails | None:
@@ -172,13 +175,17 @@ _BLOCK_STARTS = frozenset({"Paragraph", "CodeBlock", "List", "BlockQuote", "Tabl
                            "HtmlBlock", "FootnoteDefinition"})
 
 
-def markdown_blocks(markdown: str) -> list[InputRichBlockUnion]:
-    """Content Markdown (``content/README.md``) as rich blocks; raises ``Unexpressible``."""
+@lru_cache(maxsize=256)
+def markdown_blocks(markdown: str) -> Sequence[InputRichBlockUnion]:
+    """Content Markdown (``content/README.md``) as rich blocks; raises ``Unexpressible``.
+
+    Kept for the texts used last: a reveal goes to every subscribed chat with the same body
+    (the blocks are never changed in place; a tuple, so no caller can)."""
     walker = _Walker(list(pyromark.events(markdown, options=STANDARD_OPTIONS)))
     blocks = walker.blocks_until(None)
     if not blocks:
         raise Unexpressible("the text is empty")
-    return blocks
+    return tuple(blocks)
 
 
 class _Walker:

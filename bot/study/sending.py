@@ -68,7 +68,10 @@ class RichPosts:
         self._refusing.add(chat_id)
 
     def sent(self, chat_id: int, card: Card, path: PostPath) -> None:
-        logger.info("answer post of item %s to chat %s: %s", card.id, chat_id, path.value)
+        """Logged (the paths chosen by the setting at DEBUG: one line per post of a broadcast
+        would drown the rest) and counted."""
+        level = logging.DEBUG if path in (PostPath.RICH, PostPath.OFF) else logging.INFO
+        logger.log(level, "answer post of item %s to chat %s: %s", card.id, chat_id, path.value)
         if self.metrics is not None:
             self.metrics.answer_posts.labels(path.value).inc()
 
