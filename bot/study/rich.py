@@ -182,7 +182,7 @@ def markdown_blocks(markdown: str) -> Sequence[InputRichBlockUnion]:
     Kept for the texts used last: a reveal goes to every subscribed chat with the same body
     (the blocks are never changed in place; a tuple, so no caller can)."""
     walker = _Walker(list(pyromark.events(markdown, options=STANDARD_OPTIONS)))
-    blocks = walker.blocks_until(None)
+    blocks = walker.blocks(nested=False)
     if not blocks:
         raise Unexpressible("the text is empty")
     return tuple(blocks)
@@ -200,14 +200,15 @@ class _Walker:
         self.at += 1
         return event
 
-    def blocks_until(self, end: str | None) -> list[InputRichBlockUnion]:
-        """Blocks up to the End event named ``end`` (None: the end of the text); text met
-        between blocks (a tight list item's) becomes paragraphs."""
+    def blocks(self, *, nested: bool) -> list[InputRichBlockUnion]:
+        """Blocks up to the End event of the construct just started (``nested``: a list item,
+        a quotation), else to the end of the text; text met between blocks (a tight list
+        item's) becomes paragraphs."""
         blocks: list[InputRichBlockUnion] = []
         loose: list[_Inline] = []
         while self.at < len(self.events):
             event = self.events[self.at]
-            if _name(event, "End") is not None and end is not None:
+            if nested and _name(event, "End") is not None:
                 self.at += 1
                 break
             start = _name(event, "Start")
@@ -232,7 +233,7 @@ class _Walker:
         if kind == "List":
             return [self._list(start["List"])]
         if kind == "BlockQuote":
-            return [InputRichBlockBlockQuotation(blocks=self.blocks_until("BlockQuote"))]
+            return [InputRichBlockBlockQuotation(blocks=self.blocks(nested=True))]
         if kind == "Table":
             return [self._table(start["Table"])]
         if kind == "Heading":
@@ -258,7 +259,7 @@ class _Walker:
         items: list[InputRichBlockListItem] = []
         while _name(self._next(), "End") is None:  # Start Item
             checkbox = self._task_marker()
-            blocks = self.blocks_until("Item")
+            blocks = self.blocks(nested=True)
             if not blocks:
                 raise Unexpressible("an empty list item")
             items.append(InputRichBlockListItem(
