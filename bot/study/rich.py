@@ -104,7 +104,8 @@ def _labelled(label: str, blocks: Sequence[InputRichBlockUnion]) -> list[InputRi
     """The bold label ("Ответ: ") in front of the first paragraph, as the entity text has it."""
     bold = RichTextBold(text=label)
     if blocks and isinstance(blocks[0], InputRichBlockParagraph):
-        first = InputRichBlockParagraph(text=[bold, blocks[0].text])
+        text = blocks[0].text
+        first = InputRichBlockParagraph(text=[bold, *(text if isinstance(text, list) else [text])])
         return [first, *blocks[1:]]
     return [InputRichBlockParagraph(text=bold), *blocks]
 
@@ -136,8 +137,8 @@ def _why(item: InputRichBlockListItem) -> InputRichBlockDetails | None:
     option, *rest = first.text
     if not isinstance(option, RichTextBold) or not rest:
         return None
-    head = rest[0].lstrip() if isinstance(rest[0], str) else ""
-    if head[:1] in WHY_SEPARATORS:
+    head = rest[0].lstrip() if isinstance(rest[0], str) else rest[0]
+    if isinstance(head, str) and head[:1] in WHY_SEPARATORS:
         why = [head[1:].lstrip(), *rest[1:]]
     elif _ends_sentence(option.text):
         why = [head, *rest[1:]]

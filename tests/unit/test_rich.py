@@ -144,11 +144,12 @@ def test_a_tasks_solution_is_collapsed_under_its_label() -> None:
 def test_each_wrong_option_of_a_quiz_opens_on_its_own() -> None:
     quiz = QuizItem(
         kind="quiz", id="q", topic="metrics", question="Что такое F1?",
-        options=["Среднее", "Гармоническое", "Максимум"], correct_option_ids=[1],
+        options=["Среднее", "Гармоническое", "Максимум", "Медиана"], correct_option_ids=[1],
         poll_explanation="Гармоническое.",
         explanation=("**Правильный ответ: гармоническое.**\n\nПочему остальные неверны:\n"
                      "- **Среднее** — завышает при $P \\ne R$.\n"
-                     "- **Максимум.** Игнорирует худшую метрику.\n"),
+                     "- **Максимум.** Игнорирует худшую метрику.\n"
+                     "- **Медиана.** $P$ и $R$ не упорядочены.\n"),
     )
     blocks = rich_answer(card(quiz), STYLE, lead=plain("❌ Верно: ") + styled("Гармоническое",
                                                                              "bold")).blocks
@@ -158,10 +159,14 @@ def test_each_wrong_option_of_a_quiz_opens_on_its_own() -> None:
     assert heading == InputRichBlockSectionHeading(text="❓ Что такое F1?", size=2)
     whys = [block for block in blocks if isinstance(block, InputRichBlockDetails)]
     assert [why.summary for why in whys] == [RichTextBold(text="Среднее"),
-                                             RichTextBold(text="Максимум.")]
+                                             RichTextBold(text="Максимум."),
+                                             RichTextBold(text="Медиана.")]
     assert dumped(whys[0].blocks) == [{"type": "paragraph", "text": [
         "завышает при ", {"type": "mathematical_expression", "expression": "P \\ne R"}, "."]}]
     assert dumped(whys[1].blocks) == [{"type": "paragraph", "text": "Игнорирует худшую метрику."}]
+    assert dumped(whys[2].blocks) == [{"type": "paragraph", "text": [
+        {"type": "mathematical_expression", "expression": "P"}, " и ",
+        {"type": "mathematical_expression", "expression": "R"}, " не упорядочены."]}]
 
 
 def test_entity_text_becomes_nested_rich_text() -> None:
