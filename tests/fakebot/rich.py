@@ -33,6 +33,8 @@ TABLE_COLUMN_LIMIT = 20
 MEDIA_BLOCKS = frozenset({"animation", "audio", "document", "photo", "video", "voice_note",
                           "collage", "slideshow", "map"})
 CONTAINER_BLOCKS = frozenset({"blockquote", "details", "collage", "slideshow"})
+GALLERIES = frozenset({"collage", "slideshow"})  # "elements of the collage": media, not text
+GALLERY_ELEMENTS = frozenset({"photo", "video", "animation"})
 REQUIRED_TEXT = {  # block kind → fields that must hold visible text
     "paragraph": ("text",), "heading": ("text",), "pre": ("text",), "footer": ("text",),
     "pullquote": ("text",), "expandable_blockquote": ("text",), "details": ("summary",),
@@ -113,6 +115,8 @@ def _check_block(block: JSONDict, depth: int, count: _Count) -> None:
     if kind in CONTAINER_BLOCKS and not block["blocks"]:
         raise RichRefused(f"{kind} block is empty")
     for child in block.get("blocks", []) if kind in CONTAINER_BLOCKS else []:
+        if kind in GALLERIES and child["type"] not in GALLERY_ELEMENTS:
+            raise RichRefused(f"a {kind} holds photos, videos and animations only")
         _check_block(child, depth + 1, count)
     if kind == "list":
         _check_list(block, depth, count)

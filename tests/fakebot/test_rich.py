@@ -98,6 +98,7 @@ for _ in range(16):
     ({"blocks": [paragraph("x")] * 501}, "too many blocks"),
     ({"blocks": [paragraph("x" * 32_769)]}, "too long"),
     ({"blocks": [DEEP]}, "nested too deeply"),
+    ({"blocks": [{"type": "collage", "blocks": [paragraph("x")]}]}, "photos, videos"),
     ({"blocks": []}, "rich message is empty"),
     ({"is_rtl": True}, "exactly one of"),
     ({"html": "<p>x</p>", "blocks": [paragraph("x")]}, "exactly one of"),
