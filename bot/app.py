@@ -74,6 +74,7 @@ from bot.poll_answers import handlers as answers
 from bot.study.answer_recorder import AnswerRecorder
 from bot.study.context import UpdateContextMiddleware
 from bot.study.polls import PollCache
+from bot.study.sending import RichPosts
 
 if TYPE_CHECKING:
     from bot.platform.telegram.redis_storage import LingeringRedisStorage
@@ -101,6 +102,7 @@ def create_dispatcher(
     events_isolation: BaseEventIsolation | None = None,
     metrics: BotMetrics | None = None,
     max_reviews_per_day: int = DEFAULT_MAX_REVIEWS_PER_DAY,
+    rich_posts: RichPosts | None = None,
 ) -> Dispatcher:
     """The whole app, wired.
 
@@ -110,6 +112,7 @@ def create_dispatcher(
     the messages of a long text sent in a burst all land in the draft (across replicas with
     a Redis ``events_isolation``). ``bot_username`` (from getMe) builds deep links:
     ``bot.platform.telegram.deep_links.start_link``. ``metrics`` counts and times the updates.
+    Answer posts go as entity text unless ``rich_posts`` (on) is given.
     """
     language_overrides = language_overrides or LanguageOverrides(session_factory)
     answer_recorder = answer_recorder or AnswerRecorder(session_factory,
@@ -136,6 +139,7 @@ def create_dispatcher(
         chart_renderer=chart_renderer or ChartRenderer(),
         schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
         max_reviews_per_day=max_reviews_per_day,
+        rich_posts=rich_posts or RichPosts.off(),
     )
     dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
@@ -281,6 +285,7 @@ class App:
             default_zone = ZoneInfo(settings.default_timezone)
             schedule_wakeup = ScheduleWakeup(self.sleep)
             signature = settings.signature or f"@{me.username}"
+            rich_posts = RichPosts(enabled=settings.rich_messages, metrics=metrics)
             dispatcher = create_dispatcher(
                 session_factory=session_factory,
                 i18n=i18n,
@@ -303,6 +308,7 @@ class App:
                 events_isolation=events_isolation,
                 metrics=metrics,
                 max_reviews_per_day=settings.max_reviews_per_day,
+                rich_posts=rich_posts,
             )
             reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
                                          default_zone=default_zone, clock=clock,
@@ -313,6 +319,7 @@ class App:
                 grace=timedelta(hours=settings.daily_grace_hours),
                 bot_username=me.username or "", replica=settings.replica_id,
                 lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
+                rich_posts=rich_posts,
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None

@@ -19,11 +19,27 @@ from typing import Any
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI
 
-__all__ = ["ChatUser", "Learner", "button_data", "button_label", "buttons", "settled", "to"]
+__all__ = ["ChatUser", "Learner", "button_data", "button_label", "buttons", "rich_blocks",
+           "settled", "to"]
 
 
 def to(chat_id: int) -> Callable[[Call], bool]:
     return lambda call: call.params.get("chat_id") == chat_id
+
+
+def rich_blocks(call: Call) -> list[dict[str, Any]]:
+    """The blocks of the rich message a sendRichMessage call carried, nested ones included
+    (details, quotations, list items), in reading order."""
+    def walk(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        found = []
+        for block in blocks:
+            found.append(block)
+            found += walk(block.get("blocks", []))
+            for item in block.get("items", []):
+                found += walk(item["blocks"])
+        return found
+
+    return walk(call.params["rich_message"]["blocks"])
 
 
 def buttons(call: Call) -> list[dict[str, Any]]:
@@ -62,7 +78,7 @@ class Learner:
 
     def received(self) -> list[str]:
         """What the bot sent to this chat so far, as it reads now: texts, captions, poll
-        questions (deleted messages left out)."""
+        questions, rich messages as plain text (deleted messages left out)."""
         return self.api.sent_texts(self.chat_id)
 
     async def says(self, text: str, expect: str = "sendMessage") -> Call:
@@ -78,18 +94,21 @@ class Learner:
         )
         return ack if expect == "answerCallbackQuery" else await self.reply(expect)
 
-    async def answers(self, quiz: Call, option_ids: list[int]) -> Call:
-        """Votes in a quiz the bot sent; returns the bot's next message to this learner."""
+    async def answers(
+        self, quiz: Call, option_ids: list[int], expect: str = "sendMessage"
+    ) -> Call:
+        """Votes in a quiz the bot sent; returns the bot's next ``expect`` call to this learner
+        (its explanation: "sendRichMessage" where answer posts go as rich messages)."""
         self.last_answer = self.api.answer_poll(self.user, quiz.result["poll"]["id"], option_ids)
-        return await self.reply()
+        return await self.reply(expect)
 
-    async def answers_with(self, quiz: Call, *options: str) -> Call:
+    async def answers_with(self, quiz: Call, *options: str, expect: str = "sendMessage") -> Call:
         """Votes for the options with these texts, as a person taps them."""
         texts = [str(option["text"]) for option in quiz.result["poll"]["options"]]
         missing = [option for option in options if option not in texts]
         if missing:
             raise AssertionError(f"no option {missing} in the poll: {texts}")
-        return await self.answers(quiz, [texts.index(option) for option in options])
+        return await self.answers(quiz, [texts.index(option) for option in options], expect)
 
 
 class ChatUser(Learner):

@@ -22,4 +22,4 @@ async def send_preview(
         await ctx.send_quiz(quiz_poll(item), is_anonymous=True)
     elif not isinstance(item, ResourceItem):
         await ctx.send_post(question_post(card))
-    await ctx.send_post(ctx.answer_post(card), reply_markup)
+    await ctx.send_answer(card, reply_markup)

@@ -72,6 +72,7 @@ from bot.study.catalog import Card, load_cards
 from bot.study.context import ChatContext, ChatContexts
 from bot.study.keyboards import link_keyboard
 from bot.study.posts import QuizPoll, question_post, quiz_poll
+from bot.study.sending import RichPosts
 
 logger = logging.getLogger(__name__)
 
@@ -134,11 +135,13 @@ class DailyScheduler:
         replica: str = "",
         lease_duration: timedelta = DEFAULT_LEASE,
         metrics: BotMetrics | None = None,
+        rich_posts: RichPosts | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
         self.i18n = i18n
-        self.chats = ChatContexts(bot, i18n, clock, signature=signature, bot_username=bot_username)
+        self.chats = ChatContexts(bot, i18n, clock, signature=signature, bot_username=bot_username,
+                                  rich_posts=rich_posts or RichPosts.off())
         self.clock = clock
         self.rng = rng
         self.wakeup = wakeup
@@ -395,8 +398,8 @@ class DailyScheduler:
                 with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
                     poll = await self.bot.stop_poll(job.chat_id, job.message_id)
                     lead = self._result_line(poll, card)
-            await chat.send_post(chat.answer_post(card, lead), self._drill_topic_link(chat, card),
-                                 reply_to=job.message_id)
+            await chat.send_answer(card, self._drill_topic_link(chat, card), lead=lead,
+                                   reply_to=job.message_id)
         except Exception as error:  # one bad reveal must not stop the others
             return _refusal(job.chat_id, job.delivery_id, error)
         return None

@@ -116,7 +116,7 @@ def create_router() -> Router:
             return
         await callback.answer()
         await replace_keyboard(callback)
-        await ctx.send_post(ctx.answer_post(card), await _grading_keyboard(ctx, session, card))
+        await ctx.send_answer(card, await _grading_keyboard(ctx, session, card))
 
     @router.callback_query(TogglePoint.filter())
     async def point_toggled(

@@ -63,7 +63,7 @@ async def show_card(
         await post_quiz(ctx, session, card, item, recorded=lambda _poll_id: viewed(), lead=lead)
         return
     if isinstance(item, ResourceItem):
-        await ctx.send_post(ctx.answer_post(card), next_keyboard(item.kind))
+        await ctx.send_answer(card, next_keyboard(item.kind))
     else:
         await ctx.send_post(question_post(card, lead), reveal_keyboard(card.id))
     await viewed()

@@ -125,11 +125,11 @@ def create_router() -> Router:
         await callback.answer()
         await replace_keyboard(callback)
         if revealed.in_time:
-            await ctx.send_post(ctx.answer_post(revealed.card),
-                                interview_grade_keyboard(callback_data.interview_id,
-                                                         callback_data.position))
+            await ctx.send_answer(revealed.card,
+                                  interview_grade_keyboard(callback_data.interview_id,
+                                                           callback_data.position))
             return
-        await ctx.send_post(ctx.answer_post(revealed.card, lead=plain(_("interview-time-up"))))
+        await ctx.send_answer(revealed.card, lead=plain(_("interview-time-up")))
         await carry_on(ctx, session, callback_data.interview_id, interview_limits)
 
     @router.callback_query(InterviewGrade.filter())

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # name). A replica's unfinished daily posts are taken over by the others after the lease.
     replica_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")
     daily_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # Answer posts as rich messages (formulas, tables, collapsed solutions); off: entity text.
+    rich_messages: bool = True
     # Webhook mode when set: Telegram POSTs updates to this public https URL (path included).
     webhook_url: AnyHttpUrl | None = None
     # Telegram sends it with every update; empty = derived from the token, so replicas agree.

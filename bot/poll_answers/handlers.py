@@ -46,9 +46,8 @@ def create_router() -> Router:
         if explanation is None:
             return
         card, keyboard = explanation
-        await ctx.in_chat(outcome.chat_id).send_post(
-            ctx.answer_post(card, lead=verdict(outcome, card)), keyboard,
-        )
+        await ctx.in_chat(outcome.chat_id).send_answer(card, keyboard,
+                                                       lead=verdict(outcome, card))
 
     return router
 

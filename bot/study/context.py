@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from random import Random
 from typing import Any, Self
@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Bot, Router
 from aiogram.enums import PollType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     Chat,
     InlineKeyboardMarkup,
     InputPollOption,
+    InputRichMessage,
     Message,
     ReplyParameters,
     TelegramObject,
@@ -38,7 +40,7 @@ from bot.platform.telegram.middlewares import Handler
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card
 from bot.study.posts import QuizPoll, answer_post, post_style
-from bot.study.sending import to_entities
+from bot.study.sending import PostPath, RichPosts, to_entities
 
 
 class NoChat(LookupError):
@@ -68,6 +70,8 @@ class ChatContext:
     locale: str
     signature: str = ""  # under each answer post; none when empty
     bot_username: str = ""  # for deep links into the private chat; none when empty
+    # Answer posts as rich messages, or (by default) as entity text.
+    rich_posts: RichPosts = field(default_factory=RichPosts.off)
 
     @property
     def chat_id(self) -> int:
@@ -100,9 +104,39 @@ class ChatContext:
         with self.i18n.context(), self.i18n.use_locale(self.locale):
             yield
 
-    def answer_post(self, card: Card, lead: Rendered | None = None) -> list[Rendered]:
-        """The card's answer, worded in the card's language and signed."""
-        return answer_post(card, post_style(self.i18n, card, self.signature), lead)
+    async def send_answer(
+        self,
+        card: Card,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        *,
+        lead: Rendered | None = None,
+        reply_to: int | None = None,
+    ) -> Message:
+        """The card's answer post, worded in the card's language and signed, ``lead`` above
+        it: a rich message (formulas as formulas) where rich posts are on and the chat takes
+        them, else the entity text of ``answer_post``. A rich message Telegram refuses goes
+        again as entity text at once."""
+        style = post_style(self.i18n, card, self.signature)
+        rich = self.rich_posts.message(self.chat_id, card, style, lead)
+        refusal: TelegramBadRequest | None = None
+        if isinstance(rich, InputRichMessage):
+            try:
+                message = await self.bot.send_rich_message(
+                    self.chat_id, rich, reply_markup=reply_markup,
+                    reply_parameters=_reply(reply_to), message_thread_id=self.thread_id,
+                )
+            except TelegramBadRequest as error:
+                refusal = error
+            else:
+                self.rich_posts.sent(self.chat_id, card, PostPath.RICH)
+                return message
+        message = await self.send_post(answer_post(card, style, lead), reply_markup,
+                                       reply_to=reply_to)
+        if refusal is not None:  # the entity text went: the refusal was the rich form's
+            self.rich_posts.refused(self.chat_id, refusal)
+        self.rich_posts.sent(self.chat_id, card,
+                             PostPath.REFUSED if isinstance(rich, InputRichMessage) else rich)
+        return message
 
     def topic_link(self, topic_id: str) -> str | None:
         """The link that starts a drill of the topic in private; None without the username."""
@@ -128,8 +162,7 @@ class ChatContext:
         message: Message | None = None
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            reply = (ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-                     if reply_to is not None and index == 0 else None)
+            reply = _reply(reply_to) if index == 0 else None
             message = await self.bot.send_message(
                 self.chat_id, chunk.text, entities=to_entities(chunk),
                 reply_markup=reply_markup if last else None, reply_parameters=reply,
@@ -160,6 +193,13 @@ class ChatContext:
         )
 
 
+def _reply(message_id: int | None) -> ReplyParameters | None:
+    """A reply to the message, if it is still there."""
+    if message_id is None:
+        return None
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
+
+
 @dataclass(frozen=True, kw_only=True)
 class UpdateContext(ChatContext):
     """A ``ChatContext`` for the update being handled, with what its handlers keep asking for."""
@@ -180,13 +220,14 @@ class ChatContexts:
     clock: Clock
     signature: str = ""
     bot_username: str = ""
+    rich_posts: RichPosts = field(default_factory=RichPosts.off)
 
     def for_chat(self, chat_id: int, locale: str | None = None) -> ChatContext:
         """The chat at the clock's current time; in ``locale``, else the default language."""
         return ChatContext(
             bot=self.bot, where=Where(chat_id, chat_id), now=self.clock(), i18n=self.i18n,
             locale=locale or self.i18n.default_locale, signature=self.signature,
-            bot_username=self.bot_username,
+            bot_username=self.bot_username, rich_posts=self.rich_posts,
         )
 
 
@@ -208,7 +249,8 @@ class UpdateContextMiddleware(BaseMiddleware):
         data["ctx"] = UpdateContext(
             bot=data["bot"], where=_where_of(data.get("event_chat"), data.get("event_from_user")),
             now=data["clock"](), i18n=i18n, locale=i18n.current_locale,
-            signature=data["signature"], bot_username=data["bot_username"], rng=data["rng"],
+            signature=data["signature"], bot_username=data["bot_username"],
+            rich_posts=data["rich_posts"], rng=data["rng"],
             default_zone=data["default_zone"], schedule_wakeup=data["schedule_wakeup"],
             import_max_bytes=data["import_max_bytes"],
             max_reviews_per_day=data["max_reviews_per_day"],

@@ -85,25 +85,27 @@ def answer_post(card: Card, style: PostStyle, lead: Rendered | None = None) -> l
         post += render_markdown(item.body)
         if item.url:
             post += plain("\n\n") + styled(str(item.url), "url")
-    post += plain("\n\n" + _hashtags(card, style))
+    post += plain("\n\n" + hashtags(card, style))
     if style.signature:
         post += plain("\n" + style.signature)
     return post.split(MESSAGE_LIMIT)
 
 
 def _headline(card: Card) -> Rendered:
+    emoji, title = headline(card)
+    return plain(f"{emoji} ") + styled(title, "bold") if title else plain(emoji)
+
+
+def headline(card: Card) -> tuple[str, str]:
+    """The post's headline: its emoji, and its title ("" for a task without one)."""
     item = card.content
     emoji = item.emoji or DEFAULT_EMOJI[item.kind]
     if isinstance(item, TaskItem):
-        title = item.title or ""
-        if not title:
-            return plain(emoji)
-        return plain(f"{emoji} ") + styled(title, "bold")
-    title = item.title if isinstance(item, ResourceItem) else item.question
-    return plain(f"{emoji} ") + styled(title, "bold")
+        return emoji, item.title or ""
+    return emoji, item.title if isinstance(item, ResourceItem) else item.question
 
 
-def _hashtags(card: Card, style: PostStyle) -> str:
+def hashtags(card: Card, style: PostStyle) -> str:
     tags = dict.fromkeys([card.topic_hashtag, style.kind_hashtag, *card.content.tags])
     return " ".join(f"#{tag}" for tag in tags)
 

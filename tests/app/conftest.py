@@ -38,9 +38,11 @@ def clock(fake_api: FakeBotAPI) -> MovableClock:
 
 @pytest.fixture
 def bot_settings(fake_api: FakeBotAPI, database: Database) -> dict[str, Any]:
-    """The settings every run starts from (``Settings`` fields)."""
+    """The settings every run starts from (``Settings`` fields). Answer posts go as entity
+    text, which the scripts read; a test of rich messages starts the bot with
+    ``rich_messages=True``."""
     return {"bot_token": TEST_TOKEN, "telegram_api_url": fake_api.url,
-            "database_url": database.url, "content_dir": E2E_CONTENT}
+            "database_url": database.url, "content_dir": E2E_CONTENT, "rich_messages": False}
 
 
 @pytest.fixture

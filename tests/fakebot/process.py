@@ -23,8 +23,12 @@ class BotProcessError(AssertionError):
 
 
 def bot_env(api: FakeBotAPI, **extra: str) -> dict[str, str]:
-    """Environment pointing the bot at ``api``: TELEGRAM_API_URL, BOT_TOKEN, plus ``extra``."""
-    return {"TELEGRAM_API_URL": api.url, "BOT_TOKEN": api.token, **extra}
+    """Environment pointing the bot at ``api``: TELEGRAM_API_URL, BOT_TOKEN, plus ``extra``.
+
+    Answer posts as entity text (RICH_MESSAGES=off), which the scripts read; a test of rich
+    messages passes RICH_MESSAGES=on."""
+    return {"TELEGRAM_API_URL": api.url, "BOT_TOKEN": api.token, "RICH_MESSAGES": "off",
+            **extra}
 
 
 class BotProcess:

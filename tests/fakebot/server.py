@@ -30,6 +30,7 @@ from aiohttp import ClientError, ClientSession, web
 
 from . import updates as _updates
 from .formatting import FormattingError, UnsupportedParseMode, apply_formatting, utf16_len
+from .rich import RichRefused, checked_rich_message, plain_text
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -698,6 +699,7 @@ class FakeBotAPI(_Builders):
         # faults
         self._one_shot: list[_OneShotFault] = []
         self._chat_faults: dict[int | str, Fault] = {}
+        self._rich_refused: set[int | str] = set()
 
         # updates
         self._queue: list[JSONDict] = []
@@ -877,9 +879,15 @@ class FakeBotAPI(_Builders):
         """Every call with this ``chat_id`` meets ``fault`` until ``clear_faults()``."""
         self._chat_faults[self._chat_key(chat_id)] = fault
 
+    def refuse_rich_messages(self, chat_id: int | str) -> None:
+        """sendRichMessage to this chat is refused with 400 (as Telegram refuses a rich message
+        where it cannot be shown) until ``clear_faults()``; other methods go through."""
+        self._rich_refused.add(self._chat_key(chat_id))
+
     def clear_faults(self) -> None:
         self._one_shot.clear()
         self._chat_faults.clear()
+        self._rich_refused.clear()
 
     @staticmethod
     def _chat_key(value: Any) -> int | str:
@@ -988,11 +996,14 @@ class FakeBotAPI(_Builders):
         return result
 
     def sent_texts(self, chat_id: int | str) -> list[str]:
-        """The texts (or captions, or poll questions) of ``sent_messages(chat_id)``."""
+        """The texts (or captions, or poll questions, or rich messages as plain text) of
+        ``sent_messages(chat_id)``."""
         texts = []
         for message in self.sent_messages(chat_id):
             if "text" in message:
                 texts.append(str(message["text"]))
+            elif "rich_message" in message:
+                texts.append(plain_text(message["rich_message"]))
             elif "caption" in message:
                 texts.append(str(message["caption"]))
             elif "poll" in message:
@@ -1625,6 +1636,7 @@ class FakeBotAPI(_Builders):
             "setMyDefaultAdministratorRights": self._set_default_admin_rights,
             "getMyDefaultAdministratorRights": self._get_default_admin_rights,
             "sendMessage": self._send_message,
+            "sendRichMessage": self._send_rich_message,
             "sendPoll": self._send_poll,
             "stopPoll": self._stop_poll,
             "editMessageText": self._edit_message_text,
@@ -1920,6 +1932,17 @@ class FakeBotAPI(_Builders):
             empty="message text is empty",
         )
         return self._send_common(chat, p, text=text, entities=entities or None)
+
+    def _send_rich_message(self, p: Params) -> JSONDict:
+        chat = self._chat_param(p, for_send=True)
+        if self._chat_key(chat.id) in self._rich_refused:
+            raise _bad("RICH_MESSAGE_NOT_ALLOWED")
+        try:
+            rich_message = checked_rich_message(p.get_dict("rich_message"))
+        except RichRefused as refusal:
+            raise _bad(str(refusal)) from None
+        self._check_filled(p.method, plain_text(rich_message, code=False))
+        return self._send_common(chat, p, rich_message=rich_message)
 
     def _edit_message_text(self, p: Params) -> JSONDict:
         _, message = self._target_message(p, "message to edit not found")

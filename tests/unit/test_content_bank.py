@@ -23,7 +23,11 @@ from bot.platform.content.schema import (
     ResourceItem,
     TaskItem,
 )
+from bot.study.catalog import Card
+from bot.study.posts import PostStyle
+from bot.study.rich import Unexpressible, rich_answer
 from tests.conftest import REPO_ROOT
+from tests.fakebot.rich import RichRefused, checked_rich_message
 
 MIN_ITEMS = 800
 MIN_PER_TOPIC = 21
@@ -246,3 +250,21 @@ def test_no_two_questions_are_near_duplicates() -> None:
 
 def test_kinds_in_the_bank_cover_every_drill() -> None:
     assert {item.kind for item in drillable()} == {Kind.QUIZ, Kind.QUESTION, Kind.TASK}
+
+
+def test_every_answer_goes_as_a_rich_message_telegram_takes() -> None:
+    """The bank's posts reach learners with real formulas: each builds as a rich message within
+    Telegram's limits (what an admin adds later may fall back to entity text), and the fake Bot
+    API, written from the spec, takes it."""
+    style = PostStyle(signature="@machinelearning_interview", answer_label="Ответ",
+                      solution_label="Решение", kind_hashtag="вопросы_с_собеседований")
+    hashtags = {topic.id: topic.hashtag for topic in bank().topics}
+    problems = []
+    for sourced in bank().items:
+        card = Card(1, sourced.item, hashtags[sourced.item.topic])
+        try:
+            checked_rich_message(rich_answer(card, style).model_dump(mode="json",
+                                                                     exclude_none=True))
+        except (Unexpressible, RichRefused) as error:
+            problems.append(f"{sourced.item.id}: {error}")
+    assert not problems, "\n".join(problems)

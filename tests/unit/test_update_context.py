@@ -18,6 +18,7 @@ from bot.app import create_dispatcher
 from bot.platform.i18n import create_i18n
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.context import ChatContext, NoChat, UpdateContextMiddleware
+from bot.study.sending import RichPosts
 from tests.fakebot.fixtures import TEST_TOKEN
 
 # The update's context (``ctx``) carries what handlers used to take one by one.
@@ -58,7 +59,7 @@ async def context_for(chat: Chat | None, user: User | None) -> ChatContext:
         "bot": Bot(TEST_TOKEN), "event_chat": chat, "event_from_user": user, "i18n": i18n,
         "clock": lambda: NOW, "signature": "@test", "bot_username": "drill_bot",
         "rng": Random(0), "default_zone": ZoneInfo("UTC"), "schedule_wakeup": ScheduleWakeup(),
-        "import_max_bytes": 1024, "max_reviews_per_day": 50,
+        "import_max_bytes": 1024, "max_reviews_per_day": 50, "rich_posts": RichPosts.off(),
     }
     with i18n.context(), i18n.use_locale("en"):
         await UpdateContextMiddleware()(handler, Update(update_id=1), data)

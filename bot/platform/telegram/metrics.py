@@ -50,6 +50,11 @@ class BotMetrics:
             "bot_api_flood_waits", "429 Too Many Requests answers received, by method.",
             ["method"], registry=self.registry,
         )
+        self.answer_posts = Counter(
+            "bot_answer_posts", "Answer posts sent, by path: rich, or entity text and why "
+            "(off, unexpressible, refused, chat_refuses).",
+            ["path"], registry=self.registry,
+        )
         self.scheduler_lag = Histogram(
             "bot_daily_scheduler_lag_seconds",
             "How late the daily scheduler starts a due slot, in seconds.",
