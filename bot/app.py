@@ -23,7 +23,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.authoring import admin_add, admin_bank, admin_edit, admin_quiz_import, admin_roles
-from bot.daily import broadcast_admin, chat_migration, group, membership
+from bot.daily import broadcast_admin, chat_migration, chats_admin, group, membership
 from bot.daily import subscribe as subscriptions
 from bot.daily.group_answers import GroupAnswers
 from bot.daily.scheduler import DailyScheduler
@@ -159,6 +159,7 @@ def create_dispatcher(
         admin_edit.create_router(),
         admin_add.create_router(),
         broadcast_admin.create_router(),
+        chats_admin.create_router(),
         subscriptions.create_router(),
         group.create_router(),
         drill.create_router(),

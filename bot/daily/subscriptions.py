@@ -47,6 +47,7 @@ class PauseReason(StrEnum):
 
     REMOVED = "removed"  # the bot left the group or channel
     BLOCKED = "blocked"  # the learner blocked the bot in private
+    ADMIN = "admin"  # a bot admin paused it from /chats
 
 
 class SubscriptionError(ValueError):

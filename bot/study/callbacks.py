@@ -61,9 +61,33 @@ class DraftButton(CallbackData, prefix="draft"):
     value: str = ""
 
 
+class ChatsPage(CallbackData, prefix="chats"):
+    """A page of /chats: the chats after subscription id ``after``, or before ``before``
+    (0: none)."""
+
+    after: int = 0
+    before: int = 0
+
+
+class ChatCardAction(StrEnum):
+    OPEN = "open"
+    POST = "post"  # /post
+    NEXT = "next"  # /next
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class ChatCardPress(CallbackData, prefix="chatcard"):
+    """A chat's button in /chats, and the buttons of its card."""
+
+    chat_id: int
+    action: ChatCardAction
+
+
 # Buttons only admins may press: anyone else pressing one (a replayed or forged button) is told
 # so (bot/authoring/admin_roles.py), and the admin routers check the role again themselves.
-ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, DraftButton)
+ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, DraftButton, ChatsPage,
+                                                 ChatCardPress)
 
 
 def is_admin_button(data: str | None) -> bool:

@@ -25,7 +25,7 @@ ITEMS_AND_VERSIONS = ("SELECT i.slug, i.version, i.content_hash, i.source, i.arc
 REFUSAL = "⛔ Эта команда только для администраторов бота."
 # The learner's menu, then the admin commands.
 ADMIN_MENU = [*PRIVATE_COMMANDS, "add", "edit", "import", "export", "find", "show", "archive",
-              "restore", "bank"]
+              "restore", "bank", "chats"]
 
 
 @pytest.fixture

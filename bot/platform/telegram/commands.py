@@ -29,7 +29,8 @@ GROUP_COMMANDS = ("quiz", "top")
 GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, "subscribe", "settings", "unsubscribe")
 # Shown, on top of PRIVATE_COMMANDS, only in the private chats of admins; the bot refuses them
 # to everyone else (bot/authoring/admin_roles.py).
-ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank")
+ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank",
+                  "chats")
 OWNER_COMMANDS = ("admins",)
 
 
