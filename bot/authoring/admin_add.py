@@ -48,6 +48,7 @@ from bot.authoring.drafts import (
     poll_explanation_count,
     save_checked,
 )
+from bot.authoring.preview import item_reference
 from bot.platform.content.schema import Kind
 from bot.platform.telegram.filters import IsBotAdmin
 from bot.study.callbacks import DraftAction, DraftButton
@@ -190,8 +191,9 @@ def create_router() -> Router:
         await state.clear()  # in the same transaction: a failed save keeps the draft
         await callback.answer()
         await replace_keyboard(callback)
-        await ctx.send_message(_("authoring-saved").format(slug=saved.slug,
-                                                            version=saved.version))
+        await ctx.send_message("\n".join([
+            _("authoring-saved").format(slug=saved.slug, version=saved.version),
+            item_reference(ctx, saved.id)]))
 
     @router.callback_query(Authoring.preview,
                            DraftButton.filter(F.action == DraftAction.DISCARD), CurrentDialog())

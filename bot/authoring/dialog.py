@@ -28,7 +28,7 @@ from bot.authoring.drafts import (
     check_draft,
     list_topics,
 )
-from bot.authoring.preview import send_preview
+from bot.authoring.preview import item_reference, send_preview
 from bot.platform.content.problems import problem_message
 from bot.platform.content.schema import Difficulty, Kind, Language
 from bot.study.callbacks import DraftAction, DraftButton
@@ -123,7 +123,10 @@ async def advance(
                                fields_keyboard(dialog, draft))
         return
     await state.set_state(Authoring.preview)
-    await ctx.send_message(_("authoring-preview"))
+    header = _("authoring-preview")
+    if draft.item_id is not None:
+        header += "\n" + item_reference(ctx, draft.item_id)
+    await ctx.send_message(header)
     await send_preview(ctx, checked.card(), preview_keyboard(dialog))
 
 

@@ -35,6 +35,12 @@ class ManageItem(CallbackData, prefix="item"):
     slug: str
 
 
+class ShowItem(CallbackData, prefix="show"):
+    """A /find result: shows the item as /show does."""
+
+    item_id: int
+
+
 class DraftAction(StrEnum):
     KIND = "kind"
     TOGGLE = "toggle"  # an option marked correct or not
@@ -86,8 +92,8 @@ class ChatCardPress(CallbackData, prefix="chatcard"):
 
 # Buttons only admins may press: anyone else pressing one (a replayed or forged button) is told
 # so (bot/authoring/admin_roles.py), and the admin routers check the role again themselves.
-ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, DraftButton, ChatsPage,
-                                                 ChatCardPress)
+ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, ShowItem, DraftButton,
+                                                 ChatsPage, ChatCardPress)
 
 
 def is_admin_button(data: str | None) -> bool:

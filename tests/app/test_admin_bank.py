@@ -215,9 +215,8 @@ async def test_find_show_archive_restore_and_the_bank_counts(
 ) -> None:
     found = await owner.says("/find roc")
     assert found.params["text"] == (
-        "Нашлось: 1. /show <id> — посмотреть.\n"
-        "• e2e-roc — question, metrics: Как работает ROC-кривая?"
-    )
+        "Нашлось: 1, сначала лучшие совпадения. Нажмите — откроется как в /show.")
+    assert [button["text"] for button in buttons(found)] == ["e2e-roc — Как работает ROC-кривая?"]
     poll = await owner.says("/show e2e-l2", expect="sendPoll")
     assert (poll.params["question"], poll.params["is_anonymous"]) == (
         "Какой эффект даёт L2-регуляризация?", True)
@@ -240,8 +239,8 @@ async def test_find_show_archive_restore_and_the_bank_counts(
     assert counts.params["text"].splitlines() == [
         "Банк вопросов: активных 3, в архиве 1.",
         "По темам (вид и число; 🗄 — в архиве):",
-        "• metrics: question 0 (+1 🗄), task 1",
-        "• regularization: quiz 2",
+        "• Метрики и пороги: Вопросы 0 (+1 🗄), Задачи 1",
+        "• Регуляризация: Квизы 2",
     ]
     await admin_bot.stop()
     assert database.query("SELECT slug, archived_by FROM items WHERE archived_at IS NOT "
