@@ -44,12 +44,14 @@ from bot.authoring.drafts import (
     accept_text,
     accept_value,
     check_draft,
+    is_markdown,
     new_draft,
     poll_explanation_count,
     save_checked,
 )
 from bot.authoring.preview import item_reference
 from bot.platform.content.schema import Kind
+from bot.platform.content.typed_markdown import typed_markdown
 from bot.platform.telegram.filters import IsBotAdmin
 from bot.study.callbacks import DraftAction, DraftButton
 from bot.study.context import UpdateContext
@@ -104,8 +106,10 @@ def create_router() -> Router:
     ) -> None:
         name = FIELD_OF_STATE[raw_state]
         _dialog, draft = await current_draft(state)
+        typed = (typed_markdown(message.text or "", message.entities)
+                 if is_markdown(draft.kind, name) else message.text or "")
         try:
-            draft = accept_text(draft, name, message.text or "")
+            draft = accept_text(draft, name, typed)
         except DraftRejected as rejected:
             await message.answer(problems_text(rejected.problems, name))
             return
@@ -120,7 +124,8 @@ def create_router() -> Router:
         """One more message of a long text: checked with what came before, kept until Done."""
         name = FIELD_OF_STATE[raw_state]
         dialog, draft = await current_draft(state)
-        chunks = [*(await state.get_data()).get(CHUNKS, []), message.text or ""]
+        chunks = [*(await state.get_data()).get(CHUNKS, []),
+                  typed_markdown(message.text or "", message.entities)]
         try:
             accept_parts(draft, name, chunks)
         except DraftRejected as rejected:

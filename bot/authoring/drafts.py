@@ -56,6 +56,13 @@ FIELDS: dict[Kind, tuple[DraftField, ...]] = {
 }
 #: Markdown posts that may be longer than one Telegram message: written in several messages.
 LONG_FIELDS = frozenset({DraftField.EXPLANATION, DraftField.ANSWER, DraftField.SOLUTION})
+
+
+def is_markdown(kind: Kind, name: DraftField) -> bool:
+    """A field the content schema keeps as Markdown: the admin's formatting is kept in it."""
+    return name in LONG_FIELDS or (kind is Kind.TASK and name is DraftField.QUESTION)
+
+
 #: Written as "-" when there are none.
 NO_TAGS = "-"
 
