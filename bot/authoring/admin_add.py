@@ -33,6 +33,7 @@ from bot.authoring.dialog import (
     draft_summary,
     fields_keyboard,
     kind_keyboard,
+    near_duplicate_keyboard,
     problems_text,
     start_dialog,
 )
@@ -45,11 +46,13 @@ from bot.authoring.drafts import (
     accept_value,
     check_draft,
     is_markdown,
+    near_duplicate,
     new_draft,
     poll_explanation_count,
     save_checked,
 )
 from bot.authoring.preview import item_reference
+from bot.platform.content.markdown import shortened
 from bot.platform.content.schema import Kind
 from bot.platform.content.typed_markdown import typed_markdown
 from bot.platform.telegram.filters import IsBotAdmin
@@ -181,16 +184,26 @@ def create_router() -> Router:
         await _accept_pressed(callback, ctx, state, session,
                               PRESSED_FIELDS[callback_data.action], callback_data.value)
 
-    @router.callback_query(Authoring.preview, DraftButton.filter(F.action == DraftAction.SAVE),
+    @router.callback_query(Authoring.preview,
+                           DraftButton.filter(F.action.in_({DraftAction.SAVE,
+                                                            DraftAction.SAVE_ANYWAY})),
                            CurrentDialog())
     async def save(
-        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
+        callback: CallbackQuery, callback_data: DraftButton, ctx: UpdateContext,
+        state: FSMContext, session: AsyncSession,
     ) -> None:
-        _dialog, draft = await current_draft(state)
+        dialog, draft = await current_draft(state)
         try:
             checked = await check_draft(session, draft)
         except DraftRejected as rejected:
             await callback.answer(problems_text(rejected.problems, None), show_alert=True)
+            return
+        if callback_data.action is DraftAction.SAVE and (
+                similar := await near_duplicate(session, draft)) is not None:
+            await callback.answer()
+            await ctx.send_message(_("authoring-near-duplicate").format(
+                item_id=similar.id, slug=similar.slug, question=shortened(similar.question)),
+                near_duplicate_keyboard(dialog, similar.id))
             return
         saved = await save_checked(session, checked, author_id=ctx.user_id, now=ctx.now)
         await state.clear()  # in the same transaction: a failed save keeps the draft

@@ -31,7 +31,7 @@ from bot.authoring.drafts import (
 from bot.authoring.preview import item_reference, send_preview
 from bot.platform.content.problems import problem_message
 from bot.platform.content.schema import Difficulty, Kind, Language
-from bot.study.callbacks import DraftAction, DraftButton
+from bot.study.callbacks import DraftAction, DraftButton, ShowItem
 from bot.study.context import ChatContext
 
 DIALOG = "dialog"
@@ -191,6 +191,15 @@ def preview_keyboard(dialog: str) -> InlineKeyboardMarkup:
         builder.button(text=_("button-draft-" + action.value),
                        callback_data=DraftButton(dialog=dialog, action=action))
     builder.adjust(3)
+    return builder.as_markup()
+
+
+def near_duplicate_keyboard(dialog: str, similar_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-save-anyway"),
+                   callback_data=DraftButton(dialog=dialog, action=DraftAction.SAVE_ANYWAY))
+    builder.button(text=_("button-open-similar"), callback_data=ShowItem(item_id=similar_id))
+    builder.adjust(1)
     return builder.as_markup()
 
 

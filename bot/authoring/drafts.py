@@ -21,6 +21,7 @@ from bot.platform.content.markdown import utf16_len
 from bot.platform.content.problems import schema_problem
 from bot.platform.content.schema import POLL_EXPLANATION_MAX, Kind
 from bot.platform.content.schema import Item as ContentItem
+from bot.platform.content.similarity import closest_duplicate, comparable_text
 from bot.platform.content.sync import write_item
 from bot.platform.db.models import Item, ItemSource, Topic
 from bot.study.catalog import Card
@@ -294,6 +295,28 @@ async def save_checked(
         changed_by=author_id, now=now,
     )
     return SavedItem(saved.id, saved.slug, saved.version)
+
+
+@dataclass(frozen=True)
+class SimilarItem:
+    id: int
+    slug: str
+    question: str
+
+
+async def near_duplicate(session: AsyncSession, draft: Draft) -> SimilarItem | None:
+    """The existing item most like the draft, when the bank's near-duplicate rule calls them
+    the same question (``bot.platform.content.similarity``); the edited item itself aside."""
+    rows = {row.id: row for row in await session.execute(
+        select(Item.id, Item.slug, Item.document).where(Item.archived_at.is_(None)))}
+    closest = closest_duplicate(
+        comparable_text(draft.values),
+        ((item_id, comparable_text(row.document)) for item_id, row in rows.items()
+         if item_id != draft.item_id))
+    if closest is None:
+        return None
+    row = rows[closest.key]
+    return SimilarItem(row.id, row.slug, str(row.document.get("question", "")))
 
 
 def poll_explanation_count(draft: Draft) -> tuple[int, int]:

@@ -49,6 +49,7 @@ class DraftAction(StrEnum):
     TOPIC = "topic"
     DIFFICULTY = "difficulty"
     SAVE = "save"
+    SAVE_ANYWAY = "save-anyway"  # saved despite a near-duplicate
     EDIT = "edit"
     FIELD = "field"
     PREVIEW = "preview"

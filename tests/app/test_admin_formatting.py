@@ -116,3 +116,30 @@ async def test_an_edited_answer_keeps_its_formatting(
     (document,) = database.query("SELECT document FROM items WHERE slug = 'e2e-roc'")[0]
     stored = json.loads(document) if isinstance(document, str) else document
     assert stored["answer"] == "ROC — это **TPR** против *FPR*\\."
+
+
+async def test_a_near_duplicate_is_named_before_saving_and_can_be_opened_or_saved_anyway(
+    admin_bot: InProcessBot, database: Database, admin: Learner,
+) -> None:
+    (roc_id,) = database.query("SELECT id FROM items WHERE slug = 'e2e-roc'")[0]
+    kinds = await admin.says("/add")
+    await admin.presses(kinds, "Вопрос")
+    await admin.says("Как работает ROC кривая ?")
+    part = await admin.says("Перебором порогов.")
+    ask_topic = await admin.presses(part, DONE)
+    await admin.presses(ask_topic, "Метрики и пороги")
+    ask_difficulty = await admin.says("-")
+    await admin.presses(ask_difficulty, "Middle")
+    await admin.reply()  # the question post
+    preview = await admin.reply()
+    warning = await admin.presses(preview, "Сохранить")
+    assert warning.params["text"] == (
+        f"⚠️ Похоже, такой вопрос уже есть: № {roc_id} (e2e-roc) «Как работает ROC-кривая?».\n"
+        "Всё равно сохранить черновик?")
+    assert database.query("SELECT count(*) FROM items") == [(4,)]
+    similar = await admin.presses(warning, "Открыть похожий")
+    assert similar.params["text"] == "🧠 Как работает ROC-кривая?"
+    await admin.reply()  # its answer
+    await admin.reply()  # its number, link and state
+    saved = await admin.presses(warning, "Сохранить всё равно")
+    assert saved.params["text"].startswith("Сохранено: kak-rabotaet-roc-krivaya (версия 1).")
