@@ -23,7 +23,7 @@ from bot.platform.content.schema import POLL_EXPLANATION_MAX, Kind
 from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.similarity import closest_duplicate, comparable_text
 from bot.platform.content.sync import write_item
-from bot.platform.db.models import Item, ItemSource, Topic
+from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
 from bot.study.catalog import Card
 
 SLUG_MAX = 40  # room for a "-2" suffix within the schema's 48
@@ -294,6 +294,9 @@ async def save_checked(
         source=ItemSource.ADMIN, source_file=row.source_file if row else None,
         changed_by=author_id, now=now,
     )
+    action = AdminActionKind.ADD if row is None else AdminActionKind.EDIT
+    session.add(AdminAction(actor_id=author_id, action=action, target=saved.slug, created_at=now))
+    await session.flush()
     return SavedItem(saved.id, saved.slug, saved.version)
 
 

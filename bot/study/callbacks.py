@@ -91,10 +91,16 @@ class ChatCardPress(CallbackData, prefix="chatcard"):
     action: ChatCardAction
 
 
+class ActionLogPage(CallbackData, prefix="log"):
+    """A page of the owners' /log, 0 the newest."""
+
+    page: int
+
+
 # Buttons only admins may press: anyone else pressing one (a replayed or forged button) is told
 # so (bot/authoring/admin_roles.py), and the admin routers check the role again themselves.
 ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, ShowItem, DraftButton,
-                                                 ChatsPage, ChatCardPress)
+                                                 ChatsPage, ChatCardPress, ActionLogPage)
 
 
 def is_admin_button(data: str | None) -> bool:

@@ -257,8 +257,8 @@ async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revok
 ) -> None:
     await fake_api.wait_for_call("setMyCommands", lambda call: call.params.get(
         "scope", {}).get("chat_id") == OWNER_ID and call.params.get("language_code") == "en")
-    assert chat_menu(fake_api, OWNER_ID) == [*ADMIN_MENU, "admins"]
-    assert chat_menu(fake_api, OWNER_ID, "en") == [*ADMIN_MENU, "admins"]
+    assert chat_menu(fake_api, OWNER_ID) == [*ADMIN_MENU, "admins", "log"]
+    assert chat_menu(fake_api, OWNER_ID, "en") == [*ADMIN_MENU, "admins", "log"]
     assert (await editor.says("/bank")).params["text"] == REFUSAL
 
     granted = await owner.says(f"/admins add {EDITOR_ID}")

@@ -235,10 +235,13 @@ class AdminActionKind(StrEnum):
     ARCHIVE = "archive"
     RESTORE = "restore"
     IMPORT = "import"
+    ADD = "add"  # an item written with /add (or a quiz import)
+    EDIT = "edit"  # an item changed with /edit
 
 
 class AdminAction(Base):
-    """Who changed what, when: role grants and revocations, archiving, imports."""
+    """Who changed what, when: role grants and revocations, items written, edited, archived,
+    imported."""
 
     __tablename__ = "admin_actions"
 

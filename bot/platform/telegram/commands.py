@@ -31,7 +31,7 @@ GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, "subscribe", "settings", "unsubscribe")
 # to everyone else (bot/authoring/admin_roles.py).
 ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank",
                   "chats")
-OWNER_COMMANDS = ("admins",)
+OWNER_COMMANDS = ("admins", "log")
 
 
 async def set_bot_commands(bot: Bot, i18n: I18n) -> None:
