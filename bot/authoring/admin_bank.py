@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
@@ -26,8 +27,9 @@ from bot.platform.content.problems import problem_text
 from bot.platform.content.schema import Kind, Language
 from bot.platform.telegram.downloads import FileTooLarge, download_capped
 from bot.platform.telegram.filters import IsBotAdmin
-from bot.study.callbacks import ItemAction, ManageItem, ShowItem, is_admin_button
+from bot.study.callbacks import ItemAction, ItemHistory, ManageItem, ShowItem, is_admin_button
 from bot.study.context import UpdateContext
+from bot.study.learners import load_learner
 from bot.study.posts import MESSAGE_LIMIT
 
 logger = logging.getLogger(__name__)
@@ -152,6 +154,16 @@ def create_router() -> Router:
             return
         await callback.answer()
         await _show(ctx, preview)
+
+    @router.callback_query(ItemHistory.filter())
+    async def history(
+        callback: CallbackQuery, callback_data: ItemHistory, ctx: UpdateContext,
+        session: AsyncSession,
+    ) -> None:
+        versions = await bank.item_history(session, callback_data.item_id)
+        zone = (await load_learner(session, ctx.user_id, ctx.default_zone)).zone
+        await callback.answer()
+        await ctx.send_message(_history_text(versions, zone))
 
     @router.message(Command("archive", "restore"))
     async def archive_or_restore(
@@ -311,9 +323,25 @@ def _bank_text(counts: list[bank.BankCount], locale: str) -> str:
 
 
 def manage_item_keyboard(item: ItemSummary) -> InlineKeyboardMarkup:
-    """Under /show: archive an active item, restore an archived one."""
+    """Under /show: archive an active item, restore an archived one; its history."""
     action = ItemAction.RESTORE if item.archived else ItemAction.ARCHIVE
     builder = InlineKeyboardBuilder()
     builder.button(text=_("button-" + action.value),
                    callback_data=ManageItem(action=action, slug=item.slug))
+    builder.button(text=_("button-item-history"), callback_data=ItemHistory(item_id=item.id))
     return builder.as_markup()
+
+
+def _history_text(versions: list[bank.ItemVersionEntry], zone: ZoneInfo) -> str:
+    lines = [_("history-header").format(zone=zone.key)]
+    for entry in versions:
+        if entry.changed_by is None:
+            who = _("history-by-files")
+        elif entry.changed_by_name:
+            who = f"{entry.changed_by_name} ({entry.changed_by})"
+        else:
+            who = str(entry.changed_by)
+        lines.append(_("history-line").format(
+            version=entry.version, at=entry.at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            who=who))
+    return "\n".join(lines)

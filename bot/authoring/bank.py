@@ -17,10 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.content.schema import Kind
 from bot.platform.db.item_search import search_items
-from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
+from bot.platform.db.models import (
+    AdminAction,
+    AdminActionKind,
+    Item,
+    ItemSource,
+    ItemVersion,
+    Topic,
+    User,
+)
 from bot.study.catalog import Card, load_card
 
 FIND_LIMIT = 20
+HISTORY_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,14 @@ class FoundItems:
 class ItemPreview:
     summary: ItemSummary
     card: Card
+
+
+@dataclass(frozen=True)
+class ItemVersionEntry:
+    version: int
+    at: datetime  # UTC
+    changed_by: int | None  # None: the content files
+    changed_by_name: str | None  # None: unknown, or the files
 
 
 class ArchiveOutcome(StrEnum):
@@ -100,6 +117,19 @@ async def preview_item(session: AsyncSession, reference: str | int) -> ItemPrevi
     if card is None:
         return None
     return ItemPreview(_summary(row), card)
+
+
+async def item_history(session: AsyncSession, item_id: int) -> list[ItemVersionEntry]:
+    """The item's versions, the newest first, with who made each (HISTORY_SHOWN at most)."""
+    rows = await session.execute(
+        select(ItemVersion.version, ItemVersion.created_at, ItemVersion.changed_by,
+               User.first_name)
+        .outerjoin(User, User.id == ItemVersion.changed_by)
+        .where(ItemVersion.item_id == item_id)
+        .order_by(ItemVersion.version.desc())
+        .limit(HISTORY_SHOWN)
+    )
+    return [ItemVersionEntry(*row) for row in rows]
 
 
 async def archive_item(session: AsyncSession, slug: str, *, by: int, now: datetime

@@ -48,8 +48,8 @@ def create_router() -> Router:
 async def post_now_reply(ctx: UpdateContext, session: AsyncSession, chat_id: int) -> str:
     """Queues the chat's next post for now (/post, the chat card's button); says what it did."""
     try:
-        slug = await subscriptions.post_now(session, chat_id, ctx.now, ctx.rng,
-                                            ctx.schedule_wakeup)
+        slug = await subscriptions.post_now(session, chat_id, ctx.now, ctx.rng, by=ctx.user_id,
+                                            wakeup=ctx.schedule_wakeup)
     except SubscriptionError:
         return _("admin-not-subscribed").format(chat=chat_id)
     if slug is None:

@@ -23,7 +23,6 @@ from bot.daily import subscriptions
 from bot.daily.broadcast_admin import next_post_reply, post_now_reply
 from bot.daily.chat_list import ChatCard, ChatPage, ListedChat, chat_card, chat_page
 from bot.daily.settings_keyboards import clock_times, local_moment, pause_reason
-from bot.daily.subscriptions import PauseReason
 from bot.platform.content.markdown import shortened
 from bot.platform.db.models import SubscriptionStatus
 from bot.platform.telegram.filters import IsBotAdmin
@@ -80,10 +79,11 @@ def create_router() -> Router:
     ) -> None:
         chat_id = callback_data.chat_id
         if callback_data.action is ChatCardAction.PAUSE:
-            done = await subscriptions.pause(session, chat_id, PauseReason.ADMIN, ctx.now)
+            done = await subscriptions.pause_by_admin(session, chat_id, by=ctx.user_id,
+                                                      now=ctx.now)
         else:
-            done = await subscriptions.resume(session, chat_id, ctx.now,
-                                              ctx.schedule_wakeup) is not None
+            done = await subscriptions.resume_by_admin(session, chat_id, by=ctx.user_id,
+                                                       now=ctx.now, wakeup=ctx.schedule_wakeup)
         await callback.answer(_(f"chat-card-{callback_data.action.value}-"
                                 f"{'done' if done else 'already'}"))
         await _show_card(callback, session, chat_id)

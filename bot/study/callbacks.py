@@ -41,6 +41,12 @@ class ShowItem(CallbackData, prefix="show"):
     item_id: int
 
 
+class ItemHistory(CallbackData, prefix="history"):
+    """Under /show: the item's versions and who made them."""
+
+    item_id: int
+
+
 class DraftAction(StrEnum):
     KIND = "kind"
     TOGGLE = "toggle"  # an option marked correct or not
@@ -99,8 +105,9 @@ class ActionLogPage(CallbackData, prefix="log"):
 
 # Buttons only admins may press: anyone else pressing one (a replayed or forged button) is told
 # so (bot/authoring/admin_roles.py), and the admin routers check the role again themselves.
-ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, ShowItem, DraftButton,
-                                                 ChatsPage, ChatCardPress, ActionLogPage)
+ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, ShowItem, ItemHistory,
+                                                 DraftButton, ChatsPage, ChatCardPress,
+                                                 ActionLogPage)
 
 
 def is_admin_button(data: str | None) -> bool:

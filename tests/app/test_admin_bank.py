@@ -224,7 +224,7 @@ async def test_find_show_archive_restore_and_the_bank_counts(
     assert "#регуляризация #тест" in explanation.params["text"]
     status = await owner.reply()
     assert status.params["text"].endswith("✅ активен")
-    assert [button["text"] for button in buttons(status)] == ["🗄 В архив"]
+    assert [button["text"] for button in buttons(status)] == ["🗄 В архив", "📜 История"]
 
     pressed = await owner.presses(status, "🗄 В архив", expect="answerCallbackQuery")
     assert pressed.params["text"].startswith("🗄 e2e-l2 в архиве")

@@ -50,3 +50,33 @@ async def test_the_log_lists_the_latest_actions_ten_a_page_in_the_owner_s_zone(
     assert labels(older) == ["← Новее"]
 
     assert (await editor.says("/log")).params["text"].startswith("⛔")
+
+
+async def test_an_item_s_history_lists_its_versions_and_who_made_them(
+    fake_api: FakeBotAPI, start_bot: StartBot, clock: MovableClock,
+) -> None:
+    await start_bot(admin_ids={OWNER["id"]})
+    owner = Learner(fake_api, OWNER)
+    fields = await owner.says("/edit e2e-roc")
+    await owner.presses(fields, "Ответ")
+    part = await owner.says("Перебором порогов.")
+    await owner.presses(part, "Готово ✔")
+    await owner.reply()  # the question post
+    preview = await owner.reply()
+    await owner.presses(preview, "Сохранить")
+
+    await owner.says("/show e2e-roc")
+    await owner.reply()  # the answer post
+    status = await owner.reply()
+    history = await owner.presses(status, "📜 История")
+    today = clock().astimezone(ZoneInfo("Europe/Moscow")).strftime("%d.%m.%Y")
+    lines = history.params["text"].splitlines()
+    assert lines[0] == "Версии (время: Europe/Moscow), новые сверху:"
+    assert lines[1].startswith(f"версия 2 — {today} ")
+    # By id: the bot stores a user's name when they answer a quiz, and the owner has not.
+    assert lines[1].endswith(f" — {OWNER['id']}")
+    assert lines[2].startswith("версия 1 — ")
+    assert lines[2].endswith(" — из файлов content/")
+    log = await owner.says("/log")
+    assert log.params["text"].splitlines()[1].endswith(
+        f"— {OWNER['id']}: изменил e2e-roc")

@@ -140,6 +140,9 @@ async def test_a_chat_card_posts_now_says_what_is_next_pauses_and_resumes(
     assert "⏸ Пауза" in labels(resumed)
     back = await owner.presses(resumed, "← К списку чатов", expect="editMessageText")
     assert labels(back) == ["ML Club"]
+    await settled(database, "SELECT actor_id, action, target FROM admin_actions ORDER BY id", [
+        (OWNER["id"], action, str(GROUP_ID)) for action in ("post-now", "pause-chat",
+                                                            "resume-chat")])
 
 
 async def test_only_admins_see_the_chats_and_a_revoked_editor_s_buttons_stop_working(
