@@ -23,10 +23,12 @@ from bot.authoring.dialog import (
     CHUNKS,
     FIELD_OF_STATE,
     LONG_STEPS,
+    OPTIONAL_TEXT_STEPS,
     TEXT_STEPS,
     Authoring,
     CurrentDialog,
     advance,
+    ask,
     correct_keyboard,
     current_draft,
     done_keyboard,
@@ -34,10 +36,12 @@ from bot.authoring.dialog import (
     fields_keyboard,
     kind_keyboard,
     near_duplicate_keyboard,
+    optional_keyboard,
     problems_text,
     start_dialog,
 )
 from bot.authoring.drafts import (
+    OPTIONAL_FIELDS,
     Draft,
     DraftField,
     DraftRejected,
@@ -62,7 +66,8 @@ from bot.study.sending import replace_keyboard
 
 # The field a one-press step sets (its dialog state is the field's: see the filters below).
 PRESSED_FIELDS = {DraftAction.TOPIC: DraftField.TOPIC,
-                  DraftAction.DIFFICULTY: DraftField.DIFFICULTY}
+                  DraftAction.DIFFICULTY: DraftField.DIFFICULTY,
+                  DraftAction.LANGUAGE: DraftField.LANGUAGE}
 
 
 def create_router() -> Router:
@@ -176,11 +181,13 @@ def create_router() -> Router:
                            CurrentDialog())
     @router.callback_query(Authoring.difficulty,
                            DraftButton.filter(F.action == DraftAction.DIFFICULTY), CurrentDialog())
+    @router.callback_query(Authoring.language,
+                           DraftButton.filter(F.action == DraftAction.LANGUAGE), CurrentDialog())
     async def value_chosen(
         callback: CallbackQuery, callback_data: DraftButton, ctx: UpdateContext,
         state: FSMContext, session: AsyncSession,
     ) -> None:
-        """A topic or a difficulty: one button, one value."""
+        """A topic, a difficulty or a language: one button, one value."""
         await _accept_pressed(callback, ctx, state, session,
                               PRESSED_FIELDS[callback_data.action], callback_data.value)
 
@@ -213,6 +220,25 @@ def create_router() -> Router:
             _("authoring-saved").format(slug=saved.slug, version=saved.version),
             item_reference(ctx, saved.id)]))
 
+    @router.callback_query(StateFilter(*OPTIONAL_TEXT_STEPS),
+                           DraftButton.filter(F.action == DraftAction.SKIP), CurrentDialog())
+    async def optional_skipped(
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, raw_state: str,
+        session: AsyncSession,
+    ) -> None:
+        await _accept_pressed(callback, ctx, state, session, FIELD_OF_STATE[raw_state], None)
+
+    @router.callback_query(Authoring.preview,
+                           DraftButton.filter(F.action == DraftAction.OPTIONAL), CurrentDialog())
+    async def optional_offered(
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext
+    ) -> None:
+        dialog, draft = await current_draft(state)
+        await state.set_state(Authoring.field)
+        await callback.answer()
+        await replace_keyboard(callback)
+        await ctx.send_message(_("authoring-ask-optional"), optional_keyboard(dialog, draft))
+
     @router.callback_query(Authoring.preview,
                            DraftButton.filter(F.action == DraftAction.DISCARD), CurrentDialog())
     async def discard(callback: CallbackQuery, ctx: UpdateContext, state: FSMContext) -> None:
@@ -244,6 +270,11 @@ def create_router() -> Router:
             name = DraftField(callback_data.value)
         except ValueError:
             await callback.answer(_("button-outdated"), show_alert=True)
+            return
+        if name in OPTIONAL_FIELDS[draft.kind]:  # asked with its current value kept till then
+            await callback.answer()
+            await replace_keyboard(callback)
+            await ask(ctx, state, session, draft, name)
             return
         await _next_step(callback, ctx, state, session, draft.without(name))
 

@@ -43,6 +43,11 @@ class DraftField(StrEnum):
     TOPIC = "topic"
     TAGS = "tags"
     DIFFICULTY = "difficulty"
+    # Optional: offered from the preview, each with a way to leave it out.
+    DETAILS = "details"
+    KEY_POINTS = "key_points"
+    EMOJI = "emoji"
+    LANGUAGE = "language"
 
 
 AUTHORED_KINDS = (Kind.QUIZ, Kind.QUESTION, Kind.TASK)
@@ -55,13 +60,21 @@ FIELDS: dict[Kind, tuple[DraftField, ...]] = {
     Kind.TASK: (DraftField.QUESTION, DraftField.ANSWER, DraftField.SOLUTION, DraftField.TOPIC,
                 DraftField.TAGS, DraftField.DIFFICULTY),
 }
+#: What the content format has beyond the required fields, per kind (a task has no details).
+OPTIONAL_FIELDS: dict[Kind, tuple[DraftField, ...]] = {
+    Kind.QUIZ: (DraftField.DETAILS, DraftField.EMOJI, DraftField.LANGUAGE),
+    Kind.QUESTION: (DraftField.DETAILS, DraftField.KEY_POINTS, DraftField.EMOJI,
+                    DraftField.LANGUAGE),
+    Kind.TASK: (DraftField.KEY_POINTS, DraftField.EMOJI, DraftField.LANGUAGE),
+}
 #: Markdown posts that may be longer than one Telegram message: written in several messages.
 LONG_FIELDS = frozenset({DraftField.EXPLANATION, DraftField.ANSWER, DraftField.SOLUTION})
 
 
 def is_markdown(kind: Kind, name: DraftField) -> bool:
     """A field the content schema keeps as Markdown: the admin's formatting is kept in it."""
-    return name in LONG_FIELDS or (kind is Kind.TASK and name is DraftField.QUESTION)
+    return (name in LONG_FIELDS or name is DraftField.DETAILS
+            or (kind is Kind.TASK and name is DraftField.QUESTION))
 
 
 #: Written as "-" when there are none.
@@ -169,9 +182,10 @@ def parse_tags(text: str) -> list[str]:
 def accept(draft: Draft, name: DraftField, value: Any) -> Draft:
     """The draft with ``name`` set to ``value``, checked by the content schema.
 
-    Raises DraftRejected with the problems of this field (and of rules across fields).
+    Raises DraftRejected with the problems of this field (and of rules across fields). An
+    optional field's ``None`` leaves it out.
     """
-    if name not in FIELDS[draft.kind]:
+    if name not in FIELDS[draft.kind] + OPTIONAL_FIELDS[draft.kind]:
         raise DraftRejected([Problem("invalid")])
     candidate = draft.model_copy(update={"values": {**draft.values, name.value: value}})
     try:
@@ -186,8 +200,9 @@ def accept(draft: Draft, name: DraftField, value: Any) -> Draft:
 
 
 def accept_text(draft: Draft, name: DraftField, text: str) -> Draft:
-    """A value typed in one message: options one per line, tags split by spaces or commas."""
-    if name is DraftField.OPTIONS:
+    """A value typed in one message: options and key points one per line, tags split by spaces
+    or commas."""
+    if name in (DraftField.OPTIONS, DraftField.KEY_POINTS):
         return accept(draft, name, parse_options(text))
     if name is DraftField.TAGS:
         return accept(draft, name, parse_tags(text))

@@ -60,6 +60,9 @@ class DraftAction(StrEnum):
     FIELD = "field"
     PREVIEW = "preview"
     DISCARD = "discard"
+    OPTIONAL = "optional"  # the optional fields, offered from the preview
+    SKIP = "skip"  # an optional field left out
+    LANGUAGE = "language"
 
 
 class DraftButton(CallbackData, prefix="draft"):

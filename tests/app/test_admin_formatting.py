@@ -13,7 +13,7 @@ from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner
+from tests.users import Learner, buttons
 
 ADMIN_ID = 1001
 DONE = "Готово ✔"
@@ -143,3 +143,70 @@ async def test_a_near_duplicate_is_named_before_saving_and_can_be_opened_or_save
     await admin.reply()  # its number, link and state
     saved = await admin.presses(warning, "Сохранить всё равно")
     assert saved.params["text"].startswith("Сохранено: kak-rabotaet-roc-krivaya (версия 1).")
+
+
+async def offers(admin: Learner, preview: Call, field: str) -> Call:
+    """From the preview: the optional fields, then ``field``; returns its question."""
+    choice = await admin.presses(preview, "➕ Детали, ключевые пункты, эмодзи, язык")
+    return await admin.presses(choice, field)
+
+
+async def previewed(admin: Learner) -> tuple[Call, Call]:
+    """The question post and the answer post (with the draft's buttons) of a new preview."""
+    assert (await admin.reply()).params["text"].startswith("Так это увидят читатели:")
+    question = await admin.reply()
+    return question, await admin.reply()
+
+
+async def test_add_asks_for_details_key_points_emoji_and_language_and_each_can_be_left_out(
+    admin_bot: InProcessBot, database: Database, admin: Learner,
+) -> None:
+    kinds = await admin.says("/add")
+    await admin.presses(kinds, "Вопрос")
+    await admin.says("Что выведет этот код?")
+    part = await admin.says("Единицу.")
+    ask_topic = await admin.presses(part, DONE)
+    await admin.presses(ask_topic, "Основы глубокого обучения")
+    ask_difficulty = await admin.says("-")
+    await admin.presses(ask_difficulty, "Junior")
+    await admin.reply()  # the question post
+    preview = await admin.reply()
+
+    ask_details = await offers(admin, preview, "Детали")
+    assert ask_details.params["text"].startswith("Детали в Markdown")
+    admin.api.send_text(admin.user, "print(1)", entities=[
+        {"type": "pre", "offset": 0, "length": 8, "language": "python"}])
+    question, preview = await previewed(admin)
+    assert question.params["text"] == "🧠 Что выведет этот код?\n\nprint(1)"
+    assert {"type": "pre", "offset": 26, "length": 8, "language": "python"} in (
+        question.params["entities"])
+
+    ask_points = await offers(admin, preview, "Ключевые пункты")
+    assert ask_points.params["text"].startswith("Ключевые пункты полного ответа")
+    refused = await admin.says("Два пункта\nмало")
+    assert refused.params["text"] == "Нужно хотя бы 3 элемента, а здесь 2"
+    admin.api.send_text(admin.user, "print пишет в stdout\nединица — int\nбез перевода строки? нет")
+    _question, preview = await previewed(admin)
+
+    await offers(admin, preview, "Эмодзи")
+    admin.api.send_text(admin.user, "🧮")
+    question, preview = await previewed(admin)
+    assert question.params["text"].startswith("🧮 Что выведет")
+    ask_emoji = await offers(admin, preview, "✓ Эмодзи")
+    await admin.presses(ask_emoji, "Без этого", expect="answerCallbackQuery")
+    question, preview = await previewed(admin)
+    assert question.params["text"].startswith("🧠 Что выведет")
+
+    ask_language = await offers(admin, preview, "Язык")
+    assert [button["text"] for button in buttons(ask_language)] == ["Русский", "English"]
+    await admin.presses(ask_language, "English", expect="answerCallbackQuery")
+    _question, preview = await previewed(admin)
+    await admin.presses(preview, "Сохранить")
+    await admin_bot.stop()
+    (document,) = database.query(
+        "SELECT document FROM items WHERE slug = 'chto-vyvedet-etot-kod'")[0]
+    stored = json.loads(document) if isinstance(document, str) else document
+    assert {key: stored[key] for key in ("details", "key_points", "emoji", "language")} == {
+        "details": "```python\nprint(1)\n```",
+        "key_points": ["print пишет в stdout", "единица — int", "без перевода строки? нет"],
+        "emoji": None, "language": "en"}
