@@ -1,5 +1,5 @@
-"""/add and /edit keep the formatting an admin typed: into the stored Markdown, and into the
-preview exactly as learners get it."""
+"""/add and /edit keep what an admin typed: its formatting, into the stored Markdown and the
+preview exactly as learners get it; the optional parts; and a warning before a near-duplicate."""
 
 from __future__ import annotations
 
