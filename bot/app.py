@@ -22,8 +22,15 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.authoring import admin_add, admin_bank, admin_edit, admin_quiz_import, admin_roles
-from bot.daily import broadcast_admin, chat_migration, group, membership
+from bot.authoring import (
+    admin_add,
+    admin_bank,
+    admin_edit,
+    admin_log,
+    admin_quiz_import,
+    admin_roles,
+)
+from bot.daily import broadcast_admin, chat_migration, chats_admin, group, membership
 from bot.daily import subscribe as subscriptions
 from bot.daily.group_answers import GroupAnswers
 from bot.daily.scheduler import DailyScheduler
@@ -162,10 +169,12 @@ def create_dispatcher(
         start.create_router(),
         admin_roles.create_router(),  # first of the admin routers: it refuses non-admins
         admin_bank.create_router(),
+        admin_log.create_router(),
         admin_quiz_import.create_router(),
         admin_edit.create_router(),
         admin_add.create_router(),
         broadcast_admin.create_router(),
+        chats_admin.create_router(),
         learner_settings.create_router(),  # before subscriptions: a private /settings is its
         subscriptions.create_router(),
         group.create_router(),

@@ -12,10 +12,16 @@ from sqlalchemy.engine import Connection
 
 from bot.platform.config import DEFAULT_DATABASE_URL
 from bot.platform.db.engine import create_engine
+from bot.platform.db.item_search import is_search_structure
 from bot.platform.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _modelled(name: str | None, type_: str, _parent: object) -> bool:
+    """Autogenerate leaves the full-text search alone: the database's own, with no model."""
+    return not (type_ == "table" and name is not None and is_search_structure(name))
 
 
 def _configure(connection: Connection) -> None:
@@ -24,6 +30,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -23,20 +23,25 @@ from bot.authoring.dialog import (
     CHUNKS,
     FIELD_OF_STATE,
     LONG_STEPS,
+    OPTIONAL_TEXT_STEPS,
     TEXT_STEPS,
     Authoring,
     CurrentDialog,
     advance,
+    ask,
     correct_keyboard,
     current_draft,
     done_keyboard,
     draft_summary,
     fields_keyboard,
     kind_keyboard,
+    near_duplicate_keyboard,
+    optional_keyboard,
     problems_text,
     start_dialog,
 )
 from bot.authoring.drafts import (
+    OPTIONAL_FIELDS,
     Draft,
     DraftField,
     DraftRejected,
@@ -44,11 +49,16 @@ from bot.authoring.drafts import (
     accept_text,
     accept_value,
     check_draft,
+    is_markdown,
+    near_duplicate,
     new_draft,
     poll_explanation_count,
     save_checked,
 )
+from bot.authoring.preview import item_reference
+from bot.platform.content.markdown import shortened
 from bot.platform.content.schema import Kind
+from bot.platform.content.typed_markdown import typed_markdown
 from bot.platform.telegram.filters import IsBotAdmin
 from bot.study.callbacks import DraftAction, DraftButton
 from bot.study.context import UpdateContext
@@ -56,7 +66,8 @@ from bot.study.sending import replace_keyboard
 
 # The field a one-press step sets (its dialog state is the field's: see the filters below).
 PRESSED_FIELDS = {DraftAction.TOPIC: DraftField.TOPIC,
-                  DraftAction.DIFFICULTY: DraftField.DIFFICULTY}
+                  DraftAction.DIFFICULTY: DraftField.DIFFICULTY,
+                  DraftAction.LANGUAGE: DraftField.LANGUAGE}
 
 
 def create_router() -> Router:
@@ -103,8 +114,10 @@ def create_router() -> Router:
     ) -> None:
         name = FIELD_OF_STATE[raw_state]
         _dialog, draft = await current_draft(state)
+        typed = (typed_markdown(message.text or "", message.entities)
+                 if is_markdown(draft.kind, name) else message.text or "")
         try:
-            draft = accept_text(draft, name, message.text or "")
+            draft = accept_text(draft, name, typed)
         except DraftRejected as rejected:
             await message.answer(problems_text(rejected.problems, name))
             return
@@ -119,7 +132,8 @@ def create_router() -> Router:
         """One more message of a long text: checked with what came before, kept until Done."""
         name = FIELD_OF_STATE[raw_state]
         dialog, draft = await current_draft(state)
-        chunks = [*(await state.get_data()).get(CHUNKS, []), message.text or ""]
+        chunks = [*(await state.get_data()).get(CHUNKS, []),
+                  typed_markdown(message.text or "", message.entities)]
         try:
             accept_parts(draft, name, chunks)
         except DraftRejected as rejected:
@@ -167,31 +181,63 @@ def create_router() -> Router:
                            CurrentDialog())
     @router.callback_query(Authoring.difficulty,
                            DraftButton.filter(F.action == DraftAction.DIFFICULTY), CurrentDialog())
+    @router.callback_query(Authoring.language,
+                           DraftButton.filter(F.action == DraftAction.LANGUAGE), CurrentDialog())
     async def value_chosen(
         callback: CallbackQuery, callback_data: DraftButton, ctx: UpdateContext,
         state: FSMContext, session: AsyncSession,
     ) -> None:
-        """A topic or a difficulty: one button, one value."""
+        """A topic, a difficulty or a language: one button, one value."""
         await _accept_pressed(callback, ctx, state, session,
                               PRESSED_FIELDS[callback_data.action], callback_data.value)
 
-    @router.callback_query(Authoring.preview, DraftButton.filter(F.action == DraftAction.SAVE),
+    @router.callback_query(Authoring.preview,
+                           DraftButton.filter(F.action.in_({DraftAction.SAVE,
+                                                            DraftAction.SAVE_ANYWAY})),
                            CurrentDialog())
     async def save(
-        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, session: AsyncSession,
+        callback: CallbackQuery, callback_data: DraftButton, ctx: UpdateContext,
+        state: FSMContext, session: AsyncSession,
     ) -> None:
-        _dialog, draft = await current_draft(state)
+        dialog, draft = await current_draft(state)
         try:
             checked = await check_draft(session, draft)
         except DraftRejected as rejected:
             await callback.answer(problems_text(rejected.problems, None), show_alert=True)
             return
+        if callback_data.action is DraftAction.SAVE and (
+                similar := await near_duplicate(session, draft)) is not None:
+            await callback.answer()
+            await ctx.send_message(_("authoring-near-duplicate").format(
+                item_id=similar.id, slug=similar.slug, question=shortened(similar.question)),
+                near_duplicate_keyboard(dialog, similar.id))
+            return
         saved = await save_checked(session, checked, author_id=ctx.user_id, now=ctx.now)
         await state.clear()  # in the same transaction: a failed save keeps the draft
         await callback.answer()
         await replace_keyboard(callback)
-        await ctx.send_message(_("authoring-saved").format(slug=saved.slug,
-                                                            version=saved.version))
+        await ctx.send_message("\n".join([
+            _("authoring-saved").format(slug=saved.slug, version=saved.version),
+            item_reference(ctx, saved.id)]))
+
+    @router.callback_query(StateFilter(*OPTIONAL_TEXT_STEPS),
+                           DraftButton.filter(F.action == DraftAction.SKIP), CurrentDialog())
+    async def optional_skipped(
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, raw_state: str,
+        session: AsyncSession,
+    ) -> None:
+        await _accept_pressed(callback, ctx, state, session, FIELD_OF_STATE[raw_state], None)
+
+    @router.callback_query(Authoring.preview,
+                           DraftButton.filter(F.action == DraftAction.OPTIONAL), CurrentDialog())
+    async def optional_offered(
+        callback: CallbackQuery, ctx: UpdateContext, state: FSMContext
+    ) -> None:
+        dialog, draft = await current_draft(state)
+        await state.set_state(Authoring.field)
+        await callback.answer()
+        await replace_keyboard(callback)
+        await ctx.send_message(_("authoring-ask-optional"), optional_keyboard(dialog, draft))
 
     @router.callback_query(Authoring.preview,
                            DraftButton.filter(F.action == DraftAction.DISCARD), CurrentDialog())
@@ -224,6 +270,11 @@ def create_router() -> Router:
             name = DraftField(callback_data.value)
         except ValueError:
             await callback.answer(_("button-outdated"), show_alert=True)
+            return
+        if name in OPTIONAL_FIELDS[draft.kind]:  # asked with its current value kept till then
+            await callback.answer()
+            await replace_keyboard(callback)
+            await ask(ctx, state, session, draft, name)
             return
         await _next_step(callback, ctx, state, session, draft.without(name))
 

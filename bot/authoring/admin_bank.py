@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
@@ -20,14 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.authoring import bank
 from bot.authoring.bank import ItemSummary
 from bot.authoring.importing import ImportReport, check_upload, import_upload
-from bot.authoring.preview import send_preview
+from bot.authoring.preview import item_reference, send_preview
 from bot.platform.content.markdown import plain, shortened
 from bot.platform.content.problems import problem_text
-from bot.platform.content.schema import Kind
+from bot.platform.content.schema import Kind, Language
 from bot.platform.telegram.downloads import FileTooLarge, download_capped
 from bot.platform.telegram.filters import IsBotAdmin
-from bot.study.callbacks import ItemAction, ManageItem, is_admin_button
+from bot.study.callbacks import ItemAction, ItemHistory, ManageItem, ShowItem, is_admin_button
 from bot.study.context import UpdateContext
+from bot.study.learners import load_learner
 from bot.study.posts import MESSAGE_LIMIT
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ DRY_RUN_WORD = "dry"
 # A report an admin reads through: the first problems, in the file's order, then how many more.
 REPORT_PROBLEMS_MAX = 20
 REPORT_IDS_MAX = 30
+FOUND_BUTTON_MAX = 60
 
 
 class ImportFlow(StatesGroup):
@@ -120,11 +123,10 @@ def create_router() -> Router:
         if not found.items:
             await message.answer(_("find-nothing").format(text=shortened(command.args)))
             return
-        lines = [_("find-header").format(count=found.total)]
-        lines += [_summary_line(item) for item in found.items]
+        text = _("find-header").format(count=found.total)
         if found.total > len(found.items):
-            lines.append(_("find-more").format(count=found.total - len(found.items)))
-        await ctx.send_post(plain("\n".join(lines)).split(MESSAGE_LIMIT))
+            text += "\n" + _("find-more").format(count=found.total - len(found.items))
+        await message.answer(text, reply_markup=found_keyboard(found.items))
 
     @router.message(Command("show"))
     async def show(
@@ -138,9 +140,30 @@ def create_router() -> Router:
         if preview is None:
             await message.answer(_("item-not-found").format(slug=shortened(slug)))
             return
-        await send_preview(ctx, preview.card)
-        await message.answer(_status(preview.summary),
-                             reply_markup=manage_item_keyboard(preview.summary))
+        await _show(ctx, preview)
+
+    @router.callback_query(ShowItem.filter())
+    async def show_found(
+        callback: CallbackQuery, callback_data: ShowItem, ctx: UpdateContext,
+        session: AsyncSession,
+    ) -> None:
+        preview = await bank.preview_item(session, callback_data.item_id)
+        if preview is None:
+            await callback.answer(_("item-not-found").format(slug=callback_data.item_id),
+                                  show_alert=True)
+            return
+        await callback.answer()
+        await _show(ctx, preview)
+
+    @router.callback_query(ItemHistory.filter())
+    async def history(
+        callback: CallbackQuery, callback_data: ItemHistory, ctx: UpdateContext,
+        session: AsyncSession,
+    ) -> None:
+        versions = await bank.item_history(session, callback_data.item_id)
+        zone = (await load_learner(session, ctx.user_id, ctx.default_zone)).zone
+        await callback.answer()
+        await ctx.send_message(_history_text(versions, zone))
 
     @router.message(Command("archive", "restore"))
     async def archive_or_restore(
@@ -170,12 +193,12 @@ def create_router() -> Router:
                     _status(preview.summary), reply_markup=manage_item_keyboard(preview.summary))
 
     @router.message(Command("bank"))
-    async def bank_summary(message: Message, session: AsyncSession) -> None:
+    async def bank_summary(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
         counts = await bank.bank_counts(session)
         if not counts:
             await message.answer(_("bank-summary-empty"))
             return
-        await message.answer(_bank_text(counts))
+        await message.answer(_bank_text(counts, ctx.locale))
 
     return router
 
@@ -195,6 +218,13 @@ async def _import(
         report = await import_upload(session, report.file, raw, max_bytes=max_bytes,
                                      actor_id=ctx.user_id, now=ctx.now, dry_run=dry_run)
     await ctx.send_post(plain(_report_text(report)).split(MESSAGE_LIMIT))
+
+
+async def _show(ctx: UpdateContext, preview: bank.ItemPreview) -> None:
+    """The item as learners get it, then its id, share link and state, with its buttons."""
+    await send_preview(ctx, preview.card)
+    status = "\n".join([item_reference(ctx, preview.summary.id), _status(preview.summary)])
+    await ctx.send_message(status, manage_item_keyboard(preview.summary))
 
 
 async def _download(message: Message, ctx: UpdateContext, document: Document) -> bytes | None:
@@ -256,9 +286,15 @@ def _report_text(report: ImportReport) -> str:
     return "\n".join(lines)
 
 
-def _summary_line(item: bank.ItemSummary) -> str:
-    archived = " " + _("item-archived-mark") if item.archived else ""
-    return f"• {item.slug} — {item.kind.value}, {item.topic}: {item.title}{archived}"
+def found_keyboard(items: list[bank.ItemSummary]) -> InlineKeyboardMarkup:
+    """One button per item found: it shows the item as /show does."""
+    builder = InlineKeyboardBuilder()
+    for item in items:
+        archived = " " + _("item-archived-mark") if item.archived else ""
+        builder.button(text=shortened(f"{item.slug} — {item.title}", FOUND_BUTTON_MAX) + archived,
+                       callback_data=ShowItem(item_id=item.id))
+    builder.adjust(1)
+    return builder.as_markup()
 
 
 def _status(item: bank.ItemSummary) -> str:
@@ -269,25 +305,43 @@ def _status(item: bank.ItemSummary) -> str:
     )
 
 
-def _bank_text(counts: list[bank.BankCount]) -> str:
+def _bank_text(counts: list[bank.BankCount], locale: str) -> str:
     by_topic: dict[str, list[bank.BankCount]] = {}
     for count in counts:
-        by_topic.setdefault(count.topic, []).append(count)
+        title = count.title_en if locale == Language.EN else count.title_ru
+        by_topic.setdefault(title, []).append(count)
     lines = [_("bank-summary-header").format(
         active=sum(count.active for count in counts),
         archived=sum(count.archived for count in counts))]
     for topic, rows in by_topic.items():
         kinds = ", ".join(
-            f"{row.kind.value} {row.active}" + (f" (+{row.archived} 🗄)" if row.archived else "")
+            f"{_('kind-name-' + row.kind.value)} {row.active}"
+            + (f" (+{row.archived} 🗄)" if row.archived else "")
             for row in rows)
         lines.append(f"• {topic}: {kinds}")
     return "\n".join(lines)
 
 
 def manage_item_keyboard(item: ItemSummary) -> InlineKeyboardMarkup:
-    """Under /show: archive an active item, restore an archived one."""
+    """Under /show: archive an active item, restore an archived one; its history."""
     action = ItemAction.RESTORE if item.archived else ItemAction.ARCHIVE
     builder = InlineKeyboardBuilder()
     builder.button(text=_("button-" + action.value),
                    callback_data=ManageItem(action=action, slug=item.slug))
+    builder.button(text=_("button-item-history"), callback_data=ItemHistory(item_id=item.id))
     return builder.as_markup()
+
+
+def _history_text(versions: list[bank.ItemVersionEntry], zone: ZoneInfo) -> str:
+    lines = [_("history-header").format(zone=zone.key)]
+    for entry in versions:
+        if entry.changed_by is None:
+            who = _("history-by-files")
+        elif entry.changed_by_name:
+            who = f"{entry.changed_by_name} ({entry.changed_by})"
+        else:
+            who = str(entry.changed_by)
+        lines.append(_("history-line").format(
+            version=entry.version, at=entry.at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            who=who))
+    return "\n".join(lines)

@@ -56,7 +56,7 @@ def create_router() -> Router:
     async def refuse_editor(message: Message) -> None:
         await message.answer(_("owner-only"))
 
-    @router.message(Command(*OWNER_COMMANDS), IsOwner())
+    @router.message(Command("admins"), IsOwner())
     async def admins(
         message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
         owner_ids: frozenset[int],

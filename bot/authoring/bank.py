@@ -6,7 +6,6 @@ being archived, and comes back by being restored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -17,10 +16,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.content.schema import Kind
-from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
+from bot.platform.db.item_search import search_items
+from bot.platform.db.models import (
+    AdminAction,
+    AdminActionKind,
+    Item,
+    ItemSource,
+    ItemVersion,
+    Topic,
+    User,
+)
 from bot.study.catalog import Card, load_card
 
 FIND_LIMIT = 20
+HISTORY_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,14 @@ class ItemPreview:
     card: Card
 
 
+@dataclass(frozen=True)
+class ItemVersionEntry:
+    version: int
+    at: datetime  # UTC
+    changed_by: int | None  # None: the content files
+    changed_by_name: str | None  # None: unknown, or the files
+
+
 class ArchiveOutcome(StrEnum):
     DONE = "done"
     ALREADY = "already"
@@ -56,6 +73,8 @@ class ArchiveOutcome(StrEnum):
 @dataclass(frozen=True)
 class BankCount:
     topic: str
+    title_ru: str
+    title_en: str
     kind: Kind
     active: int
     archived: int
@@ -74,29 +93,43 @@ class BankFilter:
 
 
 async def find_items(session: AsyncSession, text: str) -> FoundItems:
-    """Items whose id or any text (question, options, explanations, tags…) contains ``text``.
-
-    Case-insensitive for every alphabet, which SQL ``LIKE`` is not on SQLite, so the matching
-    runs here over the documents; the bank is small enough (thousands of items) for that.
-    """
-    needle = text.casefold().strip()
-    rows = await session.scalars(select(Item).order_by(Item.slug))
-    matches = [
-        _summary(row) for row in rows
-        if needle in row.slug or any(needle in value.casefold()
-                                     for value in _strings(row.document))
-    ]
-    return FoundItems(matches[:FIND_LIMIT], len(matches))
+    """Items with every word of ``text`` in their question, options or explanations (full-text
+    search: case- and ё/е-insensitive, the best match first); an item whose id is ``text``
+    comes first of all."""
+    found = list(await search_items(session, text))
+    exact = await session.scalar(select(Item.id).where(Item.slug == text.strip().lower()))
+    if exact is not None:
+        found = [exact, *(item_id for item_id in found if item_id != exact)]
+    shown = found[:FIND_LIMIT]
+    rows = {row.id: row for row in await session.scalars(select(Item).where(Item.id.in_(shown)))}
+    return FoundItems([_summary(rows[item_id]) for item_id in shown], len(found))
 
 
-async def preview_item(session: AsyncSession, slug: str) -> ItemPreview | None:
-    row = await session.scalar(select(Item).where(Item.slug == slug))
+async def preview_item(session: AsyncSession, reference: str | int) -> ItemPreview | None:
+    """The item by its id (a number) or its slug."""
+    if isinstance(reference, int) or reference.isdigit():
+        row = await session.get(Item, int(reference))
+    else:
+        row = await session.scalar(select(Item).where(Item.slug == reference))
     if row is None:
         return None
     card = await load_card(session, row.id)
     if card is None:
         return None
     return ItemPreview(_summary(row), card)
+
+
+async def item_history(session: AsyncSession, item_id: int) -> list[ItemVersionEntry]:
+    """The item's versions, the newest first, with who made each (HISTORY_SHOWN at most)."""
+    rows = await session.execute(
+        select(ItemVersion.version, ItemVersion.created_at, ItemVersion.changed_by,
+               User.first_name)
+        .outerjoin(User, User.id == ItemVersion.changed_by)
+        .where(ItemVersion.item_id == item_id)
+        .order_by(ItemVersion.version.desc())
+        .limit(HISTORY_SHOWN)
+    )
+    return [ItemVersionEntry(*row) for row in rows]
 
 
 async def archive_item(session: AsyncSession, slug: str, *, by: int, now: datetime
@@ -110,16 +143,17 @@ async def restore_item(session: AsyncSession, slug: str, *, by: int, now: dateti
 
 
 async def bank_counts(session: AsyncSession) -> list[BankCount]:
-    """Active and archived items per topic and kind, topics in id order."""
+    """Active and archived items per topic and kind, topics in id order, with their titles."""
     rows = await session.execute(
-        select(Item.topic_id, Item.kind,
+        select(Item.topic_id, Topic.title_ru, Topic.title_en, Item.kind,
                func.count().filter(Item.archived_at.is_(None)),
                func.count().filter(Item.archived_at.is_not(None)))
-        .group_by(Item.topic_id, Item.kind)
+        .join(Topic, Topic.id == Item.topic_id)
+        .group_by(Item.topic_id, Topic.title_ru, Topic.title_en, Item.kind)
         .order_by(Item.topic_id, Item.kind)
     )
-    return [BankCount(topic, Kind(kind), active, archived)
-            for topic, kind, active, archived in rows]
+    return [BankCount(topic, title_ru, title_en, Kind(kind), active, archived)
+            for topic, title_ru, title_en, kind, active, archived in rows]
 
 
 async def bank_filter(session: AsyncSession, word: str | None) -> BankFilter | None:
@@ -182,17 +216,6 @@ def _summary(row: Item) -> ItemSummary:
     return ItemSummary(row.id, row.slug, Kind(row.kind), row.topic_id,
                        str(title).split("\n", 1)[0], row.version, row.source,
                        row.archived_at is not None)
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from _strings(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _strings(inner)
 
 
 async def _set_archived(

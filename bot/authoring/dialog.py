@@ -21,6 +21,7 @@ from bot.authoring.drafts import (
     AUTHORED_KINDS,
     FIELDS,
     LONG_FIELDS,
+    OPTIONAL_FIELDS,
     Draft,
     DraftField,
     DraftRejected,
@@ -28,10 +29,10 @@ from bot.authoring.drafts import (
     check_draft,
     list_topics,
 )
-from bot.authoring.preview import send_preview
+from bot.authoring.preview import item_reference, send_preview
 from bot.platform.content.problems import problem_message
 from bot.platform.content.schema import Difficulty, Kind, Language
-from bot.study.callbacks import DraftAction, DraftButton
+from bot.study.callbacks import DraftAction, DraftButton, ShowItem
 from bot.study.context import ChatContext
 
 DIALOG = "dialog"
@@ -53,6 +54,10 @@ class Authoring(StatesGroup):
     topic = State()
     tags = State()
     difficulty = State()
+    details = State()
+    key_points = State()
+    emoji = State()
+    language = State()
     preview = State()
     field = State()  # which field to change
 
@@ -68,12 +73,18 @@ STEP_STATES: dict[DraftField, State] = {
     DraftField.TOPIC: Authoring.topic,
     DraftField.TAGS: Authoring.tags,
     DraftField.DIFFICULTY: Authoring.difficulty,
+    DraftField.DETAILS: Authoring.details,
+    DraftField.KEY_POINTS: Authoring.key_points,
+    DraftField.EMOJI: Authoring.emoji,
+    DraftField.LANGUAGE: Authoring.language,
 }
 FIELD_OF_STATE = {state.state: name for name, state in STEP_STATES.items()}
-TEXT_STEPS = (Authoring.question, Authoring.options, Authoring.poll_explanation, Authoring.tags)
+OPTIONAL_TEXT_STEPS = (Authoring.details, Authoring.key_points, Authoring.emoji)
+TEXT_STEPS = (Authoring.question, Authoring.options, Authoring.poll_explanation, Authoring.tags,
+              *OPTIONAL_TEXT_STEPS)
 LONG_STEPS = tuple(STEP_STATES[name] for name in LONG_FIELDS)
 BUTTON_STEPS = (Authoring.kind, Authoring.correct_option_ids, Authoring.topic,
-                Authoring.difficulty, Authoring.preview, Authoring.field)
+                Authoring.difficulty, Authoring.language, Authoring.preview, Authoring.field)
 
 
 class CurrentDialog(Filter):
@@ -111,9 +122,7 @@ async def advance(
     name = draft.missing()
     await state.set_data({DIALOG: dialog, DRAFT: _dump(draft)})
     if name is not None:
-        await state.set_state(STEP_STATES[name])
-        await ctx.send_message(_prompt(name, draft),
-                               await _step_keyboard(session, dialog, name, draft, ctx.locale))
+        await ask(ctx, state, session, draft, name)
         return
     try:
         checked = await check_draft(session, draft)
@@ -123,8 +132,21 @@ async def advance(
                                fields_keyboard(dialog, draft))
         return
     await state.set_state(Authoring.preview)
-    await ctx.send_message(_("authoring-preview"))
+    header = _("authoring-preview")
+    if draft.item_id is not None:
+        header += "\n" + item_reference(ctx, draft.item_id)
+    await ctx.send_message(header)
     await send_preview(ctx, checked.card(), preview_keyboard(dialog))
+
+
+async def ask(
+    ctx: ChatContext, state: FSMContext, session: AsyncSession, draft: Draft, name: DraftField
+) -> None:
+    """The step that asks for ``name``."""
+    dialog = str((await state.get_data())[DIALOG])
+    await state.set_state(STEP_STATES[name])
+    await ctx.send_message(_prompt(name, draft),
+                           await _step_keyboard(session, dialog, name, draft, ctx.locale))
 
 
 def problems_text(problems: list[Problem], name: DraftField | None) -> str:
@@ -184,10 +206,34 @@ def done_keyboard(dialog: str) -> InlineKeyboardMarkup:
 
 def preview_keyboard(dialog: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for action in (DraftAction.SAVE, DraftAction.EDIT, DraftAction.DISCARD):
+    for action in (DraftAction.SAVE, DraftAction.EDIT, DraftAction.DISCARD,
+                   DraftAction.OPTIONAL):
         builder.button(text=_("button-draft-" + action.value),
                        callback_data=DraftButton(dialog=dialog, action=action))
-    builder.adjust(3)
+    builder.adjust(3, 1)
+    return builder.as_markup()
+
+
+def optional_keyboard(dialog: str, draft: Draft) -> InlineKeyboardMarkup:
+    """The optional fields of the draft's kind, each marked when it is set."""
+    builder = InlineKeyboardBuilder()
+    for name in OPTIONAL_FIELDS[draft.kind]:
+        mark = "✓ " if draft.values.get(name.value) not in (None, [], "") else ""
+        builder.button(text=mark + _(_field_label_key(draft.kind, name)),
+                       callback_data=DraftButton(dialog=dialog, action=DraftAction.FIELD,
+                                                 value=name.value))
+    builder.button(text=_("button-draft-preview"),
+                   callback_data=DraftButton(dialog=dialog, action=DraftAction.PREVIEW))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def near_duplicate_keyboard(dialog: str, similar_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("button-save-anyway"),
+                   callback_data=DraftButton(dialog=dialog, action=DraftAction.SAVE_ANYWAY))
+    builder.button(text=_("button-open-similar"), callback_data=ShowItem(item_id=similar_id))
+    builder.adjust(1)
     return builder.as_markup()
 
 
@@ -231,6 +277,16 @@ async def _step_keyboard(
                            callback_data=DraftButton(dialog=dialog, action=DraftAction.TOPIC,
                                                      value=topic.id))
         builder.adjust(2)
+        return builder.as_markup()
+    if name is DraftField.LANGUAGE:
+        for language in Language:
+            builder.button(text=_("language-name-" + language.value),
+                           callback_data=DraftButton(dialog=dialog, action=DraftAction.LANGUAGE,
+                                                     value=language.value))
+        return builder.as_markup()
+    if name in OPTIONAL_FIELDS[draft.kind]:
+        builder.button(text=_("button-draft-skip"),
+                       callback_data=DraftButton(dialog=dialog, action=DraftAction.SKIP))
         return builder.as_markup()
     if name is DraftField.DIFFICULTY:
         for difficulty in Difficulty:

@@ -21,8 +21,9 @@ from bot.platform.content.markdown import utf16_len
 from bot.platform.content.problems import schema_problem
 from bot.platform.content.schema import POLL_EXPLANATION_MAX, Kind
 from bot.platform.content.schema import Item as ContentItem
+from bot.platform.content.similarity import closest_duplicate, comparable_text
 from bot.platform.content.sync import write_item
-from bot.platform.db.models import Item, ItemSource, Topic
+from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
 from bot.study.catalog import Card
 
 SLUG_MAX = 40  # room for a "-2" suffix within the schema's 48
@@ -42,6 +43,11 @@ class DraftField(StrEnum):
     TOPIC = "topic"
     TAGS = "tags"
     DIFFICULTY = "difficulty"
+    # Optional: offered from the preview, each with a way to leave it out.
+    DETAILS = "details"
+    KEY_POINTS = "key_points"
+    EMOJI = "emoji"
+    LANGUAGE = "language"
 
 
 AUTHORED_KINDS = (Kind.QUIZ, Kind.QUESTION, Kind.TASK)
@@ -54,8 +60,23 @@ FIELDS: dict[Kind, tuple[DraftField, ...]] = {
     Kind.TASK: (DraftField.QUESTION, DraftField.ANSWER, DraftField.SOLUTION, DraftField.TOPIC,
                 DraftField.TAGS, DraftField.DIFFICULTY),
 }
+#: What the content format has beyond the required fields, per kind (a task has no details).
+OPTIONAL_FIELDS: dict[Kind, tuple[DraftField, ...]] = {
+    Kind.QUIZ: (DraftField.DETAILS, DraftField.EMOJI, DraftField.LANGUAGE),
+    Kind.QUESTION: (DraftField.DETAILS, DraftField.KEY_POINTS, DraftField.EMOJI,
+                    DraftField.LANGUAGE),
+    Kind.TASK: (DraftField.KEY_POINTS, DraftField.EMOJI, DraftField.LANGUAGE),
+}
 #: Markdown posts that may be longer than one Telegram message: written in several messages.
 LONG_FIELDS = frozenset({DraftField.EXPLANATION, DraftField.ANSWER, DraftField.SOLUTION})
+
+
+def is_markdown(kind: Kind, name: DraftField) -> bool:
+    """A field the content schema keeps as Markdown: the admin's formatting is kept in it."""
+    return (name in LONG_FIELDS or name is DraftField.DETAILS
+            or (kind is Kind.TASK and name is DraftField.QUESTION))
+
+
 #: Written as "-" when there are none.
 NO_TAGS = "-"
 
@@ -161,9 +182,10 @@ def parse_tags(text: str) -> list[str]:
 def accept(draft: Draft, name: DraftField, value: Any) -> Draft:
     """The draft with ``name`` set to ``value``, checked by the content schema.
 
-    Raises DraftRejected with the problems of this field (and of rules across fields).
+    Raises DraftRejected with the problems of this field (and of rules across fields). An
+    optional field's ``None`` leaves it out.
     """
-    if name not in FIELDS[draft.kind]:
+    if name not in FIELDS[draft.kind] + OPTIONAL_FIELDS[draft.kind]:
         raise DraftRejected([Problem("invalid")])
     candidate = draft.model_copy(update={"values": {**draft.values, name.value: value}})
     try:
@@ -178,8 +200,9 @@ def accept(draft: Draft, name: DraftField, value: Any) -> Draft:
 
 
 def accept_text(draft: Draft, name: DraftField, text: str) -> Draft:
-    """A value typed in one message: options one per line, tags split by spaces or commas."""
-    if name is DraftField.OPTIONS:
+    """A value typed in one message: options and key points one per line, tags split by spaces
+    or commas."""
+    if name in (DraftField.OPTIONS, DraftField.KEY_POINTS):
         return accept(draft, name, parse_options(text))
     if name is DraftField.TAGS:
         return accept(draft, name, parse_tags(text))
@@ -286,7 +309,32 @@ async def save_checked(
         source=ItemSource.ADMIN, source_file=row.source_file if row else None,
         changed_by=author_id, now=now,
     )
+    action = AdminActionKind.ADD if row is None else AdminActionKind.EDIT
+    session.add(AdminAction(actor_id=author_id, action=action, target=saved.slug, created_at=now))
+    await session.flush()
     return SavedItem(saved.id, saved.slug, saved.version)
+
+
+@dataclass(frozen=True)
+class SimilarItem:
+    id: int
+    slug: str
+    question: str
+
+
+async def near_duplicate(session: AsyncSession, draft: Draft) -> SimilarItem | None:
+    """The existing item most like the draft, when the bank's near-duplicate rule calls them
+    the same question (``bot.platform.content.similarity``); the edited item itself aside."""
+    rows = {row.id: row for row in await session.execute(
+        select(Item.id, Item.slug, Item.document).where(Item.archived_at.is_(None)))}
+    closest = closest_duplicate(
+        comparable_text(draft.values),
+        ((item_id, comparable_text(row.document)) for item_id, row in rows.items()
+         if item_id != draft.item_id))
+    if closest is None:
+        return None
+    row = rows[closest.key]
+    return SimilarItem(row.id, row.slug, str(row.document.get("question", "")))
 
 
 def poll_explanation_count(draft: Draft) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
 
 from bot.platform.content.schema import QuizItem, ResourceItem
 from bot.study.catalog import Card
@@ -23,3 +24,11 @@ async def send_preview(
     elif not isinstance(item, ResourceItem):
         await ctx.send_post(question_post(card))
     await ctx.send_answer(card, reply_markup)
+
+
+def item_reference(ctx: ChatContext, item_id: int) -> str:
+    """The item's number and the link that shares it."""
+    link = ctx.item_link(item_id)
+    if link is None:
+        return _("item-number").format(item_id=item_id)
+    return _("item-number-and-link").format(item_id=item_id, link=link)

@@ -1,4 +1,5 @@
-"""The bot's own admins: /post <chat> posts the next question now, /next <chat> shows it."""
+"""The bot's own admins: /post <chat> posts the next question now, /next <chat> shows it;
+the chat card of /chats offers both as buttons."""
 
 from __future__ import annotations
 
@@ -30,44 +31,48 @@ def create_router() -> Router:
         message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         chat_id = await _chat_named(ctx.bot, message, command)
-        if chat_id is None:
-            return
-        try:
-            slug = await subscriptions.post_now(session, chat_id, ctx.now, ctx.rng,
-                                                ctx.schedule_wakeup)
-        except SubscriptionError:
-            await message.reply(_("admin-not-subscribed").format(chat=chat_id))
-            return
-        if slug is None:
-            await message.reply(_("admin-nothing-to-post").format(chat=chat_id))
-        else:
-            await message.reply(_("admin-posting").format(chat=chat_id, item=slug))
+        if chat_id is not None:
+            await message.reply(await post_now_reply(ctx, session, chat_id))
 
     @router.message(Command("next"), IsBotAdmin())
     async def next_post(
         message: Message, command: CommandObject, ctx: UpdateContext, session: AsyncSession,
     ) -> None:
         chat_id = await _chat_named(ctx.bot, message, command)
-        if chat_id is None:
-            return
-        upcoming = await subscriptions.upcoming(session, chat_id, ctx.now)
-        if upcoming is None:
-            await message.reply(_("admin-not-subscribed").format(chat=chat_id))
-            return
-        view = upcoming.subscription
-        local = view.next_run_local
-        if local is None:
-            await message.reply(_("admin-next-paused").format(
-                chat=chat_id, reason=pause_reason(view.pause_reason)))
-            return
-        item = (_("admin-next-pinned").format(item=upcoming.pinned_item_slug)
-                if upcoming.pinned_item_slug
-                else _("admin-next-random", "admin-next-random", upcoming.remaining_in_cycle)
-                .format(count=upcoming.remaining_in_cycle))
-        await message.reply(_("admin-next").format(
-            chat=chat_id, moment=local_moment(local), zone=view.timezone, item=item))
+        if chat_id is not None:
+            await message.reply(await next_post_reply(ctx, session, chat_id))
 
     return router
+
+
+async def post_now_reply(ctx: UpdateContext, session: AsyncSession, chat_id: int) -> str:
+    """Queues the chat's next post for now (/post, the chat card's button); says what it did."""
+    try:
+        slug = await subscriptions.post_now(session, chat_id, ctx.now, ctx.rng, by=ctx.user_id,
+                                            wakeup=ctx.schedule_wakeup)
+    except SubscriptionError:
+        return _("admin-not-subscribed").format(chat=chat_id)
+    if slug is None:
+        return _("admin-nothing-to-post").format(chat=chat_id)
+    return _("admin-posting").format(chat=chat_id, item=slug)
+
+
+async def next_post_reply(ctx: UpdateContext, session: AsyncSession, chat_id: int) -> str:
+    """When the chat's next post goes out and what it will be (/next, the chat card)."""
+    upcoming = await subscriptions.upcoming(session, chat_id, ctx.now)
+    if upcoming is None:
+        return _("admin-not-subscribed").format(chat=chat_id)
+    view = upcoming.subscription
+    local = view.next_run_local
+    if local is None:
+        return _("admin-next-paused").format(chat=chat_id,
+                                             reason=pause_reason(view.pause_reason))
+    item = (_("admin-next-pinned").format(item=upcoming.pinned_item_slug)
+            if upcoming.pinned_item_slug
+            else _("admin-next-random", "admin-next-random", upcoming.remaining_in_cycle)
+            .format(count=upcoming.remaining_in_cycle))
+    return _("admin-next").format(chat=chat_id, moment=local_moment(local), zone=view.timezone,
+                                  item=item)
 
 
 async def _chat_named(bot: Bot, message: Message, command: CommandObject) -> int | None:

@@ -23,6 +23,8 @@ from bot.daily import daily_posts
 from bot.daily.daily_posts import compute_next_run, subscription_times
 from bot.platform.content.schema import Kind
 from bot.platform.db.models import (
+    AdminAction,
+    AdminActionKind,
     Chat,
     Item,
     ItemPin,
@@ -47,6 +49,7 @@ class PauseReason(StrEnum):
 
     REMOVED = "removed"  # the bot left the group or channel
     BLOCKED = "blocked"  # the learner blocked the bot in private
+    ADMIN = "admin"  # a bot admin paused it from /chats
 
 
 class SubscriptionError(ValueError):
@@ -288,16 +291,39 @@ async def post_now(
     chat_id: int,
     now: datetime,
     rng: Random,
+    *,
+    by: int,
     wakeup: ScheduleWakeup | None = None,
 ) -> str | None:
-    """Queue the chat's next post for right now (/post); the scheduler sends it and reveals it
-    like a scheduled one. Returns the chosen item's slug, None if no item matches."""
+    """Queue the chat's next post for right now (an admin's /post); the scheduler sends it and
+    reveals it like a scheduled one. Returns the chosen item's slug, None if no item matches."""
     subscription = await _live(session, chat_id)
     if subscription is None:
         raise SubscriptionError("not-subscribed")
     slug = await daily_posts.queue_post(session, subscription, now, rng)
+    if slug is not None:
+        _log(session, by, AdminActionKind.POST_NOW, chat_id, now)
     _notify(wakeup, session)
     return slug
+
+
+async def pause_by_admin(session: AsyncSession, chat_id: int, *, by: int, now: datetime) -> bool:
+    """A bot admin pauses an active subscription (/chats); False if it was not active."""
+    paused = await pause(session, chat_id, PauseReason.ADMIN, now)
+    if paused:
+        _log(session, by, AdminActionKind.PAUSE_CHAT, chat_id, now)
+    return paused
+
+
+async def resume_by_admin(
+    session: AsyncSession, chat_id: int, *, by: int, now: datetime,
+    wakeup: ScheduleWakeup | None = None,
+) -> bool:
+    """A bot admin resumes a paused subscription (/chats); False if it was not paused."""
+    resumed = await resume(session, chat_id, now, wakeup) is not None
+    if resumed:
+        _log(session, by, AdminActionKind.RESUME_CHAT, chat_id, now)
+    return resumed
 
 
 async def pin_item(
@@ -432,6 +458,12 @@ def _reschedule(
     if subscription.status == SubscriptionStatus.ACTIVE and subscription.next_run_at is None:
         subscription.next_run_at = compute_next_run(subscription, now)
     _notify(wakeup, session)
+
+
+def _log(
+    session: AsyncSession, by: int, action: AdminActionKind, chat_id: int, now: datetime
+) -> None:
+    session.add(AdminAction(actor_id=by, action=action, target=str(chat_id), created_at=now))
 
 
 def _notify(wakeup: ScheduleWakeup | None, session: AsyncSession) -> None:

@@ -73,6 +73,18 @@ class ManageItem(CallbackData, prefix="item"):
     slug: str
 
 
+class ShowItem(CallbackData, prefix="show"):
+    """A /find result: shows the item as /show does."""
+
+    item_id: int
+
+
+class ItemHistory(CallbackData, prefix="history"):
+    """Under /show: the item's versions and who made them."""
+
+    item_id: int
+
+
 class DraftAction(StrEnum):
     KIND = "kind"
     TOGGLE = "toggle"  # an option marked correct or not
@@ -81,10 +93,14 @@ class DraftAction(StrEnum):
     TOPIC = "topic"
     DIFFICULTY = "difficulty"
     SAVE = "save"
+    SAVE_ANYWAY = "save-anyway"  # saved despite a near-duplicate
     EDIT = "edit"
     FIELD = "field"
     PREVIEW = "preview"
     DISCARD = "discard"
+    OPTIONAL = "optional"  # the optional fields, offered from the preview
+    SKIP = "skip"  # an optional field left out
+    LANGUAGE = "language"
 
 
 class DraftButton(CallbackData, prefix="draft"):
@@ -99,9 +115,40 @@ class DraftButton(CallbackData, prefix="draft"):
     value: str = ""
 
 
+class ChatsPage(CallbackData, prefix="chats"):
+    """A page of /chats: the chats after subscription id ``after``, or before ``before``
+    (0: none)."""
+
+    after: int = 0
+    before: int = 0
+
+
+class ChatCardAction(StrEnum):
+    OPEN = "open"
+    POST = "post"  # /post
+    NEXT = "next"  # /next
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class ChatCardPress(CallbackData, prefix="chatcard"):
+    """A chat's button in /chats, and the buttons of its card."""
+
+    chat_id: int
+    action: ChatCardAction
+
+
+class ActionLogPage(CallbackData, prefix="log"):
+    """A page of the owners' /log, 0 the newest."""
+
+    page: int
+
+
 # Buttons only admins may press: anyone else pressing one (a replayed or forged button) is told
 # so (bot/authoring/admin_roles.py), and the admin routers check the role again themselves.
-ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, DraftButton)
+ADMIN_BUTTONS: tuple[type[CallbackData], ...] = (ManageItem, ShowItem, ItemHistory,
+                                                 DraftButton, ChatsPage, ChatCardPress,
+                                                 ActionLogPage)
 
 
 def is_admin_button(data: str | None) -> bool:

@@ -35,7 +35,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered
-from bot.platform.telegram.deep_links import start_link, topic_payload
+from bot.platform.telegram.deep_links import item_payload, start_link, topic_payload
 from bot.platform.telegram.middlewares import Handler
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card
@@ -143,6 +143,12 @@ class ChatContext:
         if not self.bot_username:
             return None
         return start_link(self.bot_username, topic_payload(topic_id))
+
+    def item_link(self, item_id: int) -> str | None:
+        """The link that opens the item in private (to share it); None without the username."""
+        if not self.bot_username:
+            return None
+        return start_link(self.bot_username, item_payload(item_id))
 
     async def send_message(
         self, text: str, reply_markup: InlineKeyboardMarkup | None = None

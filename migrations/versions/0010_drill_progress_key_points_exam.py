@@ -1,7 +1,7 @@
 """self-grades keep the ticked key points and the card before them; interview dates
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 08:00:00
 """
 

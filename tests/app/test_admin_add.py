@@ -116,7 +116,8 @@ async def test_add_a_quiz_step_by_step_then_quiz_serves_it(
     assert ("Dropout случайно отключает нейроны на обучении.\n\n"
             "На инференсе он выключен, а веса масштабируются.") in text(post)
     assert "#deep_learning #тест #dropout #регуляризация" in text(post)
-    assert labels(post) == ["Сохранить", "Изменить поле", "Отменить черновик"]
+    assert labels(post) == ["Сохранить", "Изменить поле", "Отменить черновик",
+                            "➕ Детали, ключевые пункты, эмодзи, язык"]
     assert items(database)[4:] == []  # a preview writes nothing
 
     saved = await admin.presses(post, "Сохранить")

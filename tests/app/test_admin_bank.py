@@ -25,7 +25,7 @@ ITEMS_AND_VERSIONS = ("SELECT i.slug, i.version, i.content_hash, i.source, i.arc
 REFUSAL = "⛔ Эта команда только для администраторов бота."
 # The learner's menu, then the admin commands.
 ADMIN_MENU = [*PRIVATE_COMMANDS, "add", "edit", "import", "export", "find", "show", "archive",
-              "restore", "bank"]
+              "restore", "bank", "chats"]
 
 
 @pytest.fixture
@@ -215,9 +215,8 @@ async def test_find_show_archive_restore_and_the_bank_counts(
 ) -> None:
     found = await owner.says("/find roc")
     assert found.params["text"] == (
-        "Нашлось: 1. /show <id> — посмотреть.\n"
-        "• e2e-roc — question, metrics: Как работает ROC-кривая?"
-    )
+        "Нашлось: 1, сначала лучшие совпадения. Нажмите — откроется как в /show.")
+    assert [button["text"] for button in buttons(found)] == ["e2e-roc — Как работает ROC-кривая?"]
     poll = await owner.says("/show e2e-l2", expect="sendPoll")
     assert (poll.params["question"], poll.params["is_anonymous"]) == (
         "Какой эффект даёт L2-регуляризация?", True)
@@ -225,7 +224,7 @@ async def test_find_show_archive_restore_and_the_bank_counts(
     assert "#регуляризация #тест" in explanation.params["text"]
     status = await owner.reply()
     assert status.params["text"].endswith("✅ активен")
-    assert [button["text"] for button in buttons(status)] == ["🗄 В архив"]
+    assert [button["text"] for button in buttons(status)] == ["🗄 В архив", "📜 История"]
 
     pressed = await owner.presses(status, "🗄 В архив", expect="answerCallbackQuery")
     assert pressed.params["text"].startswith("🗄 e2e-l2 в архиве")
@@ -240,8 +239,8 @@ async def test_find_show_archive_restore_and_the_bank_counts(
     assert counts.params["text"].splitlines() == [
         "Банк вопросов: активных 3, в архиве 1.",
         "По темам (вид и число; 🗄 — в архиве):",
-        "• metrics: question 0 (+1 🗄), task 1",
-        "• regularization: quiz 2",
+        "• Метрики и пороги: Вопросы 0 (+1 🗄), Задачи 1",
+        "• Регуляризация: Квизы 2",
     ]
     await admin_bot.stop()
     assert database.query("SELECT slug, archived_by FROM items WHERE archived_at IS NOT "
@@ -258,8 +257,8 @@ async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revok
 ) -> None:
     await fake_api.wait_for_call("setMyCommands", lambda call: call.params.get(
         "scope", {}).get("chat_id") == OWNER_ID and call.params.get("language_code") == "en")
-    assert chat_menu(fake_api, OWNER_ID) == [*ADMIN_MENU, "admins"]
-    assert chat_menu(fake_api, OWNER_ID, "en") == [*ADMIN_MENU, "admins"]
+    assert chat_menu(fake_api, OWNER_ID) == [*ADMIN_MENU, "admins", "log"]
+    assert chat_menu(fake_api, OWNER_ID, "en") == [*ADMIN_MENU, "admins", "log"]
     assert (await editor.says("/bank")).params["text"] == REFUSAL
 
     granted = await owner.says(f"/admins add {EDITOR_ID}")

@@ -38,7 +38,7 @@ async def loaded(session: AsyncSession) -> AsyncSession:
 async def test_find_matches_any_text_ignoring_case_in_every_alphabet(
     loaded: AsyncSession,
 ) -> None:
-    found = await bank.find_items(loaded, "сжимает")  # an option, typed in lowercase
+    found = await bank.find_items(loaded, "СЖИМАЕТ")  # an option, typed in capitals
     assert [(item.slug, item.title) for item in found.items] == [
         ("l2", "Что делает L2-регуляризация?")]
     assert [item.slug for item in (await bank.find_items(loaded, "ROC")).items] == ["roc"]
@@ -98,9 +98,9 @@ async def test_the_next_start_keeps_an_admins_archiving(loaded: AsyncSession) ->
 async def test_bank_counts_active_and_archived_per_topic_and_kind(loaded: AsyncSession) -> None:
     await bank.archive_item(loaded, "l2", by=ADMIN, now=NOW)
     assert await bank.bank_counts(loaded) == [
-        BankCount("metrics", Kind.QUESTION, 1, 0),
-        BankCount("metrics", Kind.QUIZ, 0, 1),
-        BankCount("sql", Kind.QUIZ, 1, 0),
+        BankCount("metrics", "Метрики", "Metrics", Kind.QUESTION, 1, 0),
+        BankCount("metrics", "Метрики", "Metrics", Kind.QUIZ, 0, 1),
+        BankCount("sql", "SQL", "SQL", Kind.QUIZ, 1, 0),
     ]
 
 

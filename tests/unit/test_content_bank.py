@@ -23,6 +23,7 @@ from bot.platform.content.schema import (
     ResourceItem,
     TaskItem,
 )
+from bot.platform.content.similarity import NEAR_DUPLICATE_RATIO, comparable_text
 from bot.study.catalog import Card
 from bot.study.posts import PostStyle
 from bot.study.rich import Unexpressible, rich_answer
@@ -56,7 +57,6 @@ SHARE_BOUNDS = {  # share of the drillable bank (resources excluded)
     "task": (0.10, 0.30),
 }
 MIN_DIFFICULTY_SHARE = 0.15
-NEAR_DUPLICATE_RATIO = 0.85
 
 
 @cache
@@ -218,10 +218,8 @@ def test_every_quiz_has_right_and_wrong_options() -> None:
 
 
 def _normalised(item: Item) -> str:
-    """What a reader compares: title, question, and the code or details shown with it."""
-    parts = [getattr(item, name, None) or "" for name in ("title", "question", "details")]
-    text = " ".join(parts)
-    return re.sub(r"[^0-9a-zа-яё]+", " ", text.casefold().replace("ё", "е")).strip()
+    return comparable_text({name: getattr(item, name, None)
+                            for name in ("title", "question", "details")})
 
 
 def test_no_two_questions_are_near_duplicates() -> None:

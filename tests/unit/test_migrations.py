@@ -14,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from bot.platform.db.item_search import is_search_structure
 from bot.platform.db.migrate import alembic_config
 from bot.platform.db.models import Base
 from tests.databases import Database
@@ -51,6 +52,12 @@ def test_stairway_each_step_goes_down_and_up_again(database: Database, revision:
 def test_models_match_migrations(database: Database) -> None:
     command.upgrade(alembic_config(database.url), "head")
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # The full-text search has no model: an FTS5 table with its shadow tables on SQLite, a
+        # tsvector table on PostgreSQL (bot/platform/db/item_search.py), made by migration 0011.
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True,
+            "include_name": lambda name, type_, _parent: not (
+                type_ == "table" and is_search_structure(name)),
+        })
         differences = compare_metadata(context, Base.metadata)
     assert differences == []

@@ -120,8 +120,8 @@ async def test_at_start_every_owner_and_editor_gets_the_admin_menu_in_both_langu
         return [command["command"] for command in commands]
 
     for language in ("", "en"):
-        assert menu(OWNER, language) == [*PRIVATE_COMMANDS, *ADMIN_COMMANDS, "admins"]
+        assert menu(OWNER, language) == [*PRIVATE_COMMANDS, *ADMIN_COMMANDS, "admins", "log"]
         assert menu(EDITOR, language) == [*PRIVATE_COMMANDS, *ADMIN_COMMANDS]
         assert menu(STRANGER, language) == []
     owner_menu = fake_api.commands({"type": "chat", "chat_id": OWNER}, "en") or []
-    assert owner_menu[-1] == {"command": "admins", "description": "owners and editors"}
+    assert owner_menu[-2] == {"command": "admins", "description": "owners and editors"}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.platform.content.files import SourcedItem
 from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.schema import Topic as ContentTopic
+from bot.platform.db.item_search import index_items
 from bot.platform.db.models import Item, ItemSource, ItemVersion, Topic
 
 
@@ -134,8 +135,8 @@ async def write_items(
     changed_by: int | None,
     now: datetime,
 ) -> list[Item]:
-    """``write_item`` for many: two batched statements, not two round trips per item (a first
-    start loads the whole bank)."""
+    """``write_item`` for many: a few batched statements, not round trips per item (a first
+    start loads the whole bank). The search index follows in the same transaction."""
     rows = [_current_version(write, source, now) for write in writes]
     session.add_all(rows)
     await session.flush()  # the new items' ids, for their versions
@@ -145,6 +146,7 @@ async def write_items(
         for row in rows
     )
     await session.flush()
+    await index_items(session, [(row.id, row.document) for row in rows])
     return rows
 
 

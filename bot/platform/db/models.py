@@ -242,10 +242,16 @@ class AdminActionKind(StrEnum):
     ARCHIVE = "archive"
     RESTORE = "restore"
     IMPORT = "import"
+    ADD = "add"  # an item written with /add (or a quiz import)
+    EDIT = "edit"  # an item changed with /edit
+    POST_NOW = "post-now"  # a chat's next question posted now (/post, /chats)
+    PAUSE_CHAT = "pause-chat"
+    RESUME_CHAT = "resume-chat"
 
 
 class AdminAction(Base):
-    """Who changed what, when: role grants and revocations, archiving, imports."""
+    """Who changed what, when: role grants and revocations, items written, edited, archived,
+    imported; chats posted to, paused and resumed by an admin (the target is the chat id)."""
 
     __tablename__ = "admin_actions"
 

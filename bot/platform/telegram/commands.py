@@ -29,8 +29,9 @@ GROUP_COMMANDS = ("quiz", "top")
 GROUP_ADMIN_COMMANDS = (*GROUP_COMMANDS, "subscribe", "settings", "unsubscribe")
 # Shown, on top of PRIVATE_COMMANDS, only in the private chats of admins; the bot refuses them
 # to everyone else (bot/authoring/admin_roles.py).
-ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank")
-OWNER_COMMANDS = ("admins",)
+ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", "restore", "bank",
+                  "chats")
+OWNER_COMMANDS = ("admins", "log")
 
 
 async def set_bot_commands(bot: Bot, i18n: I18n) -> None:
