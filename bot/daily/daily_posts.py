@@ -96,6 +96,7 @@ class RevealJob:
     item_id: int
     message_id: int
     poll_id: str | None
+    option_order: tuple[int, ...] | None = None  # the quiz's (bot.study.shuffling)
 
 
 @dataclass
@@ -466,7 +467,8 @@ class SentPost:
     job: DeliveryJob
     message_id: int
     poll_id: str | None = None
-    correct_option_ids: tuple[int, ...] = ()
+    correct_option_ids: tuple[int, ...] = ()  # the item's own indexes
+    option_order: tuple[int, ...] | None = None  # the quiz's (bot.study.shuffling)
 
 
 async def complete_sent(
@@ -491,6 +493,7 @@ async def complete_sent(
     polls = [
         {"poll_id": post.poll_id, "item_id": post.job.item_id, "chat_id": post.job.chat_id,
          "message_id": post.message_id, "correct_option_ids": list(post.correct_option_ids),
+         "option_order": None if post.option_order is None else list(post.option_order),
          "sent_at": now}
         for post in posts if post.poll_id is not None
     ]
@@ -591,6 +594,10 @@ async def start_revealing(
         .order_by(Delivery.reveal_due_at, Delivery.id).limit(limit)
         .with_for_update(skip_locked=True)
     ))
+    poll_ids = [delivery.poll_id for delivery in deliveries if delivery.poll_id is not None]
+    orders: dict[str, list[int] | None] = dict((await session.execute(
+        select(SentPoll.poll_id, SentPoll.option_order).where(SentPoll.poll_id.in_(poll_ids))
+    )).all()) if poll_ids else {}
     jobs = []
     for delivery in deliveries:
         delivery.reveal_due_at = None
@@ -599,8 +606,10 @@ async def start_revealing(
         delivery.lease_until = lease.until
         assert delivery.item_id is not None
         assert delivery.message_id is not None
+        order = orders.get(delivery.poll_id) if delivery.poll_id is not None else None
         jobs.append(RevealJob(delivery.id, delivery.subscription_id, delivery.chat_id,
-                              delivery.item_id, delivery.message_id, delivery.poll_id))
+                              delivery.item_id, delivery.message_id, delivery.poll_id,
+                              tuple(order) if order is not None else None))
     await session.flush()
     return jobs
 

@@ -71,7 +71,8 @@ from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card, load_cards
 from bot.study.context import ChatContext, ChatContexts
 from bot.study.keyboards import link_keyboard
-from bot.study.posts import QuizPoll, question_post, quiz_poll
+from bot.study.posts import question_post, shuffled_quiz_poll
+from bot.study.shuffling import OptionOrder, identity_order, positions_of
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +108,11 @@ class _Refused:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """An item ready to post: its card and what goes out first (a quiz poll or a post)."""
+    """An item ready to post: its card and what goes out first (a quiz, its options in a new
+    order for every chat, or a post)."""
 
     card: Card
-    poll: QuizPoll | None
+    quiz: QuizItem | None
     question: list[Rendered]
 
 
@@ -304,12 +306,13 @@ class DailyScheduler:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
                 return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
-            if prepared.poll is not None:
-                message = await chat.send_quiz(prepared.poll, is_anonymous=job.anonymous_polls)
+            if prepared.quiz is not None:
+                poll = shuffled_quiz_poll(prepared.quiz, self.rng)
+                message = await chat.send_quiz(poll, is_anonymous=job.anonymous_polls)
                 if message.poll is None:
                     raise RuntimeError("sendPoll returned a message without a poll")
                 return SentPost(job, message.message_id, message.poll.id,
-                                tuple(prepared.poll.correct_option_ids))
+                                tuple(prepared.quiz.correct_option_ids), poll.option_order)
             # One message at a time: after a refusal, only the parts not yet in the chat go.
             last_part: Message | None = None
             for part in prepared.question[job.parts_sent:]:
@@ -357,7 +360,7 @@ class DailyScheduler:
             card = cards.get(item_id)
             self._prepared[item_id] = None if card is None else _Prepared(
                 card,
-                quiz_poll(card.content) if isinstance(card.content, QuizItem) else None,
+                card.content if isinstance(card.content, QuizItem) else None,
                 [] if isinstance(card.content, QuizItem) else question_post(card),
             )
 
@@ -394,7 +397,7 @@ class DailyScheduler:
             if job.poll_id is not None:
                 with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
                     poll = await self.bot.stop_poll(job.chat_id, job.message_id)
-                    lead = self._result_line(poll, card)
+                    lead = self._result_line(poll, card, job.option_order)
             await chat.send_post(chat.answer_post(card, lead), self._drill_topic_link(chat, card),
                                  reply_to=job.message_id)
         except Exception as error:  # one bad reveal must not stop the others
@@ -409,13 +412,16 @@ class DailyScheduler:
         text = self.i18n.gettext("button-drill-topic-private", locale=card.content.language.value)
         return link_keyboard([(text, link)])
 
-    def _result_line(self, poll: Poll, card: Card) -> Rendered:
+    def _result_line(self, poll: Poll, card: Card, order: OptionOrder | None) -> Rendered:
         locale = card.content.language.value
         if not poll.total_voter_count:
             return plain(self.i18n.gettext("daily-result-nobody", locale=locale))
-        correct_ids = poll.correct_option_ids or (
-            card.content.correct_option_ids if isinstance(card.content, QuizItem) else []
-        )
+        item = card.content
+        # The closed quiz names its correct positions; the item's own, placed where the poll
+        # showed them, should it not.
+        correct_ids = poll.correct_option_ids or (positions_of(
+            order or identity_order(len(item.options)), item.correct_option_ids,
+        ) if isinstance(item, QuizItem) else [])
         # With several correct options a voter counts once per option: the least chosen
         # correct option bounds the number who got them all.
         correct = min((poll.options[i].voter_count for i in correct_ids

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from random import Random
 
 from aiogram.utils.i18n import I18n
 
 from bot.platform.content.markdown import Rendered, plain, render_markdown, styled
 from bot.platform.content.schema import Kind, QuestionItem, QuizItem, ResourceItem, TaskItem
 from bot.study.catalog import Card
+from bot.study.shuffling import OptionOrder, identity_order, positions_of, shuffled_order
 
 MESSAGE_LIMIT = 4096
 
@@ -27,21 +29,33 @@ class PostStyle:
 
 @dataclass(frozen=True)
 class QuizPoll:
+    """A quiz as it goes out: its options in ``option_order`` (see ``bot.study.shuffling``),
+    ``correct_option_ids`` the positions of the item's correct options in that order."""
+
     question: str
     options: list[str]
     correct_option_ids: list[int]
     explanation: str
     description: Rendered | None
+    option_order: OptionOrder
 
 
-def quiz_poll(item: QuizItem) -> QuizPoll:
+def quiz_poll(item: QuizItem, order: OptionOrder | None = None) -> QuizPoll:
+    """The item's quiz with its options in ``order``; None keeps the item's own order."""
+    order = identity_order(len(item.options)) if order is None else order
     return QuizPoll(
         question=item.question,
-        options=list(item.options),
-        correct_option_ids=list(item.correct_option_ids),
+        options=[item.options[index] for index in order],
+        correct_option_ids=positions_of(order, item.correct_option_ids),
         explanation=item.poll_explanation,
         description=render_markdown(item.details) if item.details else None,
+        option_order=order,
     )
+
+
+def shuffled_quiz_poll(item: QuizItem, rng: Random) -> QuizPoll:
+    """The item's quiz with its options in a new order (its fixed options in place)."""
+    return quiz_poll(item, shuffled_order(len(item.options), item.fixed_options, rng))
 
 
 def question_post(card: Card) -> list[Rendered]:

@@ -16,18 +16,18 @@ from bot.platform.db.engine import again_if_connection_lost
 from bot.study import answers
 from bot.study.answers import AnswerOutcome
 from bot.study.catalog import Card
-from bot.study.context import ChatContext
+from bot.study.context import UpdateContext
 from bot.study.polls import record_sent_poll
-from bot.study.posts import quiz_poll
+from bot.study.posts import shuffled_quiz_poll
 from bot.study.users import UserProfile
 
 
 async def post_quiz(
-    ctx: ChatContext, session: AsyncSession, card: Card, item: QuizItem, *,
+    ctx: UpdateContext, session: AsyncSession, card: Card, item: QuizItem, *,
     open_period: int | None = None, recorded: Callable[[str], Awaitable[None]] | None = None,
 ) -> Message:
-    """A public quiz poll in the context's chat, remembered so that its answers are judged and
-    counted.
+    """A public quiz poll in the context's chat, its options in a new order, remembered (with
+    that order) so that its answers are judged and counted.
 
     A poll anyone can answer must be one the bot knows, also when the database connection dies
     under the update (a failover, a restart of the server) and the update runs again: so the
@@ -36,7 +36,8 @@ async def post_quiz(
     more on a new connection if its connection died.
     """
     await session.commit()
-    message = await ctx.send_quiz(quiz_poll(item), is_anonymous=False, open_period=open_period)
+    poll = shuffled_quiz_poll(item, ctx.rng)
+    message = await ctx.send_quiz(poll, is_anonymous=False, open_period=open_period)
     if message.poll is None:
         raise RuntimeError("sendPoll returned a message without a poll")
     poll_id = message.poll.id
@@ -47,6 +48,7 @@ async def post_quiz(
                 session, poll_id=poll_id, item_id=card.id, chat_id=ctx.chat_id,
                 message_id=message.message_id,
                 correct_option_ids=list(item.correct_option_ids), now=ctx.now,
+                option_order=poll.option_order,
             )
             if recorded is not None:
                 await recorded(poll_id)

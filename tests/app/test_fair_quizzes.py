@@ -1,0 +1,98 @@
+"""Fair quizzes: each send shows the options in a new order, and whatever the order, the item's
+right option is scored right, in private and in a group's daily quiz with its reveal."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.daily import subscriptions
+from bot.platform.db.engine import create_engine, create_session_factory
+from tests.app.conftest import StartBot
+from tests.app.harness import InProcessBot, MovableClock
+from tests.databases import Database
+from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.users import Learner, settled, to
+
+GROUP = -1001000000077
+ZONE = "Europe/Moscow"
+# The bank's quizzes (tests/e2e/content): question → its options as written, the right ones.
+BANK = {
+    "Какой эффект даёт L2-регуляризация?": (
+        ["Отбор признаков", "Увеличение весов модели", "Уменьшение разброса модели"], [2]),
+    "Какой эффект характерен именно для L1-регуляризации?": (
+        ["Отбор признаков", "Увеличение весов модели"], [0]),
+}
+
+
+def texts(quiz: Call) -> list[str]:
+    return [str(option["text"]) for option in quiz.params["options"]]
+
+
+def right_and_wrong(quiz: Call) -> tuple[list[int], list[int]]:
+    """Positions of the item's right options in this poll, and of the others."""
+    written, correct = BANK[quiz.params["question"]]
+    right = [texts(quiz).index(written[index]) for index in correct]
+    return right, [position for position in range(len(written)) if position not in right]
+
+
+async def test_the_items_right_option_is_right_wherever_the_poll_shows_it(
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database,
+) -> None:
+    alice = Learner(fake_api, make_user(1001, "Алиса"))
+    orders = []
+    for _ in range(4):
+        quiz = await alice.says("/quiz", expect="sendPoll")
+        written, correct = BANK[quiz.params["question"]]
+        right, _ = right_and_wrong(quiz)
+        assert quiz.params["correct_option_ids"] == right
+        verdict = await alice.answers(quiz, right)
+        assert verdict.params["text"].startswith("✅")
+        [(chosen, order)] = database.query(
+            "SELECT a.chosen_option_ids, p.option_order FROM attempts a "
+            "JOIN sent_polls p ON p.poll_id = a.poll_id WHERE a.poll_id = :poll",
+            poll=quiz.result["poll"]["id"])
+        assert json.loads(chosen) == correct  # the item's own option, not the position
+        assert [written[index] for index in json.loads(order)] == texts(quiz)
+        orders.append(json.loads(order))
+    assert any(order != sorted(order) for order in orders)  # some were shuffled
+
+
+async def subscribe_group(database: Database, slot: datetime, now: datetime) -> None:
+    """An admin subscribed the group earlier: quizzes at ``slot``, revealed a minute later."""
+    engine = create_engine(database.url)
+    at = slot.astimezone(ZoneInfo(ZONE))
+    async with create_session_factory(engine)() as session, session.begin():
+        await subscriptions.subscribe(session, chat_id=GROUP, chat_type="supergroup", by_user=1,
+                                      now=now, timezone=ZONE, times=[time(at.hour, at.minute)])
+        await subscriptions.set_kinds(session, GROUP, ("quiz",), now)
+        await subscriptions.set_reveal_after(session, GROUP, 1, now)
+    await engine.dispose()
+
+
+async def test_a_group_reveal_counts_the_shuffled_right_option(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    await subscribe_group(database, slot, clock())
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    await start_bot()
+
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    right, wrong = right_and_wrong(quiz)
+    poll_id = quiz.result["poll"]["id"]
+    fake_api.answer_poll(make_user(11, "Аня"), poll_id, right)
+    fake_api.answer_poll(make_user(12, "Боря"), poll_id, wrong[:1])
+    fake_api.answer_poll(make_user(13, "Вера"), poll_id, right)
+    await settled(database, "SELECT count(*) FROM attempts WHERE is_correct", [(2,)])
+    written, correct = BANK[quiz.params["question"]]
+    [(order,)] = database.query("SELECT option_order FROM sent_polls")
+    assert [written[index] for index in json.loads(order)] == texts(quiz)
+    assert {chosen for (chosen,) in database.query(
+        "SELECT chosen_option_ids FROM attempts WHERE is_correct")} == {json.dumps(correct)}
+
+    clock.move(timedelta(minutes=1))
+    reveal = await fake_api.wait_for_call("sendMessage", to(GROUP))
+    assert reveal.params["text"].startswith("📊 Правильно ответили 67% (2 из 3)")
