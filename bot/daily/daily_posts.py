@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.db.models import (
+    Attempt,
     Chat,
     Delivery,
     DeliveryStatus,
@@ -84,6 +85,13 @@ class DeliveryJob:
     slot_at: datetime
     failed_attempts: int  # sends of it Telegram did not take so far
     parts_sent: int  # of a post split into several messages: those already in the chat
+    # A group's quiz: results hidden until the reveal closes it, no changed votes.
+    fair_play: bool
+
+    @property
+    def reveal_at(self) -> timedelta:
+        """From the send to the reveal."""
+        return timedelta(minutes=self.reveal_after_minutes)
 
 
 @dataclass(frozen=True)
@@ -388,7 +396,8 @@ async def lease_deliveries(
     rows = (await session.execute(
         select(Delivery.id, Delivery.subscription_id, Delivery.chat_id, Delivery.item_id,
                Delivery.slot_at, Delivery.failed_attempts, Delivery.parts_sent,
-               Subscription.anonymous_polls, Subscription.reveal_after_minutes, Chat.type)
+               Subscription.anonymous_polls, Subscription.reveal_after_minutes,
+               Subscription.fair_play, Chat.type)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Chat, Chat.id == Delivery.chat_id)
         .where(Delivery.status == DeliveryStatus.CLAIMED,
@@ -405,7 +414,8 @@ async def lease_deliveries(
     jobs = [
         DeliveryJob(row.id, row.subscription_id, row.chat_id, row.type, row.item_id,
                     row.anonymous_polls or row.type == ChatType.CHANNEL, row.reveal_after_minutes,
-                    row.slot_at, row.failed_attempts, row.parts_sent)
+                    row.slot_at, row.failed_attempts, row.parts_sent,
+                    row.fair_play and row.type in (ChatType.GROUP, ChatType.SUPERGROUP))
         for row in rows if row not in late and row.item_id is not None
     ]
     if jobs:
@@ -469,6 +479,9 @@ class SentPost:
     poll_id: str | None = None
     correct_option_ids: tuple[int, ...] = ()  # the item's own indexes
     option_order: tuple[int, ...] | None = None  # the quiz's (bot.study.shuffling)
+    # When the reveal is due; None: the subscription's delay from the moment it is recorded.
+    # A quiz that Telegram closes by itself is revealed at the moment it closes.
+    reveal_at: datetime | None = None
 
 
 async def complete_sent(
@@ -487,7 +500,7 @@ async def complete_sent(
             ),
             [{"delivery_id": post.job.delivery_id, "sent_message_id": post.message_id,
               "sent_poll_id": post.poll_id,
-              "reveal_at": now + timedelta(minutes=post.job.reveal_after_minutes)}
+              "reveal_at": post.reveal_at or now + post.job.reveal_at}
              for post in posts],
         )
     polls = [
@@ -622,6 +635,22 @@ async def complete_reveal(
         .values(status=DeliveryStatus.REVEALED, revealed_at=now,
                 error=error[:500] if error else None, lease_until=None)
     )
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How a quiz went in its chat, from the answers the bot recorded."""
+
+    answered: int
+    correct: int  # chose exactly the right options
+
+
+async def tally(session: AsyncSession, poll_id: str) -> Tally:
+    row = (await session.execute(
+        select(func.count(), func.count().filter(Attempt.is_correct))
+        .where(Attempt.poll_id == poll_id)
+    )).one()
+    return Tally(int(row[0]), int(row[1]))
 
 
 async def earliest_due(session: AsyncSession) -> datetime | None:

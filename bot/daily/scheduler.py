@@ -36,7 +36,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from random import Random
 from typing import Protocol, TypeVar
 
@@ -308,11 +308,14 @@ class DailyScheduler:
                 return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
             if prepared.quiz is not None:
                 poll = shuffled_quiz_poll(prepared.quiz, self.rng)
-                message = await chat.send_quiz(poll, is_anonymous=job.anonymous_polls)
+                closes_at = self._closing(job)
+                message = await chat.send_quiz(poll, is_anonymous=job.anonymous_polls,
+                                               fair_play=job.fair_play, close_date=closes_at)
                 if message.poll is None:
                     raise RuntimeError("sendPoll returned a message without a poll")
                 return SentPost(job, message.message_id, message.poll.id,
-                                tuple(prepared.quiz.correct_option_ids), poll.option_order)
+                                tuple(prepared.quiz.correct_option_ids), poll.option_order,
+                                reveal_at=closes_at)
             # One message at a time: after a refusal, only the parts not yet in the chat go.
             last_part: Message | None = None
             for part in prepared.question[job.parts_sent:]:
@@ -330,6 +333,15 @@ class DailyScheduler:
                               if isinstance(error, TelegramRetryAfter) else timedelta(0))
                 return Postponed(job, _describe(error), not_before, parts_sent)
             return _refusal(job.chat_id, job.delivery_id, error)
+
+    def _closing(self, job: DeliveryJob) -> datetime | None:
+        """When Telegram closes a fair-play quiz: at its reveal, so that the reveal and the
+        close are one moment even if the bot is late. An anonymous quiz is closed by the
+        reveal itself: its counts come only with the closing (``stopPoll``)."""
+        if not job.fair_play or job.anonymous_polls:
+            return None
+        # Telegram takes whole seconds.
+        return (self.clock() + job.reveal_at).replace(microsecond=0)
 
     async def _apply_refusal(self, session: AsyncSession, refused: _Refused) -> None:
         now = self.clock()
@@ -395,9 +407,10 @@ class DailyScheduler:
             chat = self.chats.for_chat(job.chat_id)
             lead = None
             if job.poll_id is not None:
-                with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
+                poll = None
+                with contextlib.suppress(TelegramBadRequest):  # closed at its close_date
                     poll = await self.bot.stop_poll(job.chat_id, job.message_id)
-                    lead = self._result_line(poll, card, job.option_order)
+                lead = await self._result_line(job.poll_id, poll, card, job.option_order)
             await chat.send_post(chat.answer_post(card, lead), self._drill_topic_link(chat, card),
                                  reply_to=job.message_id)
         except Exception as error:  # one bad reveal must not stop the others
@@ -412,10 +425,33 @@ class DailyScheduler:
         text = self.i18n.gettext("button-drill-topic-private", locale=card.content.language.value)
         return link_keyboard([(text, link)])
 
-    def _result_line(self, poll: Poll, card: Card, order: OptionOrder | None) -> Rendered:
+    async def _result_line(
+        self, poll_id: str, poll: Poll | None, card: Card, order: OptionOrder | None
+    ) -> Rendered:
+        """The share who chose exactly the right options.
+
+        From the counts of the poll the reveal closed, unless the quiz was public and has
+        several right options (Telegram's counts are per option: they cannot tell who chose
+        all of them and nothing else) or Telegram had closed it already (at its close_date):
+        then from the answers the bot recorded.
+        """
+        item = card.content
+        several = isinstance(item, QuizItem) and len(item.correct_option_ids) > 1
+        if poll is not None and (poll.is_anonymous or not several):
+            answered, correct = poll.total_voter_count, self._correct_voters(poll, card, order)
+        else:
+            async with self.session_factory() as session:
+                counted = await daily_posts.tally(session, poll_id)
+            answered, correct = counted.answered, counted.correct
         locale = card.content.language.value
-        if not poll.total_voter_count:
+        if not answered:
             return plain(self.i18n.gettext("daily-result-nobody", locale=locale))
+        percent = round(100 * correct / answered)
+        return plain(self.i18n.gettext("daily-result", locale=locale).format(
+            percent=percent, correct=correct, total=answered))
+
+    @staticmethod
+    def _correct_voters(poll: Poll, card: Card, order: OptionOrder | None) -> int:
         item = card.content
         # The closed quiz names its correct positions; the item's own, placed where the poll
         # showed them, should it not.
@@ -424,11 +460,8 @@ class DailyScheduler:
         ) if isinstance(item, QuizItem) else [])
         # With several correct options a voter counts once per option: the least chosen
         # correct option bounds the number who got them all.
-        correct = min((poll.options[i].voter_count for i in correct_ids
-                       if i < len(poll.options)), default=0)
-        percent = round(100 * correct / poll.total_voter_count)
-        return plain(self.i18n.gettext("daily-result", locale=locale).format(
-            percent=percent, correct=correct, total=poll.total_voter_count))
+        return min((poll.options[i].voter_count for i in correct_ids
+                    if i < len(poll.options)), default=0)
 
 
 def _describe(error: Exception) -> str:

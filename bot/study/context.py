@@ -140,10 +140,12 @@ class ChatContext:
         return message
 
     async def send_quiz(
-        self, poll: QuizPoll, *, is_anonymous: bool, open_period: int | None = None
+        self, poll: QuizPoll, *, is_anonymous: bool, open_period: int | None = None,
+        fair_play: bool = False, close_date: datetime | None = None,
     ) -> Message:
-        """``open_period``: seconds until Telegram closes the poll (5–2628000); None keeps it
-        open."""
+        """``open_period`` (seconds, 5–2628000) or ``close_date``: when Telegram closes the
+        poll; neither keeps it open. ``fair_play``: nobody sees the results before the poll
+        closes, and nobody changes their answer."""
         return await self.bot.send_poll(
             self.chat_id,
             question=poll.question,
@@ -156,6 +158,9 @@ class ChatContext:
             description_entities=to_entities(poll.description) if poll.description else None,
             is_anonymous=is_anonymous,
             open_period=open_period,
+            close_date=close_date,
+            hide_results_until_closes=True if fair_play else None,
+            allows_revoting=False if fair_play else None,
             message_thread_id=self.thread_id,
         )
 

@@ -4,8 +4,10 @@ right option is scored right, in private and in a group's daily quiz with its re
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.daily import subscriptions
 from bot.platform.db.engine import create_engine, create_session_factory
@@ -96,3 +98,50 @@ async def test_a_group_reveal_counts_the_shuffled_right_option(
     clock.move(timedelta(minutes=1))
     reveal = await fake_api.wait_for_call("sendMessage", to(GROUP))
     assert reveal.params["text"].startswith("📊 Правильно ответили 67% (2 из 3)")
+
+
+async def test_a_fair_group_quiz_hides_its_results_until_the_reveal_closes_it(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    await subscribe_group(database, slot, clock())
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    await start_bot()
+
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    assert quiz.params["hide_results_until_closes"] is True
+    assert quiz.params["allows_revoting"] is False
+    closes_at = datetime.fromtimestamp(quiz.params["close_date"], UTC)
+    assert abs(closes_at - clock.at(quiz.at) - timedelta(minutes=1)) < timedelta(seconds=2)
+    await settled(database, "SELECT count(*) FROM deliveries WHERE status = 'sent'", [(1,)])
+    [(reveal_due,)] = database.query("SELECT reveal_due_at FROM deliveries")
+    assert datetime.fromisoformat(str(reveal_due)).replace(tzinfo=UTC) == closes_at  # one moment
+    right, wrong = right_and_wrong(quiz)
+    poll_id = quiz.result["poll"]["id"]
+    fake_api.answer_poll(make_user(11, "Аня"), poll_id, right)
+    fake_api.answer_poll(make_user(12, "Боря"), poll_id, wrong[:1])
+    with pytest.raises(ValueError, match="doesn't allow changing"):
+        fake_api.answer_poll(make_user(12, "Боря"), poll_id, right)
+    await settled(database, "SELECT count(*) FROM attempts", [(2,)])
+
+    clock.move_to(closes_at + timedelta(seconds=1))  # Telegram closed it: the reveal counts
+    reveal = await fake_api.wait_for_call("sendMessage", to(GROUP))
+    assert reveal.params["text"].startswith("📊 Правильно ответили 50% (1 из 2)")
+    [stop] = fake_api.calls_of("stopPoll")
+    assert stop.error == "Bad Request: poll has already been closed"
+
+
+async def test_a_group_can_turn_fair_play_off(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    await subscribe_group(database, slot, clock())
+    database.execute("UPDATE subscriptions SET fair_play = false")
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    await start_bot()
+
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    assert "hide_results_until_closes" not in quiz.params
+    assert "close_date" not in quiz.params
