@@ -15,7 +15,7 @@ from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, settled, to
+from tests.users import ChatUser, Learner, buttons, settled, to
 
 GROUP = -1001000000077
 ZONE = "Europe/Moscow"
@@ -26,6 +26,10 @@ BANK = {
     "Какой эффект характерен именно для L1-регуляризации?": (
         ["Отбор признаков", "Увеличение весов модели"], [0]),
 }
+
+
+def labels(call: Call) -> list[str]:
+    return [str(button["text"]) for button in buttons(call)]
 
 
 def texts(quiz: Call) -> list[str]:
@@ -145,3 +149,22 @@ async def test_a_group_can_turn_fair_play_off(
     quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
     assert "hide_results_until_closes" not in quiz.params
     assert "close_date" not in quiz.params
+
+
+async def test_a_groups_admin_turns_fair_play_and_private_notes_off_and_on(
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database,
+) -> None:
+    admin_user = make_user(2002, "Артём")
+    fake_api.add_chat(GROUP, "supergroup", "ML club", admins=[admin_user])
+    admin = ChatUser(fake_api, admin_user, GROUP)
+    await admin.says("/subscribe 09:30 Europe/Berlin")
+    settings = "SELECT fair_play, private_feedback FROM subscriptions"
+    await settled(database, settings, [(True, True)])  # on for a new subscription too
+
+    screen = await admin.says("/settings")
+    screen = await admin.presses(screen, "✓ Честная игра", expect="editMessageText")
+    screen = await admin.presses(screen, "✓ Личные подсказки", expect="editMessageText")
+    await settled(database, settings, [(False, False)])
+    assert {"Честная игра", "Личные подсказки"} <= set(labels(screen))
+    await admin.presses(screen, "Честная игра", expect="editMessageText")
+    await settled(database, settings, [(True, False)])
