@@ -37,7 +37,7 @@ from bot.platform.telegram.deep_links import start_link, topic_payload
 from bot.platform.telegram.middlewares import Handler
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card
-from bot.study.posts import QuizPoll, answer_post, post_style
+from bot.study.posts import QuizPoll, answer_post, post_style, quiz_description
 from bot.study.sending import to_entities
 
 
@@ -146,16 +146,20 @@ class ChatContext:
         """``open_period`` (seconds, 5–2628000) or ``close_date``: when Telegram closes the
         poll; neither keeps it open. ``fair_play``: nobody sees the results before the poll
         closes, and nobody changes their answer."""
+        correct = len(poll.correct_option_ids)
+        description = quiz_description(poll, self.i18n.gettext(
+            "quiz-correct-count", "quiz-correct-count", correct, locale=poll.language,
+        ).format(count=correct))
         return await self.bot.send_poll(
             self.chat_id,
             question=poll.question,
             options=[InputPollOption(text=option) for option in poll.options],
             type=PollType.QUIZ,
             correct_option_ids=poll.correct_option_ids,
-            allows_multiple_answers=len(poll.correct_option_ids) > 1,
+            allows_multiple_answers=correct > 1,
             explanation=poll.explanation,
-            description=poll.description.text if poll.description else None,
-            description_entities=to_entities(poll.description) if poll.description else None,
+            description=description.text if description else None,
+            description_entities=to_entities(description) if description else None,
             is_anonymous=is_anonymous,
             open_period=open_period,
             close_date=close_date,

@@ -7,8 +7,15 @@ from random import Random
 
 from aiogram.utils.i18n import I18n
 
-from bot.platform.content.markdown import Rendered, plain, render_markdown, styled
-from bot.platform.content.schema import Kind, QuestionItem, QuizItem, ResourceItem, TaskItem
+from bot.platform.content.markdown import Rendered, plain, render_markdown, styled, utf16_len
+from bot.platform.content.schema import (
+    POLL_DESCRIPTION_MAX,
+    Kind,
+    QuestionItem,
+    QuizItem,
+    ResourceItem,
+    TaskItem,
+)
 from bot.study.catalog import Card
 from bot.study.shuffling import OptionOrder, identity_order, positions_of, shuffled_order
 
@@ -36,8 +43,21 @@ class QuizPoll:
     options: list[str]
     correct_option_ids: list[int]
     explanation: str
-    description: Rendered | None
+    description: Rendered | None  # the item's details
     option_order: OptionOrder
+    language: str  # the item's: the words the bot adds to the poll are in it
+
+
+def quiz_description(poll: QuizPoll, correct_count: str) -> Rendered | None:
+    """Above the options: how many options are right, when several are (``correct_count``
+    says it), then the item's details; the count alone should both not fit."""
+    if len(poll.correct_option_ids) < 2:
+        return poll.description
+    count = plain(correct_count)
+    if poll.description is None:
+        return count
+    both = count + plain("\n\n") + poll.description
+    return both if utf16_len(both.text) <= POLL_DESCRIPTION_MAX else poll.description
 
 
 def quiz_poll(item: QuizItem, order: OptionOrder | None = None) -> QuizPoll:
@@ -50,6 +70,7 @@ def quiz_poll(item: QuizItem, order: OptionOrder | None = None) -> QuizPoll:
         explanation=item.poll_explanation,
         description=render_markdown(item.details) if item.details else None,
         option_order=order,
+        language=item.language.value,
     )
 
 

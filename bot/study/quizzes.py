@@ -68,7 +68,8 @@ def verdict(outcome: AnswerOutcome, card: Card) -> Rendered:
     options = item.options if isinstance(item, QuizItem) else []
     answer = "; ".join(options[index] for index in outcome.correct_option_ids
                        if index < len(options))
-    return plain(_("verdict-wrong").format(answer=answer))
+    several = len(outcome.correct_option_ids) > 1
+    return plain(_("verdict-wrong-several" if several else "verdict-wrong").format(answer=answer))
 
 
 def recorded_answer(poll_answer: PollAnswer, answered_at: datetime) -> answers.PollAnswer | None:
