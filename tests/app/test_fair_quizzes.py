@@ -168,3 +168,29 @@ async def test_a_groups_admin_turns_fair_play_and_private_notes_off_and_on(
     assert {"Честная игра", "Личные подсказки"} <= set(labels(screen))
     await admin.presses(screen, "Честная игра", expect="editMessageText")
     await settled(database, settings, [(True, False)])
+
+
+async def test_an_anonymous_group_quiz_hides_its_results_until_the_reveal_stops_it(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    await subscribe_group(database, slot, clock())
+    database.execute("UPDATE subscriptions SET anonymous_polls = true")
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    await start_bot()
+
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    assert (quiz.params["is_anonymous"], quiz.params["hide_results_until_closes"]) == (True, True)
+    # Only the reveal's stopPoll brings an anonymous quiz's counts: Telegram must not close it.
+    assert "close_date" not in quiz.params
+    right, wrong = right_and_wrong(quiz)
+    fake_api.answer_poll(make_user(11, "Аня"), quiz.result["poll"]["id"], right)
+    fake_api.answer_poll(make_user(12, "Боря"), quiz.result["poll"]["id"], wrong[:1])
+    await settled(database, "SELECT count(*) FROM deliveries WHERE status = 'sent'", [(1,)])
+
+    clock.move(timedelta(minutes=1))
+    reveal = await fake_api.wait_for_call("sendMessage", to(GROUP))
+    assert reveal.params["text"].startswith("📊 Правильно ответили 50% (1 из 2)")
+    [stop] = fake_api.calls_of("stopPoll")
+    assert stop.ok
