@@ -50,7 +50,7 @@ class QuizPoll:
 
 def quiz_description(poll: QuizPoll, correct_count: str) -> Rendered | None:
     """Above the options: how many options are right, when several are (``correct_count``
-    says it), then the item's details; the count alone should both not fit."""
+    says it), then the item's details; the details alone when both do not fit."""
     if len(poll.correct_option_ids) < 2:
         return poll.description
     count = plain(correct_count)

@@ -16,7 +16,7 @@ from bot.platform.content.sync import sync_content
 from bot.platform.db.models import Attempt, Item
 from bot.study.answers import PollAnswer, record_answers
 from bot.study.polls import record_sent_poll
-from bot.study.posts import quiz_poll, shuffled_quiz_poll
+from bot.study.posts import quiz_description, quiz_poll, shuffled_quiz_poll
 from bot.study.shuffling import item_options_of, positions_of, shuffled_order
 from bot.study.users import UserProfile
 from tests.unit.factories import TOPICS, quiz, quiz_data
@@ -26,7 +26,7 @@ FOUR = ["первый", "второй", "третий", "оба варианта
 
 
 def four_option_quiz(**overrides: object) -> QuizItem:
-    item = quiz("four", options=FOUR, correct_option_ids=[1], **overrides).item
+    item = quiz("four", **{"options": FOUR, "correct_option_ids": [1], **overrides}).item
     assert isinstance(item, QuizItem)
     return item
 
@@ -102,3 +102,16 @@ async def test_the_shuffled_correct_option_is_scored_right_and_stored_as_the_ite
     assert (wrong.is_correct, wrong.chosen_option_ids) == (False, (0,))
     stored = {row.user_id: row.chosen_option_ids for row in await session.scalars(select(Attempt))}
     assert stored == {1: [1], 2: [0]}
+
+
+def test_a_multi_answer_quiz_says_how_many_are_right_above_its_details() -> None:
+    item = four_option_quiz(correct_option_ids=[0, 3], details="Код: `x = 1`")
+    poll = quiz_poll(item)
+    described = quiz_description(poll, "Верных ответов: 2")
+    assert described is not None
+    assert described.text == "Верных ответов: 2\n\nКод: x = 1"
+    assert [(e.type, e.offset) for e in described.entities] == [("code", 24)]
+    assert quiz_description(quiz_poll(four_option_quiz()), "—") is None  # one right: nothing
+    long_details = four_option_quiz(correct_option_ids=[0, 3], details="д" * 1020)
+    assert quiz_description(quiz_poll(long_details), "Верных ответов: 2") == (
+        quiz_poll(long_details).description)  # the details win the room
