@@ -11,13 +11,13 @@ import pytest
 
 from tests.app.conftest import StartBot
 from tests.app.harness import MovableClock
+from tests.app.test_admin_add import ADMIN_ID, DONE, marks, start_quiz
 from tests.app.test_fair_quizzes import GROUP, subscribe_group
 from tests.databases import Database
 from tests.e2e.conftest import E2E_CONTENT
 from tests.fakebot import Call, FakeBotAPI, make_user
 from tests.users import Learner, settled, to
 
-OPTIONS = ["Precision", "Accuracy", "Recall", "Число деревьев"]
 RIGHT = ["Precision", "Recall"]
 ITEM = """items:
   - id: multi-metrics
@@ -93,3 +93,30 @@ async def test_a_groups_reveal_counts_only_those_who_ticked_exactly_the_right_se
     reveal = await fake_api.wait_for_call("sendMessage", to(GROUP))
     # Telegram's counts would say two chose Precision and three Recall: only Аня got the set.
     assert reveal.params["text"].startswith("📊 Правильно ответили 33% (1 из 3)")
+
+
+async def test_an_admin_ticks_several_right_options_and_the_preview_is_a_multi_answer_quiz(
+    start_bot: StartBot, fake_api: FakeBotAPI,
+) -> None:
+    await start_bot(admin_ids={ADMIN_ID})
+    admin = Learner(fake_api, make_user(ADMIN_ID, "Админ"))
+    ask_correct = await start_quiz(admin, "Какие метрики зависят от порога?",
+                                   "Precision\nAccuracy при фиксированных метках\nRecall")
+    await marks(admin, ask_correct, "⬜ Precision")
+    await marks(admin, ask_correct, "⬜ Recall")
+    ask_poll_explanation = await admin.presses(ask_correct, DONE)
+    assert ask_poll_explanation.params["text"].startswith("Короткое пояснение")
+    await admin.says("Порог меняет предсказанные классы.")
+    await admin.reply()  # the detailed explanation's prompt
+    explained = await admin.says("Precision и recall считаются по предсказанным классам.")
+    ask_topic = await admin.presses(explained, DONE)
+    ask_tags = await admin.presses(ask_topic, "Метрики и пороги")
+    assert ask_tags.params["text"].startswith("Теги")
+    ask_difficulty = await admin.says("метрики")
+    await admin.presses(ask_difficulty, "Junior")
+    preview = await admin.reply("sendPoll")
+    assert preview.params["options"] == [
+        {"text": "Precision"}, {"text": "Accuracy при фиксированных метках"}, {"text": "Recall"}]
+    assert (preview.params["correct_option_ids"], preview.params["allows_multiple_answers"]) == (
+        [0, 2], True)
+    assert preview.params["description"] == "☑️ Верных ответов: 2 — отметьте все"
