@@ -33,6 +33,7 @@ from bot.authoring import (
 from bot.daily import broadcast_admin, chat_migration, chats_admin, group, membership
 from bot.daily import subscribe as subscriptions
 from bot.daily.group_answers import GroupAnswers
+from bot.daily.private_notes import PrivateNotes
 from bot.daily.scheduler import DailyScheduler
 from bot.drills import drill, exam_date, links, reminders, stats, topics
 from bot.drills.chart import ChartRenderer
@@ -147,11 +148,12 @@ def create_dispatcher(
         schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
         max_reviews_per_day=max_reviews_per_day,
         rich_posts=rich_posts or RichPosts.off(),
+        notes=PrivateNotes(session_factory, i18n, bot_username),
     )
     dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
     dispatcher.update.outer_middleware(RetryOnLostConnection())
-    dispatcher.update.outer_middleware(GroupAnswers(answer_recorder, clock))
+    dispatcher.update.outer_middleware(GroupAnswers(answer_recorder, clock, dispatcher["notes"]))
     # The dialog state is read from the database before the handler runs: an update waiting
     # for it already counts as in flight, so a shutdown does not cut it off.
     dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
@@ -346,6 +348,7 @@ class App:
                 if not await in_flight.wait_idle(shutdown.remaining()):
                     logger.warning("stopped with updates still in flight after the grace period")
                 await answer_recorder.close()
+                await dispatcher["notes"].close()
                 if reminder_task is not None:  # a claimed reminder is skipped, never sent twice
                     reminder_task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

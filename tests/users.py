@@ -24,7 +24,9 @@ __all__ = ["ChatUser", "Learner", "button_data", "button_label", "buttons", "ric
 
 
 def to(chat_id: int) -> Callable[[Call], bool]:
-    return lambda call: call.params.get("chat_id") == chat_id
+    """Calls for everyone in the chat (an ephemeral message is for one member: not these)."""
+    return lambda call: (call.params.get("chat_id") == chat_id
+                         and "ephemeral_message_parameters" not in call.params)
 
 
 def rich_blocks(call: Call) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.db.models import (
+    Attempt,
     Chat,
     Delivery,
     DeliveryStatus,
@@ -84,6 +85,13 @@ class DeliveryJob:
     slot_at: datetime
     failed_attempts: int  # sends of it Telegram did not take so far
     parts_sent: int  # of a post split into several messages: those already in the chat
+    # A group's quiz: results hidden until the reveal closes it, no changed votes.
+    fair_play: bool
+
+    @property
+    def reveal_at(self) -> timedelta:
+        """From the send to the reveal."""
+        return timedelta(minutes=self.reveal_after_minutes)
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class RevealJob:
     item_id: int
     message_id: int
     poll_id: str | None
+    option_order: tuple[int, ...] | None = None  # the quiz's (bot.study.shuffling)
 
 
 @dataclass
@@ -387,7 +396,8 @@ async def lease_deliveries(
     rows = (await session.execute(
         select(Delivery.id, Delivery.subscription_id, Delivery.chat_id, Delivery.item_id,
                Delivery.slot_at, Delivery.failed_attempts, Delivery.parts_sent,
-               Subscription.anonymous_polls, Subscription.reveal_after_minutes, Chat.type)
+               Subscription.anonymous_polls, Subscription.reveal_after_minutes,
+               Subscription.fair_play, Chat.type)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Chat, Chat.id == Delivery.chat_id)
         .where(Delivery.status == DeliveryStatus.CLAIMED,
@@ -404,7 +414,8 @@ async def lease_deliveries(
     jobs = [
         DeliveryJob(row.id, row.subscription_id, row.chat_id, row.type, row.item_id,
                     row.anonymous_polls or row.type == ChatType.CHANNEL, row.reveal_after_minutes,
-                    row.slot_at, row.failed_attempts, row.parts_sent)
+                    row.slot_at, row.failed_attempts, row.parts_sent,
+                    row.fair_play and row.type in (ChatType.GROUP, ChatType.SUPERGROUP))
         for row in rows if row not in late and row.item_id is not None
     ]
     if jobs:
@@ -466,7 +477,11 @@ class SentPost:
     job: DeliveryJob
     message_id: int
     poll_id: str | None = None
-    correct_option_ids: tuple[int, ...] = ()
+    correct_option_ids: tuple[int, ...] = ()  # the item's own indexes
+    option_order: tuple[int, ...] | None = None  # the quiz's (bot.study.shuffling)
+    # When the reveal is due; None: the subscription's delay from the moment it is recorded.
+    # A quiz that Telegram closes by itself is revealed at the moment it closes.
+    reveal_at: datetime | None = None
 
 
 async def complete_sent(
@@ -485,12 +500,13 @@ async def complete_sent(
             ),
             [{"delivery_id": post.job.delivery_id, "sent_message_id": post.message_id,
               "sent_poll_id": post.poll_id,
-              "reveal_at": now + timedelta(minutes=post.job.reveal_after_minutes)}
+              "reveal_at": post.reveal_at or now + post.job.reveal_at}
              for post in posts],
         )
     polls = [
         {"poll_id": post.poll_id, "item_id": post.job.item_id, "chat_id": post.job.chat_id,
          "message_id": post.message_id, "correct_option_ids": list(post.correct_option_ids),
+         "option_order": None if post.option_order is None else list(post.option_order),
          "sent_at": now}
         for post in posts if post.poll_id is not None
     ]
@@ -591,6 +607,10 @@ async def start_revealing(
         .order_by(Delivery.reveal_due_at, Delivery.id).limit(limit)
         .with_for_update(skip_locked=True)
     ))
+    poll_ids = [delivery.poll_id for delivery in deliveries if delivery.poll_id is not None]
+    orders: dict[str, list[int] | None] = dict((await session.execute(
+        select(SentPoll.poll_id, SentPoll.option_order).where(SentPoll.poll_id.in_(poll_ids))
+    )).all()) if poll_ids else {}
     jobs = []
     for delivery in deliveries:
         delivery.reveal_due_at = None
@@ -599,8 +619,10 @@ async def start_revealing(
         delivery.lease_until = lease.until
         assert delivery.item_id is not None
         assert delivery.message_id is not None
+        order = orders.get(delivery.poll_id) if delivery.poll_id is not None else None
         jobs.append(RevealJob(delivery.id, delivery.subscription_id, delivery.chat_id,
-                              delivery.item_id, delivery.message_id, delivery.poll_id))
+                              delivery.item_id, delivery.message_id, delivery.poll_id,
+                              tuple(order) if order is not None else None))
     await session.flush()
     return jobs
 
@@ -613,6 +635,22 @@ async def complete_reveal(
         .values(status=DeliveryStatus.REVEALED, revealed_at=now,
                 error=error[:500] if error else None, lease_until=None)
     )
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How a quiz went in its chat, from the answers the bot recorded."""
+
+    answered: int
+    correct: int  # chose exactly the right options
+
+
+async def tally(session: AsyncSession, poll_id: str) -> Tally:
+    row = (await session.execute(
+        select(func.count(), func.count().filter(Attempt.is_correct))
+        .where(Attempt.poll_id == poll_id)
+    )).one()
+    return Tally(int(row[0]), int(row[1]))
 
 
 async def earliest_due(session: AsyncSession) -> datetime | None:

@@ -36,7 +36,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from random import Random
 from typing import Protocol, TypeVar
 
@@ -71,8 +71,9 @@ from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card, load_cards
 from bot.study.context import ChatContext, ChatContexts
 from bot.study.keyboards import link_keyboard
-from bot.study.posts import QuizPoll, question_post, quiz_poll
+from bot.study.posts import question_post, shuffled_quiz_poll
 from bot.study.sending import RichPosts
+from bot.study.shuffling import OptionOrder, identity_order, positions_of
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +109,11 @@ class _Refused:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """An item ready to post: its card and what goes out first (a quiz poll or a post)."""
+    """An item ready to post: its card and what goes out first (a quiz, its options in a new
+    order for every chat, or a post)."""
 
     card: Card
-    poll: QuizPoll | None
+    quiz: QuizItem | None
     question: list[Rendered]
 
 
@@ -307,12 +309,16 @@ class DailyScheduler:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
                 return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
-            if prepared.poll is not None:
-                message = await chat.send_quiz(prepared.poll, is_anonymous=job.anonymous_polls)
+            if prepared.quiz is not None:
+                poll = shuffled_quiz_poll(prepared.quiz, self.rng)
+                closes_at = self._closing(job)
+                message = await chat.send_quiz(poll, is_anonymous=job.anonymous_polls,
+                                               fair_play=job.fair_play, close_date=closes_at)
                 if message.poll is None:
                     raise RuntimeError("sendPoll returned a message without a poll")
                 return SentPost(job, message.message_id, message.poll.id,
-                                tuple(prepared.poll.correct_option_ids))
+                                tuple(prepared.quiz.correct_option_ids), poll.option_order,
+                                reveal_at=closes_at)
             # One message at a time: after a refusal, only the parts not yet in the chat go.
             last_part: Message | None = None
             for part in prepared.question[job.parts_sent:]:
@@ -330,6 +336,15 @@ class DailyScheduler:
                               if isinstance(error, TelegramRetryAfter) else timedelta(0))
                 return Postponed(job, _describe(error), not_before, parts_sent)
             return _refusal(job.chat_id, job.delivery_id, error)
+
+    def _closing(self, job: DeliveryJob) -> datetime | None:
+        """When Telegram closes a fair-play quiz: at its reveal, so that the reveal and the
+        close are one moment even if the bot is late. An anonymous quiz is closed by the
+        reveal itself: its counts come only with the closing (``stopPoll``)."""
+        if not job.fair_play or job.anonymous_polls:
+            return None
+        # Telegram takes whole seconds.
+        return (self.clock() + job.reveal_at).replace(microsecond=0)
 
     async def _apply_refusal(self, session: AsyncSession, refused: _Refused) -> None:
         now = self.clock()
@@ -360,7 +375,7 @@ class DailyScheduler:
             card = cards.get(item_id)
             self._prepared[item_id] = None if card is None else _Prepared(
                 card,
-                quiz_poll(card.content) if isinstance(card.content, QuizItem) else None,
+                card.content if isinstance(card.content, QuizItem) else None,
                 [] if isinstance(card.content, QuizItem) else question_post(card),
             )
 
@@ -395,9 +410,10 @@ class DailyScheduler:
             chat = self.chats.for_chat(job.chat_id)
             lead = None
             if job.poll_id is not None:
-                with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
+                poll = None
+                with contextlib.suppress(TelegramBadRequest):  # closed at its close_date
                     poll = await self.bot.stop_poll(job.chat_id, job.message_id)
-                    lead = self._result_line(poll, card)
+                lead = await self._result_line(job.poll_id, poll, card, job.option_order)
             await chat.send_answer(card, self._drill_topic_link(chat, card), lead=lead,
                                    reply_to=job.message_id)
         except Exception as error:  # one bad reveal must not stop the others
@@ -412,20 +428,43 @@ class DailyScheduler:
         text = self.i18n.gettext("button-drill-topic-private", locale=card.content.language.value)
         return link_keyboard([(text, link)])
 
-    def _result_line(self, poll: Poll, card: Card) -> Rendered:
+    async def _result_line(
+        self, poll_id: str, poll: Poll | None, card: Card, order: OptionOrder | None
+    ) -> Rendered:
+        """The share who chose exactly the right options.
+
+        From the counts of the poll the reveal closed, unless the quiz was public and has
+        several right options (Telegram's counts are per option: they cannot tell who chose
+        all of them and nothing else) or Telegram had closed it already (at its close_date):
+        then from the answers the bot recorded.
+        """
+        item = card.content
+        several = isinstance(item, QuizItem) and len(item.correct_option_ids) > 1
+        if poll is not None and (poll.is_anonymous or not several):
+            answered, correct = poll.total_voter_count, self._correct_voters(poll, card, order)
+        else:
+            async with self.session_factory() as session:
+                counted = await daily_posts.tally(session, poll_id)
+            answered, correct = counted.answered, counted.correct
         locale = card.content.language.value
-        if not poll.total_voter_count:
+        if not answered:
             return plain(self.i18n.gettext("daily-result-nobody", locale=locale))
-        correct_ids = poll.correct_option_ids or (
-            card.content.correct_option_ids if isinstance(card.content, QuizItem) else []
-        )
+        percent = round(100 * correct / answered)
+        return plain(self.i18n.gettext("daily-result", locale=locale).format(
+            percent=percent, correct=correct, total=answered))
+
+    @staticmethod
+    def _correct_voters(poll: Poll, card: Card, order: OptionOrder | None) -> int:
+        item = card.content
+        # The closed quiz names its correct positions; the item's own, placed where the poll
+        # showed them, should it not.
+        correct_ids = poll.correct_option_ids or (positions_of(
+            order or identity_order(len(item.options)), item.correct_option_ids,
+        ) if isinstance(item, QuizItem) else [])
         # With several correct options a voter counts once per option: the least chosen
         # correct option bounds the number who got them all.
-        correct = min((poll.options[i].voter_count for i in correct_ids
-                       if i < len(poll.options)), default=0)
-        percent = round(100 * correct / poll.total_voter_count)
-        return plain(self.i18n.gettext("daily-result", locale=locale).format(
-            percent=percent, correct=correct, total=poll.total_voter_count))
+        return min((poll.options[i].voter_count for i in correct_ids
+                    if i < len(poll.options)), default=0)
 
 
 def _describe(error: Exception) -> str:

@@ -165,7 +165,11 @@ def _main_keyboard(view: SubscriptionView, builder: InlineKeyboardBuilder) -> In
     if _has_member_polls(view):
         label = _("button-polls-anonymous") if view.anonymous_polls else _("button-polls-public")
         _add(builder, view, label, SettingsAction.ANONYMOUS)
-        sizes.append(1)
+        _add(builder, view, _mark(view.fair_play, _("button-fair-play")),
+             SettingsAction.FAIR_PLAY)
+        _add(builder, view, _mark(view.private_feedback, _("button-private-feedback")),
+             SettingsAction.PRIVATE_FEEDBACK)
+        sizes.extend([1, 2])
     _add(builder, view, _("button-reveal").format(after=duration(view.reveal_after_minutes)),
          SettingsAction.SCREEN, SettingsScreen.REVEAL)
     sizes.append(1)

@@ -355,6 +355,12 @@ async def _apply(
         case SettingsAction.ANONYMOUS:
             return (await subscriptions.set_anonymous_polls(
                 session, chat_id, not view.anonymous_polls, now), SettingsScreen.MAIN)
+        case SettingsAction.FAIR_PLAY:
+            return (await subscriptions.set_fair_play(session, chat_id, not view.fair_play, now),
+                    SettingsScreen.MAIN)
+        case SettingsAction.PRIVATE_FEEDBACK:
+            return (await subscriptions.set_private_feedback(
+                session, chat_id, not view.private_feedback, now), SettingsScreen.MAIN)
         case SettingsAction.REVEAL:
             return (await subscriptions.set_reveal_after(session, chat_id, int(value), now),
                     SettingsScreen.MAIN)

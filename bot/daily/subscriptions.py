@@ -77,6 +77,10 @@ class SubscriptionView:
     anonymous_polls: bool
     reveal_after_minutes: int
     next_run_at: datetime | None  # UTC; None unless active
+    # Groups' quizzes (both on unless a group turns them off): results hidden until the reveal
+    # and no changed answers; a note only the member who answered sees.
+    fair_play: bool = True
+    private_feedback: bool = True
 
     @property
     def next_run_local(self) -> datetime | None:
@@ -416,6 +420,18 @@ async def set_anonymous_polls(
     return await _change(session, chat_id, now, None, anonymous_polls=anonymous)
 
 
+async def set_fair_play(
+    session: AsyncSession, chat_id: int, on: bool, now: datetime
+) -> SubscriptionView:
+    return await _change(session, chat_id, now, None, fair_play=on)
+
+
+async def set_private_feedback(
+    session: AsyncSession, chat_id: int, on: bool, now: datetime
+) -> SubscriptionView:
+    return await _change(session, chat_id, now, None, private_feedback=on)
+
+
 async def set_reveal_after(
     session: AsyncSession, chat_id: int, minutes: int, now: datetime
 ) -> SubscriptionView:
@@ -531,4 +547,6 @@ def _view(subscription: Subscription, chat_type: str) -> SubscriptionView:
         anonymous_polls=subscription.anonymous_polls,
         reveal_after_minutes=subscription.reveal_after_minutes,
         next_run_at=subscription.next_run_at,
+        fair_play=subscription.fair_play,
+        private_feedback=subscription.private_feedback,
     )

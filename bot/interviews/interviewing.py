@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.interviews import mock as interviews
 from bot.platform.content.markdown import Rendered, plain, styled
 from bot.platform.content.schema import QuizItem
-from bot.study.context import ChatContext
+from bot.study.context import ChatContext, UpdateContext
 from bot.study.keyboards import interview_reveal_keyboard, link_keyboard
 from bot.study.polls import PollCache
 from bot.study.posts import MESSAGE_LIMIT, question_post
@@ -32,7 +32,7 @@ class InterviewPoll(Filter):
 
 
 async def carry_on(
-    ctx: ChatContext, session: AsyncSession, interview_id: int, limits: interviews.TimeLimits
+    ctx: UpdateContext, session: AsyncSession, interview_id: int, limits: interviews.TimeLimits
 ) -> None:
     """Ask the next question in the context's chat, or show the scorecard when there is none
     left."""
@@ -44,7 +44,7 @@ async def carry_on(
         await ask(ctx, session, step)
 
 
-async def ask(ctx: ChatContext, session: AsyncSession, question: interviews.Question) -> None:
+async def ask(ctx: UpdateContext, session: AsyncSession, question: interviews.Question) -> None:
     item = question.card.content
     if isinstance(item, QuizItem):
         async def attached(poll_id: str) -> None:

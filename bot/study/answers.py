@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.platform.db.models import Attempt
 from bot.platform.db.upsert import insert_for
 from bot.study.polls import PollFacts, load_poll_facts
+from bot.study.shuffling import item_options_of
 from bot.study.srs import QuizAnswer, Review, review_many
 from bot.study.users import UserProfile, remember_users
 
@@ -25,7 +26,7 @@ from bot.study.users import UserProfile, remember_users
 class PollAnswer:
     poll_id: str
     user: UserProfile
-    option_ids: tuple[int, ...]
+    option_ids: tuple[int, ...]  # positions in the poll, as Telegram reports them
     answered_at: datetime
 
 
@@ -39,7 +40,8 @@ class AnswerOutcome:
     chat_id: int
     is_correct: bool
     is_new: bool
-    correct_option_ids: tuple[int, ...]
+    correct_option_ids: tuple[int, ...]  # the item's own indexes
+    chosen_option_ids: tuple[int, ...]  # the item's own indexes
 
     @property
     def explain_privately(self) -> bool:
@@ -83,7 +85,7 @@ async def record_answers(
             "user_id": outcome.user_id,
             "item_id": outcome.item_id,
             "poll_id": outcome.poll_id,
-            "chosen_option_ids": list(answer.option_ids),
+            "chosen_option_ids": list(outcome.chosen_option_ids),
             "is_correct": outcome.is_correct,
             "answered_at": answer.answered_at,
         }
@@ -105,12 +107,14 @@ def _judge(answer: PollAnswer, poll: PollFacts | None) -> AnswerOutcome | None:
     """The verdict on one answer, not yet known to be new."""
     if poll is None or not answer.option_ids:
         return None
+    chosen = item_options_of(poll.option_order, answer.option_ids)
     return AnswerOutcome(
         poll_id=answer.poll_id,
         user_id=answer.user.id,
         item_id=poll.item_id,
         chat_id=poll.chat_id,
-        is_correct=is_correct_choice(answer.option_ids, poll.correct_option_ids),
+        is_correct=is_correct_choice(chosen, poll.correct_option_ids),
         is_new=False,
         correct_option_ids=poll.correct_option_ids,
+        chosen_option_ids=chosen,
     )

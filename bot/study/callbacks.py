@@ -203,6 +203,8 @@ class SettingsAction(StrEnum):
     TOPIC = "topic"  # value: a topic id, toggled; "" for every topic
     KIND = "kind"  # value: quiz / question / task, toggled
     ANONYMOUS = "anon"  # toggled
+    FAIR_PLAY = "fair"  # toggled
+    PRIVATE_FEEDBACK = "notes"  # toggled
     REVEAL = "reveal"  # value: minutes
     RESUME = "resume"
 

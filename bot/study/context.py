@@ -39,7 +39,7 @@ from bot.platform.telegram.deep_links import item_payload, start_link, topic_pay
 from bot.platform.telegram.middlewares import Handler
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card
-from bot.study.posts import QuizPoll, answer_post, post_style
+from bot.study.posts import QuizPoll, answer_post, post_style, quiz_description
 from bot.study.sending import PostPath, RichPosts, to_entities
 
 
@@ -179,22 +179,31 @@ class ChatContext:
         return message
 
     async def send_quiz(
-        self, poll: QuizPoll, *, is_anonymous: bool, open_period: int | None = None
+        self, poll: QuizPoll, *, is_anonymous: bool, open_period: int | None = None,
+        fair_play: bool = False, close_date: datetime | None = None,
     ) -> Message:
-        """``open_period``: seconds until Telegram closes the poll (5–2628000); None keeps it
-        open."""
+        """``open_period`` (seconds, 5–2628000) or ``close_date``: when Telegram closes the
+        poll; neither keeps it open. ``fair_play``: nobody sees the results before the poll
+        closes, and nobody changes their answer."""
+        correct = len(poll.correct_option_ids)
+        description = quiz_description(poll, self.i18n.gettext(
+            "quiz-correct-count", "quiz-correct-count", correct, locale=poll.language,
+        ).format(count=correct))
         return await self.bot.send_poll(
             self.chat_id,
             question=poll.question,
             options=[InputPollOption(text=option) for option in poll.options],
             type=PollType.QUIZ,
             correct_option_ids=poll.correct_option_ids,
-            allows_multiple_answers=len(poll.correct_option_ids) > 1,
+            allows_multiple_answers=correct > 1,
             explanation=poll.explanation,
-            description=poll.description.text if poll.description else None,
-            description_entities=to_entities(poll.description) if poll.description else None,
+            description=description.text if description else None,
+            description_entities=to_entities(description) if description else None,
             is_anonymous=is_anonymous,
             open_period=open_period,
+            close_date=close_date,
+            hide_results_until_closes=True if fair_play else None,
+            allows_revoting=False if fair_play else None,
             message_thread_id=self.thread_id,
         )
 

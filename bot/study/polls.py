@@ -38,7 +38,8 @@ class PollFacts:
     poll_id: str
     item_id: int
     chat_id: int
-    correct_option_ids: tuple[int, ...]
+    correct_option_ids: tuple[int, ...]  # the item's own indexes
+    option_order: tuple[int, ...] | None  # see bot.study.shuffling; None: the item's order
     sent_at: datetime
     is_interview: bool
 
@@ -57,7 +58,9 @@ async def load_poll_facts(
     return {
         poll.poll_id: PollFacts(
             poll_id=poll.poll_id, item_id=poll.item_id, chat_id=poll.chat_id,
-            correct_option_ids=tuple(poll.correct_option_ids), sent_at=poll.sent_at,
+            correct_option_ids=tuple(poll.correct_option_ids),
+            option_order=tuple(poll.option_order) if poll.option_order is not None else None,
+            sent_at=poll.sent_at,
             is_interview=interview_item_id is not None,
         )
         for poll, interview_item_id in rows
@@ -141,9 +144,13 @@ async def record_sent_poll(
     message_id: int,
     correct_option_ids: list[int],
     now: datetime,
+    option_order: Sequence[int] | None = None,
 ) -> None:
+    """``correct_option_ids`` are the item's own; ``option_order`` the order the poll showed
+    the item's options in (None: their own order)."""
     session.add(
         SentPoll(poll_id=poll_id, item_id=item_id, chat_id=chat_id, message_id=message_id,
-                 correct_option_ids=correct_option_ids, sent_at=now)
+                 correct_option_ids=correct_option_ids, sent_at=now,
+                 option_order=None if option_order is None else list(option_order))
     )
     await session.flush()

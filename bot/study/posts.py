@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from random import Random
 
 from aiogram.utils.i18n import I18n
 
 from bot.platform.content.markdown import Rendered, plain, render_markdown, styled, utf16_len
 from bot.platform.content.schema import (
+    POLL_DESCRIPTION_MAX,
     POLL_QUESTION_MAX,
     Kind,
     QuestionItem,
@@ -16,6 +18,7 @@ from bot.platform.content.schema import (
     TaskItem,
 )
 from bot.study.catalog import Card
+from bot.study.shuffling import OptionOrder, identity_order, positions_of, shuffled_order
 
 MESSAGE_LIMIT = 4096
 
@@ -34,24 +37,50 @@ class PostStyle:
 
 @dataclass(frozen=True)
 class QuizPoll:
+    """A quiz as it goes out: its options in ``option_order`` (see ``bot.study.shuffling``),
+    ``correct_option_ids`` the positions of the item's correct options in that order."""
+
     question: str
     options: list[str]
     correct_option_ids: list[int]
     explanation: str
-    description: Rendered | None
+    description: Rendered | None  # the item's details
+    option_order: OptionOrder
+    language: str  # the item's: the words the bot adds to the poll are in it
 
 
-def quiz_poll(item: QuizItem, lead: str = "") -> QuizPoll:
-    """The poll; ``lead`` (a drill's "3/10") goes before the question when both fit Telegram's
-    limit, and is left out otherwise."""
+def quiz_description(poll: QuizPoll, correct_count: str) -> Rendered | None:
+    """Above the options: how many options are right, when several are (``correct_count``
+    says it), then the item's details; the details alone when both do not fit."""
+    if len(poll.correct_option_ids) < 2:
+        return poll.description
+    count = plain(correct_count)
+    if poll.description is None:
+        return count
+    both = count + plain("\n\n") + poll.description
+    return both if utf16_len(both.text) <= POLL_DESCRIPTION_MAX else poll.description
+
+
+def quiz_poll(item: QuizItem, order: OptionOrder | None = None, lead: str = "") -> QuizPoll:
+    """The item's quiz with its options in ``order`` (None keeps the item's own order);
+    ``lead`` (a drill's "3/10") goes before the question when both fit Telegram's limit, and
+    is left out otherwise."""
+    order = identity_order(len(item.options)) if order is None else order
     led = f"{lead} · {item.question}"
     return QuizPoll(
         question=led if lead and utf16_len(led) <= POLL_QUESTION_MAX else item.question,
-        options=list(item.options),
-        correct_option_ids=list(item.correct_option_ids),
+        options=[item.options[index] for index in order],
+        correct_option_ids=positions_of(order, item.correct_option_ids),
         explanation=item.poll_explanation,
         description=render_markdown(item.details) if item.details else None,
+        option_order=order,
+        language=item.language.value,
     )
+
+
+def shuffled_quiz_poll(item: QuizItem, rng: Random, lead: str = "") -> QuizPoll:
+    """The item's quiz with its options in a new order (its fixed options in place)."""
+    return quiz_poll(item, shuffled_order(len(item.options), item.fixed_options, rng), lead)
 
 
 def question_post(card: Card, lead: str = "") -> list[Rendered]:

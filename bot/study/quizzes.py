@@ -16,19 +16,19 @@ from bot.platform.db.engine import again_if_connection_lost
 from bot.study import answers
 from bot.study.answers import AnswerOutcome
 from bot.study.catalog import Card
-from bot.study.context import ChatContext
+from bot.study.context import UpdateContext
 from bot.study.polls import record_sent_poll
-from bot.study.posts import quiz_poll
+from bot.study.posts import shuffled_quiz_poll
 from bot.study.users import UserProfile
 
 
 async def post_quiz(
-    ctx: ChatContext, session: AsyncSession, card: Card, item: QuizItem, *,
+    ctx: UpdateContext, session: AsyncSession, card: Card, item: QuizItem, *,
     open_period: int | None = None, recorded: Callable[[str], Awaitable[None]] | None = None,
     lead: str = "",
 ) -> Message:
-    """A public quiz poll in the context's chat, remembered so that its answers are judged and
-    counted.
+    """A public quiz poll in the context's chat, its options in a new order, remembered (with
+    that order) so that its answers are judged and counted.
 
     A poll anyone can answer must be one the bot knows, also when the database connection dies
     under the update (a failover, a restart of the server) and the update runs again: so the
@@ -37,8 +37,8 @@ async def post_quiz(
     more on a new connection if its connection died. ``lead`` goes before the question.
     """
     await session.commit()
-    message = await ctx.send_quiz(quiz_poll(item, lead), is_anonymous=False,
-                                  open_period=open_period)
+    poll = shuffled_quiz_poll(item, ctx.rng, lead)
+    message = await ctx.send_quiz(poll, is_anonymous=False, open_period=open_period)
     if message.poll is None:
         raise RuntimeError("sendPoll returned a message without a poll")
     poll_id = message.poll.id
@@ -49,6 +49,7 @@ async def post_quiz(
                 session, poll_id=poll_id, item_id=card.id, chat_id=ctx.chat_id,
                 message_id=message.message_id,
                 correct_option_ids=list(item.correct_option_ids), now=ctx.now,
+                option_order=poll.option_order,
             )
             if recorded is not None:
                 await recorded(poll_id)
@@ -68,7 +69,8 @@ def verdict(outcome: AnswerOutcome, card: Card) -> Rendered:
     options = item.options if isinstance(item, QuizItem) else []
     answer = "; ".join(options[index] for index in outcome.correct_option_ids
                        if index < len(options))
-    return plain(_("verdict-wrong").format(answer=answer))
+    several = len(outcome.correct_option_ids) > 1
+    return plain(_("verdict-wrong-several" if several else "verdict-wrong").format(answer=answer))
 
 
 def recorded_answer(poll_answer: PollAnswer, answered_at: datetime) -> answers.PollAnswer | None:

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from aiohttp import ClientError, ClientSession, web
 
+from . import ephemeral as _ephemeral
 from . import updates as _updates
 from .formatting import FormattingError, UnsupportedParseMode, apply_formatting, utf16_len
 from .rich import RichRefused, checked_rich_message, plain_text
@@ -741,6 +742,8 @@ class FakeBotAPI(_Builders):
         self.logged_out = False
         self.closed = False
         self.chat_actions: list[tuple[int, str]] = []
+        #: Ephemeral messages sent (not in any chat's history), in order.
+        self.ephemeral_messages: list[JSONDict] = []
 
         self._custom: dict[str, Handler] = {}
         self._handlers: dict[str, tuple[str, Handler]] = {}
@@ -1931,6 +1934,9 @@ class FakeBotAPI(_Builders):
             too_long="message is too long",
             empty="message text is empty",
         )
+        if _ephemeral.is_ephemeral(p):
+            return _ephemeral.send(self, chat, p, self._markup(p), text=text,
+                                   entities=entities or None)
         return self._send_common(chat, p, text=text, entities=entities or None)
 
     def _send_rich_message(self, p: Params) -> JSONDict:
@@ -2351,6 +2357,8 @@ class FakeBotAPI(_Builders):
                 or len(ids) == len(options)
             ):
                 raise _bad("wrong correct option ids specified")
+            if len(ids) > 1 and not p.get_bool("allows_multiple_answers"):
+                raise _bad("several correct options are allowed only in multiple answer quizzes")
             correct = ids
         explanation, explanation_entities = self._formatted(
             p,

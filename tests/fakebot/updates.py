@@ -399,6 +399,7 @@ def answer_poll(
     if poll["is_closed"]:
         raise ValueError("the poll is closed")
     voter = _user(api, user)
+    _join(api.chat_state(state.chat_id), voter)  # only members vote
     ids = sorted({int(i) for i in option_ids})
     if any(not 0 <= i < len(poll["options"]) for i in ids):
         raise ValueError(f"no such option in poll {poll_id!r}: {list(option_ids)}")

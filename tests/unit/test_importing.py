@@ -240,6 +240,8 @@ BAD_UPLOADS: dict[str, tuple[str, bytes, ContentProblem]] = {
                                        in_q("correct-ids-range", {"last": 1}, line=2)),
     "every option correct": ("q.yaml", yaml_file(quiz_data(correct_option_ids=[0, 1])), in_q(
         "all-correct", line=2)),
+    "a fixed option past the last": ("q.yaml", yaml_file(quiz_data(fixed_options=[2])), in_q(
+        "fixed-options", {"last": 1}, line=2)),
     "repeated tags": ("q.yaml", yaml_file(quiz_data(tags=["sql", "SQL"])), in_q(
         "tags-repeat", line=2)),
     "a bad tag": ("q.yaml", yaml_file(quiz_data(tags=["c++"])), in_q(
@@ -460,3 +462,15 @@ def test_uploads_refused_before_download(
 @pytest.mark.parametrize("file_name", ["bank.yaml", "BANK.YML", "bank.json", "bank.zip"])
 def test_content_files_within_the_cap_may_be_downloaded(file_name: str) -> None:
     assert check_upload(file_name, LIMIT, LIMIT).problems == []
+
+
+async def test_an_upload_may_mark_several_options_right_and_some_fixed(
+    bank: AsyncSession,
+) -> None:
+    upload = yaml_file(quiz_data(options=["TP/(TP+FP)", "Recall", "Оба варианта"],
+                                 correct_option_ids=[0, 1], fixed_options=[2]))
+    report = await run(bank, "q.yaml", upload)
+    assert (report.created, report.problems) == (["precision"], [])
+    document = await bank.scalar(select(Item.document).where(Item.slug == "precision"))
+    assert document is not None
+    assert (document["correct_option_ids"], document["fixed_options"]) == ([0, 1], [2])

@@ -56,8 +56,11 @@ class FakeClock:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NINE_BERLIN - timedelta(hours=1))
+def clock(fake_api: FakeBotAPI) -> FakeClock:
+    """The scheduler's clock, and the fake Bot API's (a quiz's close_date is checked on it)."""
+    clock = FakeClock(NINE_BERLIN - timedelta(hours=1))
+    fake_api.clock = lambda: clock().timestamp()
+    return clock
 
 
 @pytest.fixture
@@ -441,6 +444,8 @@ async def test_the_quiz_is_closed_and_answered_in_a_reply_with_the_share_of_righ
 ) -> None:
     fake_api.add_chat(GROUP, "supergroup", "ML club")
     await subscribe(session_factory, clock, GROUP, kinds=("quiz",), reveal_after_minutes=60)
+    async with session_factory() as session, session.begin():  # the reveal closes the quiz
+        await subscriptions.set_fair_play(session, GROUP, False, clock())
     scheduler = scheduler_for()
     clock.now = NINE_BERLIN
     await scheduler.run_due()

@@ -55,6 +55,7 @@ _SCHEMA_CODES = {
         "text_length", "rendered_empty", "rendered_length", "rendered_entities", "line_feeds",
         "tags_repeat",
         "options_repeat", "correct_ids_order", "correct_ids_range", "all_correct",
+        "fixed_options",
         # pydantic's.
         "missing", "extra_forbidden", "string_type", "string_too_short", "string_too_long",
         "too_short", "too_long", "list_type", "dict_type",

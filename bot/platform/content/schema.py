@@ -185,6 +185,11 @@ class QuizItem(_ItemBase):
     correct_option_ids: Annotated[list[int], Field(min_length=1)] = Field(
         description="0-based indexes of the correct options, ascending."
     )
+    fixed_options: list[int] = Field(
+        default=[],
+        description="0-based indexes of options that keep their place when the options are "
+        "shuffled at each send (\"all of the above\", \"оба варианта\"); ascending.",
+    )
     poll_explanation: Annotated[
         PlainText,
         _utf16_between(1, POLL_EXPLANATION_MAX),
@@ -210,6 +215,13 @@ class QuizItem(_ItemBase):
         if len(ids) == len(self.options):
             raise PydanticCustomError(
                 "all_correct", "every option is correct: at least one must be wrong"
+            )
+        fixed = self.fixed_options
+        if fixed != sorted(set(fixed)) or any(not 0 <= i < len(self.options) for i in fixed):
+            raise PydanticCustomError(
+                "fixed_options",
+                "fixed_options must be ascending, unique and within 0–{last}",
+                {"last": len(self.options) - 1},
             )
         return self
 

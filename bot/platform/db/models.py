@@ -163,7 +163,11 @@ class SentPoll(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
+    # The item's own indexes (not the poll's positions) of the correct options.
     correct_option_ids: Mapped[list[int]]
+    # The order the options went out in: position i of the poll showed the item's option
+    # order[i] (bot.study.shuffling). NULL: the item's own order (a poll sent before orders).
+    option_order: Mapped[list[int] | None]
     sent_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -460,6 +464,10 @@ class Subscription(Base):
     kinds: Mapped[list[str]]
     anonymous_polls: Mapped[bool] = mapped_column(Boolean, default=False)
     reveal_after_minutes: Mapped[int] = mapped_column(default=240)
+    # Quizzes in groups: results hidden until the reveal closes the poll, no changed votes.
+    fair_play: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # Quizzes in groups: a member who answers gets a note only they see (right or wrong, streak).
+    private_feedback: Mapped[bool] = mapped_column(Boolean, server_default=true())
     # Items are not repeated within a cycle; a new cycle starts when every matching item was
     # posted in this chat.
     cycle: Mapped[int] = mapped_column(default=1)

@@ -1,0 +1,88 @@
+"""A member who answers a group's quiz gets a note only they see (an ephemeral message): right
+or wrong, their streak in this chat, a link to drill the topic in private; the group's own
+history stays clean, and a group can turn the notes off."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from tests.app.conftest import StartBot
+from tests.app.harness import MovableClock
+from tests.app.test_fair_quizzes import GROUP, right_and_wrong, subscribe_group
+from tests.databases import Database
+from tests.fakebot import FakeBotAPI, make_user
+from tests.users import ChatUser, settled, to
+
+ANYA = make_user(11, "Аня")
+BORYA = make_user(12, "Боря", language_code="en")
+
+
+def notes_to(fake_api: FakeBotAPI, user_id: int) -> list[dict[str, Any]]:
+    return [message for message in fake_api.ephemeral_messages
+            if message["receiver_user"]["id"] == user_id]
+
+
+async def eventually_noted(fake_api: FakeBotAPI, user_id: int, count: int) -> None:
+    for _ in range(200):
+        if len(notes_to(fake_api, user_id)) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{user_id} got {notes_to(fake_api, user_id)}")
+
+
+async def test_a_member_who_answers_a_daily_quiz_gets_a_note_only_they_see(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    await subscribe_group(database, slot, clock())
+    fake_api.add_chat(GROUP, "supergroup", "ML club", members=[ANYA, BORYA])
+    await start_bot()
+    anya = ChatUser(fake_api, ANYA, GROUP)
+
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    right, wrong = right_and_wrong(quiz)
+    fake_api.answer_poll(ANYA, quiz.result["poll"]["id"], right)
+    fake_api.answer_poll(BORYA, quiz.result["poll"]["id"], wrong[:1])
+    await eventually_noted(fake_api, ANYA["id"], 1)
+    await eventually_noted(fake_api, BORYA["id"], 1)
+    # The answers were stored before the notes went out.
+    assert database.query("SELECT user_id, is_correct FROM attempts ORDER BY user_id") == [
+        (11, True), (12, False)]
+
+    [note] = notes_to(fake_api, ANYA["id"])
+    assert note["text"] == ("✅ Верно — это видите только вы.\n"
+                            "🔥 Серия в этом чате: 1 верный ответ подряд")
+    [[link]] = note["reply_markup"]["inline_keyboard"]
+    assert link["text"] == "🎯 Тренировать тему в личке"
+    assert link["url"] == f"https://t.me/{fake_api.username}?start=topic_regularization"
+    [english] = notes_to(fake_api, BORYA["id"])  # in the member's own language
+    assert english["text"] == ("❌ Wrong — only you see this. The answer follows in the chat.\n"
+                               "Your streak in this chat starts again with the next quiz.")
+    history = [message["message_id"] for message in fake_api.sent_messages(GROUP)]
+    assert history == [quiz.result["message_id"]]  # the group's history: the quiz only
+
+    second = await anya.says("/quiz", expect="sendPoll")
+    fake_api.answer_poll(ANYA, second.result["poll"]["id"], right_and_wrong(second)[0])
+    await eventually_noted(fake_api, ANYA["id"], 2)
+    assert notes_to(fake_api, ANYA["id"])[-1]["text"] == (
+        "✅ Верно — это видите только вы.\n🔥 Серия в этом чате: 2 верных ответа подряд")
+
+
+async def test_a_group_that_turned_notes_off_gets_none(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    await subscribe_group(database, slot, clock())
+    database.execute("UPDATE subscriptions SET private_feedback = false")
+    fake_api.add_chat(GROUP, "supergroup", "ML club", members=[ANYA])
+    bot = await start_bot()
+
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    fake_api.answer_poll(ANYA, quiz.result["poll"]["id"], right_and_wrong(quiz)[0])
+    await settled(database, "SELECT count(*) FROM attempts", [(1,)])
+    await bot.stop()
+    assert fake_api.ephemeral_messages == []
