@@ -34,7 +34,7 @@ def create_router() -> Router:
             return
         try:
             slug = await subscriptions.post_now(session, chat_id, ctx.now, ctx.rng,
-                                                ctx.schedule_wakeup)
+                                                ctx.schedule_wakeup, _topic(ctx, chat_id))
         except SubscriptionError:
             await message.reply(_("admin-not-subscribed").format(chat=chat_id))
             return
@@ -50,7 +50,7 @@ def create_router() -> Router:
         chat_id = await _chat_named(ctx.bot, message, command)
         if chat_id is None:
             return
-        upcoming = await subscriptions.upcoming(session, chat_id, ctx.now)
+        upcoming = await subscriptions.upcoming(session, chat_id, ctx.now, _topic(ctx, chat_id))
         if upcoming is None:
             await message.reply(_("admin-not-subscribed").format(chat=chat_id))
             return
@@ -68,6 +68,11 @@ def create_router() -> Router:
             chat=chat_id, moment=local_moment(local), zone=view.timezone, item=item))
 
     return router
+
+
+def _topic(ctx: UpdateContext, chat_id: int) -> int | None:
+    """The forum topic the command was sent in, when it is about that chat."""
+    return ctx.thread_id if chat_id == ctx.chat_id else None
 
 
 async def _chat_named(bot: Bot, message: Message, command: CommandObject) -> int | None:

@@ -84,6 +84,7 @@ class DeliveryJob:
     slot_at: datetime
     failed_attempts: int  # sends of it Telegram did not take so far
     parts_sent: int  # of a post split into several messages: those already in the chat
+    thread_id: int | None = None  # the subscription's forum topic
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class RevealJob:
     item_id: int
     message_id: int
     poll_id: str | None
+    thread_id: int | None = None  # the subscription's forum topic
 
 
 @dataclass
@@ -387,7 +389,8 @@ async def lease_deliveries(
     rows = (await session.execute(
         select(Delivery.id, Delivery.subscription_id, Delivery.chat_id, Delivery.item_id,
                Delivery.slot_at, Delivery.failed_attempts, Delivery.parts_sent,
-               Subscription.anonymous_polls, Subscription.reveal_after_minutes, Chat.type)
+               Subscription.anonymous_polls, Subscription.reveal_after_minutes,
+               Subscription.thread_id, Chat.type)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Chat, Chat.id == Delivery.chat_id)
         .where(Delivery.status == DeliveryStatus.CLAIMED,
@@ -404,7 +407,7 @@ async def lease_deliveries(
     jobs = [
         DeliveryJob(row.id, row.subscription_id, row.chat_id, row.type, row.item_id,
                     row.anonymous_polls or row.type == ChatType.CHANNEL, row.reveal_after_minutes,
-                    row.slot_at, row.failed_attempts, row.parts_sent)
+                    row.slot_at, row.failed_attempts, row.parts_sent, row.thread_id or None)
         for row in rows if row not in late and row.item_id is not None
     ]
     if jobs:
@@ -586,13 +589,15 @@ async def start_revealing(
     session: AsyncSession, now: datetime, limit: int, lease: Lease
 ) -> list[RevealJob]:
     """The next ``limit`` sent posts whose answer is due, marked ``revealing`` by this replica."""
-    deliveries = list(await session.scalars(
-        select(Delivery).where(Delivery.reveal_due_at <= now)
+    rows = (await session.execute(
+        select(Delivery, Subscription.thread_id)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .where(Delivery.reveal_due_at <= now)
         .order_by(Delivery.reveal_due_at, Delivery.id).limit(limit)
-        .with_for_update(skip_locked=True)
-    ))
+        .with_for_update(skip_locked=True, of=Delivery)
+    )).all()
     jobs = []
-    for delivery in deliveries:
+    for delivery, thread_id in rows:
         delivery.reveal_due_at = None
         delivery.status = DeliveryStatus.REVEALING
         delivery.leased_by = lease.owner
@@ -600,7 +605,8 @@ async def start_revealing(
         assert delivery.item_id is not None
         assert delivery.message_id is not None
         jobs.append(RevealJob(delivery.id, delivery.subscription_id, delivery.chat_id,
-                              delivery.item_id, delivery.message_id, delivery.poll_id))
+                              delivery.item_id, delivery.message_id, delivery.poll_id,
+                              thread_id or None))
     await session.flush()
     return jobs
 

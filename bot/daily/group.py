@@ -60,6 +60,16 @@ def create_router() -> Router:
         )
         await message.answer(**text.as_kwargs())
 
+    @router.message(F.forum_topic_reopened)
+    async def topic_reopened(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
+        """A topic whose closing paused its daily question is open again: offer to resume."""
+        view = await subscriptions.get_subscription(session, ctx.chat_id, ctx.thread_id)
+        if view is None or view.status != SubscriptionStatus.PAUSED:
+            return
+        text = _("topic-reopened").format(since=_since(view.paused_at, view.timezone))
+        with suppress(TelegramForbiddenError, TelegramBadRequest):
+            await ctx.send_message(text, resume_keyboard(ctx.chat_id, ctx.thread_id))
+
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
     async def added(event: ChatMemberUpdated, ctx: UpdateContext, session: AsyncSession) -> None:
         view = await subscriptions.get_subscription(session, ctx.chat_id)

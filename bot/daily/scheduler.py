@@ -22,7 +22,8 @@ replica takes them over.
 
 Faults change state and never stop the loop: a post Telegram did not take (5xx, 429, no
 connection) is tried again later, until its slot's grace runs out; 403 and "chat not found"
-pause the subscription with the reason; a group that became a supergroup moves the
+pause the subscription with the reason (a closed or deleted forum topic pauses that topic's
+subscription only); a group that became a supergroup moves the
 subscription and the post goes to the new chat; any other failure marks that one delivery
 failed.
 """
@@ -36,9 +37,9 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from random import Random
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -67,6 +68,7 @@ from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import DeliveryStatus
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
+from bot.platform.telegram.topics import topic_gone
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card, load_cards
 from bot.study.context import ChatContext, ChatContexts
@@ -99,10 +101,16 @@ class _Refused:
 
     job_chat_id: int
     delivery_id: int
+    subscription_id: int
     error: str
     pause_reason: str | None = None  # pause the subscription with this reason
+    topic_only: bool = False  # the forum topic is gone: pause that subscription, not the chat's
     moved_to: int | None = None  # the chat became this supergroup: follow it
     outcome_unknown: bool = False  # no answer came back: the post may be in the chat
+
+    @classmethod
+    def of(cls, job: DeliveryJob | RevealJob, error: str, **what: Any) -> _Refused:
+        return cls(job.chat_id, job.delivery_id, job.subscription_id, error, **what)
 
 
 @dataclass(frozen=True)
@@ -299,11 +307,11 @@ class DailyScheduler:
 
     async def _deliver(self, job: DeliveryJob) -> SentPost | Postponed | _Refused:
         parts_sent = job.parts_sent
-        chat = self.chats.for_chat(job.chat_id)
+        chat = self.chats.for_chat(job.chat_id, thread_id=job.thread_id)
         try:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
-                return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
+                return _Refused.of(job, "the item no longer exists")
             if prepared.poll is not None:
                 message = await chat.send_quiz(prepared.poll, is_anonymous=job.anonymous_polls)
                 if message.poll is None:
@@ -316,7 +324,7 @@ class DailyScheduler:
                 last_part = await chat.send_post([part])
                 parts_sent += 1
             if last_part is None:
-                return _Refused(job.chat_id, job.delivery_id,
+                return _Refused.of(job,
                                 "the item was shortened after part of it was posted")
             return SentPost(job, last_part.message_id)
         except _LeaseLost:
@@ -326,7 +334,7 @@ class DailyScheduler:
                 not_before = (timedelta(seconds=error.retry_after)
                               if isinstance(error, TelegramRetryAfter) else timedelta(0))
                 return Postponed(job, _describe(error), not_before, parts_sent)
-            return _refusal(job.chat_id, job.delivery_id, error)
+            return _refusal(job, error)
 
     async def _apply_refusal(self, session: AsyncSession, refused: _Refused) -> None:
         now = self.clock()
@@ -341,10 +349,7 @@ class DailyScheduler:
             session, refused.delivery_id, refused.error, self._lease(),
             DeliveryStatus.UNKNOWN if refused.outcome_unknown else DeliveryStatus.FAILED,
         )
-        if refused.pause_reason is not None:
-            logger.warning("chat %s: daily posts paused (%s)", refused.job_chat_id,
-                           refused.pause_reason)
-            await subscriptions.pause(session, refused.job_chat_id, refused.pause_reason, now)
+        await _pause_for(session, refused, now)
 
     async def _prepare(self, item_ids: Iterable[int]) -> None:
         """Load and render a page's items once: many chats get the same item."""
@@ -378,7 +383,7 @@ class DailyScheduler:
             await daily_posts.complete_reveal(session, job.delivery_id, now,
                                               outcome.error if outcome else None)
             if outcome is not None and outcome.pause_reason is not None:
-                await subscriptions.pause(session, outcome.job_chat_id, outcome.pause_reason, now)
+                await _pause_for(session, outcome, now)
             elif outcome is not None and outcome.moved_to is not None:
                 await subscriptions.move_chat(session, outcome.job_chat_id, outcome.moved_to, now)
 
@@ -387,9 +392,9 @@ class DailyScheduler:
         try:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
-                return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
+                return _Refused.of(job, "the item no longer exists")
             card = prepared.card
-            chat = self.chats.for_chat(job.chat_id)
+            chat = self.chats.for_chat(job.chat_id, thread_id=job.thread_id)
             lead = None
             if job.poll_id is not None:
                 with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
@@ -398,7 +403,7 @@ class DailyScheduler:
             await chat.send_post(chat.answer_post(card, lead), self._drill_topic_link(chat, card),
                                  reply_to=job.message_id)
         except Exception as error:  # one bad reveal must not stop the others
-            return _refusal(job.chat_id, job.delivery_id, error)
+            return _refusal(job, error)
         return None
 
     def _drill_topic_link(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup | None:
@@ -425,24 +430,39 @@ class DailyScheduler:
             percent=percent, correct=correct, total=poll.total_voter_count))
 
 
+async def _pause_for(session: AsyncSession, refused: _Refused, now: datetime) -> None:
+    """Pause what the refusal stops: the forum topic's subscription, else the whole chat's."""
+    if refused.pause_reason is None:
+        return
+    logger.warning("chat %s: daily posts paused (%s)", refused.job_chat_id, refused.pause_reason)
+    if refused.topic_only:
+        await subscriptions.pause_subscription(session, refused.subscription_id,
+                                               refused.pause_reason, now)
+    else:
+        await subscriptions.pause(session, refused.job_chat_id, refused.pause_reason, now)
+
+
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _refusal(chat_id: int, delivery_id: int, error: Exception) -> _Refused:
+def _refusal(job: DeliveryJob | RevealJob, error: Exception) -> _Refused:
+    chat_id, delivery_id = job.chat_id, job.delivery_id
     description = _describe(error)
     if may_have_arrived(error):
         logger.warning("chat %s: no answer to delivery %s (%s); it may have arrived, so it is "
                        "not sent again", chat_id, delivery_id, description)
-        return _Refused(chat_id, delivery_id, description, outcome_unknown=True)
+        return _Refused.of(job, description, outcome_unknown=True)
     if isinstance(error, TelegramMigrateToChat):
-        return _Refused(chat_id, delivery_id, description, moved_to=error.migrate_to_chat_id)
+        return _Refused.of(job, description, moved_to=error.migrate_to_chat_id)
     if isinstance(error, TelegramForbiddenError):
-        return _Refused(chat_id, delivery_id, description, pause_reason=error.message)
+        return _Refused.of(job, description, pause_reason=error.message)
     if isinstance(error, TelegramBadRequest) and "chat not found" in error.message.lower():
-        return _Refused(chat_id, delivery_id, description, pause_reason=error.message)
+        return _Refused.of(job, description, pause_reason=error.message)
+    if isinstance(error, TelegramBadRequest) and topic_gone(error):
+        return _Refused.of(job, description, pause_reason=error.message, topic_only=True)
     if isinstance(error, TelegramAPIError):
         logger.warning("chat %s: delivery %s failed: %s", chat_id, delivery_id, description)
     else:
         logger.error("chat %s: delivery %s failed", chat_id, delivery_id, exc_info=error)
-    return _Refused(chat_id, delivery_id, description)
+    return _Refused.of(job, description)

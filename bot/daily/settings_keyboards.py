@@ -32,7 +32,7 @@ COMMON_ZONES = (
     "Europe/Minsk", "Europe/Kyiv", "Asia/Almaty", "Asia/Tashkent", "Asia/Tbilisi",
     "Europe/Berlin", "Europe/London", "America/New_York", "UTC",
 )
-REVEAL_CHOICES_MINUTES = (15, 30, 60, 120, 240, 480, 720, 1440)
+REVEAL_CHOICES_MINUTES = (5, 15, 30, 60, 120, 240, 480, 720, 1440)
 ON = "✓ "
 
 
@@ -149,7 +149,7 @@ def _keyboard(
         for minutes in REVEAL_CHOICES_MINUTES:
             _add(builder, view, _mark(minutes == view.reveal_after_minutes, duration(minutes)),
                  SettingsAction.REVEAL, str(minutes))
-        sizes = [4, 4, 1]
+        sizes = [3, 3, 3, 1]
     else:
         return _main_keyboard(view, builder)
     _add(builder, view, _("button-back"), SettingsAction.SCREEN, SettingsScreen.MAIN)
@@ -181,10 +181,11 @@ def _main_keyboard(view: SubscriptionView, builder: InlineKeyboardBuilder) -> In
     return builder.as_markup()
 
 
-def resume_keyboard(chat_id: int) -> InlineKeyboardMarkup:
+def resume_keyboard(chat_id: int, thread_id: int | None = None) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("button-resume"),
-                   callback_data=SettingsPress(chat_id=chat_id, action=SettingsAction.RESUME))
+                   callback_data=SettingsPress(chat_id=chat_id, action=SettingsAction.RESUME,
+                                               thread_id=thread_id or 0))
     return builder.as_markup()
 
 
@@ -193,7 +194,8 @@ def _add(
     value: str = "",
 ) -> None:
     builder.button(text=text, callback_data=SettingsPress(chat_id=view.chat_id, action=action,
-                                                          value=value))
+                                                          value=value,
+                                                          thread_id=view.thread_id or 0))
 
 
 def _mark(on: bool, label: str) -> str:

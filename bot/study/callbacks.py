@@ -136,6 +136,7 @@ class SettingsPress(CallbackData, prefix="cfg"):
     chat_id: int
     action: SettingsAction
     value: str = ""
+    thread_id: int = 0  # the forum topic whose subscription it is; 0: the chat's own
 
 
 class SubscribeChannel(CallbackData, prefix="subch"):

@@ -19,6 +19,7 @@ from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Bot, Router
+from aiogram.dispatcher.middlewares.user_context import EVENT_THREAD_ID_KEY
 from aiogram.enums import PollType
 from aiogram.types import (
     Chat,
@@ -52,8 +53,8 @@ class Where:
 
     chat_id: int
     user_id: int  # who acts: the chat itself when nobody does (a channel's post)
-    # The forum topic. None: the bot posts into a group's main thread; forum topics, when they
-    # come, fill it in UpdateContextMiddleware.
+    # The forum topic (message_thread_id of a topic message). None: the chat itself (a group's
+    # main thread, the General topic of a forum).
     thread_id: int | None = None
 
 
@@ -180,10 +181,14 @@ class ChatContexts:
     signature: str = ""
     bot_username: str = ""
 
-    def for_chat(self, chat_id: int, locale: str | None = None) -> ChatContext:
-        """The chat at the clock's current time; in ``locale``, else the default language."""
+    def for_chat(
+        self, chat_id: int, locale: str | None = None, thread_id: int | None = None
+    ) -> ChatContext:
+        """The chat (its forum topic ``thread_id``) at the clock's current time; in ``locale``,
+        else the default language."""
         return ChatContext(
-            bot=self.bot, where=Where(chat_id, chat_id), now=self.clock(), i18n=self.i18n,
+            bot=self.bot, where=Where(chat_id, chat_id, thread_id or None), now=self.clock(),
+            i18n=self.i18n,
             locale=locale or self.i18n.default_locale, signature=self.signature,
             bot_username=self.bot_username,
         )
@@ -205,7 +210,9 @@ class UpdateContextMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         i18n: I18n = data["i18n"]
         data["ctx"] = UpdateContext(
-            bot=data["bot"], where=_where_of(data.get("event_chat"), data.get("event_from_user")),
+            bot=data["bot"],
+            where=_where_of(data.get("event_chat"), data.get("event_from_user"),
+                            data.get(EVENT_THREAD_ID_KEY)),
             now=data["clock"](), i18n=i18n, locale=i18n.current_locale,
             signature=data["signature"], bot_username=data["bot_username"], rng=data["rng"],
             default_zone=data["default_zone"], schedule_wakeup=data["schedule_wakeup"],
@@ -214,10 +221,12 @@ class UpdateContextMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-def _where_of(chat: Chat | None, user: User | None) -> Where | None:
-    """The update's chat, else its user's private chat; its user, else the chat."""
+def _where_of(chat: Chat | None, user: User | None, thread_id: int | None) -> Where | None:
+    """The update's chat, else its user's private chat; its user, else the chat; the forum
+    topic aiogram found (a message's ``message_thread_id`` when ``is_topic_message``)."""
     if user is not None:
-        return Where(chat.id if chat is not None else user.id, user.id)
+        return Where(chat.id if chat is not None else user.id, user.id,
+                     thread_id if chat is not None else None)
     if chat is not None:
-        return Where(chat.id, chat.id)
+        return Where(chat.id, chat.id, thread_id)
     return None

@@ -30,6 +30,7 @@ from aiohttp import ClientError, ClientSession, web
 
 from . import updates as _updates
 from .formatting import FormattingError, UnsupportedParseMode, apply_formatting, utf16_len
+from .forums import ForumTopic, ForumTopics
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -543,6 +544,7 @@ class _Builders:
         reply_to: Mapping[str, Any] | None = None,
         entities: Sequence[Mapping[str, Any]] | None = None,
         anonymous_admin: bool = False,
+        thread_id: int | None = None,
     ) -> JSONDict:
         """A user's text message (private chat by default); see updates.send_text."""
         return _updates.send_text(
@@ -553,6 +555,7 @@ class _Builders:
             reply_to=reply_to,
             entities=entities,
             anonymous_admin=anonymous_admin,
+            thread_id=thread_id,
         )
 
     def click(self, user: UserRef, message: Mapping[str, Any], data: str) -> JSONDict:
@@ -658,7 +661,7 @@ class _Builders:
 # The server
 
 
-class FakeBotAPI(_Builders):
+class FakeBotAPI(_Builders, ForumTopics):
     """A fake Bot API server. ``async with FakeBotAPI() as api: ... api.url ...``."""
 
     def __init__(
@@ -718,6 +721,7 @@ class FakeBotAPI(_Builders):
         self._messages: dict[tuple[int, int], JSONDict] = {}
         self._deleted: set[tuple[int, int]] = set()
         self._bot_sent: list[tuple[int, int]] = []
+        self._forum_topics: dict[tuple[int, int], ForumTopic] = {}
         self._polls: dict[str, PollState] = {}
         self._poll_seq = 0
         self._files: dict[str, StoredFile] = {}
@@ -1569,6 +1573,7 @@ class FakeBotAPI(_Builders):
         markup = self._markup(p)
         reply = self._reply(chat, p)
         thread = p.get_int("message_thread_id")
+        self.check_thread(chat, thread)
         extra: JSONDict = {}
         if thread is not None:
             extra["message_thread_id"] = thread
