@@ -85,6 +85,7 @@ class DeliveryJob:
     failed_attempts: int  # sends of it Telegram did not take so far
     parts_sent: int  # of a post split into several messages: those already in the chat
     thread_id: int | None = None  # the subscription's forum topic
+    timezone: str = "UTC"  # the subscription's: the post says when the answer comes in it
 
 
 @dataclass(frozen=True)
@@ -390,7 +391,7 @@ async def lease_deliveries(
         select(Delivery.id, Delivery.subscription_id, Delivery.chat_id, Delivery.item_id,
                Delivery.slot_at, Delivery.failed_attempts, Delivery.parts_sent,
                Subscription.anonymous_polls, Subscription.reveal_after_minutes,
-               Subscription.thread_id, Chat.type)
+               Subscription.thread_id, Subscription.timezone, Chat.type)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Chat, Chat.id == Delivery.chat_id)
         .where(Delivery.status == DeliveryStatus.CLAIMED,
@@ -407,7 +408,8 @@ async def lease_deliveries(
     jobs = [
         DeliveryJob(row.id, row.subscription_id, row.chat_id, row.type, row.item_id,
                     row.anonymous_polls or row.type == ChatType.CHANNEL, row.reveal_after_minutes,
-                    row.slot_at, row.failed_attempts, row.parts_sent, row.thread_id or None)
+                    row.slot_at, row.failed_attempts, row.parts_sent, row.thread_id or None,
+                    row.timezone)
         for row in rows if row not in late and row.item_id is not None
     ]
     if jobs:

@@ -68,7 +68,7 @@ def create_router() -> Router:
             return
         text = _("topic-reopened").format(since=_since(view.paused_at, view.timezone))
         with suppress(TelegramForbiddenError, TelegramBadRequest):
-            await ctx.send_message(text, resume_keyboard(ctx.chat_id, ctx.thread_id))
+            await ctx.send_message(text, resume_keyboard(view.subscription_id))
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
     async def added(event: ChatMemberUpdated, ctx: UpdateContext, session: AsyncSession) -> None:
@@ -79,7 +79,7 @@ def create_router() -> Router:
         if view is not None and view.status == SubscriptionStatus.PAUSED:
             text = _("welcome-back").format(chat=event.chat.title or "",
                                             since=_since(view.paused_at, view.timezone))
-            markup = resume_keyboard(event.chat.id)
+            markup = resume_keyboard(view.subscription_id)
         elif is_channel:
             text = _("channel-added").format(chat=event.chat.title or "",
                                              command=_subscribe_command(event))

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
 from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -73,7 +74,15 @@ from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card, load_cards
 from bot.study.context import ChatContext, ChatContexts
 from bot.study.keyboards import link_keyboard
-from bot.study.posts import QuizPoll, question_post, quiz_poll
+from bot.study.posts import (
+    QuizPoll,
+    daily_footer,
+    poll_with_footer,
+    post_style,
+    question_post,
+    quiz_poll,
+    with_footer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -312,15 +321,17 @@ class DailyScheduler:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
                 return _Refused.of(job, "the item no longer exists")
+            footer = self._footer(prepared.card, job, chat)
             if prepared.poll is not None:
-                message = await chat.send_quiz(prepared.poll, is_anonymous=job.anonymous_polls)
+                message = await chat.send_quiz(poll_with_footer(prepared.poll, footer),
+                                               is_anonymous=job.anonymous_polls)
                 if message.poll is None:
                     raise RuntimeError("sendPoll returned a message without a poll")
                 return SentPost(job, message.message_id, message.poll.id,
                                 tuple(prepared.poll.correct_option_ids))
             # One message at a time: after a refusal, only the parts not yet in the chat go.
             last_part: Message | None = None
-            for part in prepared.question[job.parts_sent:]:
+            for part in with_footer(prepared.question, footer)[job.parts_sent:]:
                 last_part = await chat.send_post([part])
                 parts_sent += 1
             if last_part is None:
@@ -335,6 +346,21 @@ class DailyScheduler:
                               if isinstance(error, TelegramRetryAfter) else timedelta(0))
                 return Postponed(job, _describe(error), not_before, parts_sent)
             return _refusal(job, error)
+
+    def _footer(self, card: Card, job: DeliveryJob, chat: ChatContext) -> Rendered:
+        """Hashtags, signature and when the answer comes, in the chat's zone and the item's
+        language (the post's other words are in it too)."""
+        locale = card.content.language.value
+        zone = ZoneInfo(job.timezone)
+        posted = chat.now.astimezone(zone)
+        due = (chat.now + timedelta(minutes=job.reveal_after_minutes)).astimezone(zone)
+        if due.date() == posted.date():
+            when = self.i18n.gettext("daily-answer-at", locale=locale).format(
+                time=f"{due:%H:%M}")
+        else:
+            when = self.i18n.gettext("daily-answer-on", locale=locale).format(
+                date=f"{due:%d.%m}", time=f"{due:%H:%M}")
+        return daily_footer(card, post_style(self.i18n, card, self.chats.signature), when)
 
     async def _apply_refusal(self, session: AsyncSession, refused: _Refused) -> None:
         now = self.clock()

@@ -181,11 +181,11 @@ def _main_keyboard(view: SubscriptionView, builder: InlineKeyboardBuilder) -> In
     return builder.as_markup()
 
 
-def resume_keyboard(chat_id: int, thread_id: int | None = None) -> InlineKeyboardMarkup:
+def resume_keyboard(subscription_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("button-resume"),
-                   callback_data=SettingsPress(chat_id=chat_id, action=SettingsAction.RESUME,
-                                               thread_id=thread_id or 0))
+                   callback_data=SettingsPress(subscription_id=subscription_id,
+                                               action=SettingsAction.RESUME))
     return builder.as_markup()
 
 
@@ -193,9 +193,8 @@ def _add(
     builder: InlineKeyboardBuilder, view: SubscriptionView, text: str, action: SettingsAction,
     value: str = "",
 ) -> None:
-    builder.button(text=text, callback_data=SettingsPress(chat_id=view.chat_id, action=action,
-                                                          value=value,
-                                                          thread_id=view.thread_id or 0))
+    builder.button(text=text, callback_data=SettingsPress(subscription_id=view.subscription_id,
+                                                          action=action, value=value))
 
 
 def _mark(on: bool, label: str) -> str:

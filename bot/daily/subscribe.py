@@ -197,8 +197,7 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: SettingsPress, ctx: UpdateContext,
         session: AsyncSession, state: FSMContext,
     ) -> None:
-        view = await subscriptions.get_subscription(session, callback_data.chat_id,
-                                                    callback_data.thread_id or None)
+        view = await subscriptions.subscription_by_id(session, callback_data.subscription_id)
         if view is None:
             await callback.answer(_("button-outdated"), show_alert=True)
             return
@@ -383,7 +382,7 @@ async def _ask(callback: CallbackQuery, press: SettingsPress, state: FSMContext)
         return
     asking_times = press.value == SettingsAction.TIME
     await state.set_state(SettingsInput.times if asking_times else SettingsInput.zone)
-    await state.update_data(chat_id=press.chat_id, thread_id=press.thread_id,
+    await state.update_data(subscription_id=press.subscription_id,
                             screen_chat_id=callback.message.chat.id,
                             screen_message_id=callback.message.message_id)
     prompt = Text(TextMention(callback.from_user.first_name, user=callback.from_user), ", ",
@@ -397,8 +396,7 @@ async def _typed(
 ) -> None:
     """The typed time or zone: checked, saved, and the settings message redrawn."""
     data = await state.get_data()
-    view = await subscriptions.get_subscription(session, int(data["chat_id"]),
-                                                int(data.get("thread_id") or 0) or None)
+    view = await subscriptions.subscription_by_id(session, int(data["subscription_id"]))
     if view is None or not await _may_manage(ctx, view):
         await state.clear()
         await message.reply(_("settings-admins-only"))

@@ -122,6 +122,19 @@ async def get_subscription(
     return _view(*found)
 
 
+async def subscription_by_id(
+    session: AsyncSession, subscription_id: int
+) -> SubscriptionView | None:
+    """A subscription by its id (a settings button's), None if it is stopped or unknown."""
+    row = (await session.execute(
+        select(Subscription, Chat.type).join(Chat, Chat.id == Subscription.chat_id)
+        .where(Subscription.id == subscription_id)
+    )).one_or_none()
+    if row is None or row[0].status == SubscriptionStatus.STOPPED:
+        return None
+    return _view(row[0], row[1])
+
+
 async def available_topics(session: AsyncSession) -> list[TopicOption]:
     topics = await session.scalars(select(Topic).where(has_drillable_items()).order_by(Topic.id))
     return [TopicOption(t.id, t.hashtag, t.title_ru, t.title_en) for t in topics]

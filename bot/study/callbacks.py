@@ -131,12 +131,13 @@ class SettingsScreen(StrEnum):
 
 
 class SettingsPress(CallbackData, prefix="cfg"):
-    """A button of a chat's subscription settings; whoever presses it must manage that chat."""
+    """A button of a subscription's settings (a chat's, or a forum topic's: so the subscription's
+    id, which fits in the 64 bytes where a chat and a topic id may not); whoever presses it must
+    manage that chat."""
 
-    chat_id: int
+    subscription_id: int
     action: SettingsAction
     value: str = ""
-    thread_id: int = 0  # the forum topic whose subscription it is; 0: the chat's own
 
 
 class SubscribeChannel(CallbackData, prefix="subch"):

@@ -60,8 +60,11 @@ async def test_each_topic_has_its_own_daily_post_answer_and_pause(
     await settled(database, "SELECT thread_id, status FROM subscriptions"
                   f" WHERE chat_id = {FORUM_ID} ORDER BY thread_id",
                   [(quizzes, "active"), (tasks, "active")])
+    [(quiz_subscription,)] = database.query(
+        "SELECT id FROM subscriptions WHERE thread_id = :thread", thread=quizzes)
     settings = await ChatUser(fake_api, ADMIN, FORUM_ID, thread_id=quizzes).says("/settings")
-    assert all(button["callback_data"].endswith(f":{quizzes}")  # its buttons are the topic's
+    assert settings.params["message_thread_id"] == quizzes
+    assert all(button["callback_data"].startswith(f"cfg:{quiz_subscription}:")  # the topic's
                for row in settings.params["reply_markup"]["inline_keyboard"] for button in row)
 
     fake_api.close_topic(FORUM_ID, tasks, by=OWNER)
