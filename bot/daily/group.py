@@ -16,7 +16,7 @@ from aiogram.utils.formatting import Bold, Text, TextMention
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.daily import subscriptions
+from bot.daily import quiz_reveals, subscriptions
 from bot.daily.leaderboard import Standing, top_answerers, week_start
 from bot.daily.settings_keyboards import local_moment, resume_keyboard
 from bot.daily.subscriptions import PauseReason
@@ -42,7 +42,13 @@ def create_router() -> Router:
         if card is None or not isinstance(card.content, QuizItem):
             await message.reply(_("bank-empty"))
             return
-        await post_quiz(ctx, session, card, card.content)
+        due = ctx.now + await quiz_reveals.reveal_delay(session, ctx.chat_id, ctx.thread_id)
+
+        async def reveal_later(poll_id: str) -> None:  # committed with the poll's record
+            await quiz_reveals.schedule_reveal(session, poll_id, ctx.thread_id, due)
+            ctx.schedule_wakeup.notify_after_commit(session)
+
+        await post_quiz(ctx, session, card, card.content, recorded=reveal_later)
 
     @router.message(Command("top"))
     async def top(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:

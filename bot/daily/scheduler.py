@@ -54,7 +54,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, Poll
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.daily import daily_posts, subscriptions
+from bot.daily import daily_posts, quiz_reveals, subscriptions
 from bot.daily.daily_posts import (
     DeliveryJob,
     Lease,
@@ -63,6 +63,7 @@ from bot.daily.daily_posts import (
     SentPost,
 )
 from bot.daily.ledger import SendLedger, WriteAheadPoint, write_ahead
+from bot.daily.quiz_reveals import QuizRevealJob
 from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
@@ -218,7 +219,7 @@ class DailyScheduler:
                     for late in report.lateness:
                         self.metrics.scheduler_lag.observe(late.total_seconds())
                 sent = await self._send_claimed()
-                revealed = await self._reveal_due()
+                revealed = await self._reveal_due() + await self._reveal_chat_quizzes()
                 if not (report.claimed or report.skipped or sent or revealed):
                     return
         finally:
@@ -239,7 +240,9 @@ class DailyScheduler:
 
     async def _seconds_to_next(self) -> float:
         async with self.session_factory() as session:
-            earliest = await daily_posts.earliest_due(session)
+            due = [await daily_posts.earliest_due(session),
+                   await quiz_reveals.earliest_due(session)]
+        earliest = min((instant for instant in due if instant is not None), default=None)
         if earliest is None:
             return self.idle_check_seconds
         seconds = (earliest - self.clock()).total_seconds()
@@ -414,23 +417,46 @@ class DailyScheduler:
                 await subscriptions.move_chat(session, outcome.job_chat_id, outcome.moved_to, now)
 
     async def _reveal(self, job: RevealJob) -> _Refused | None:
-        """Close the quiz (its counts give the result line), then reply with the answer."""
         try:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
                 return _Refused.of(job, "the item no longer exists")
-            card = prepared.card
-            chat = self.chats.for_chat(job.chat_id, thread_id=job.thread_id)
-            lead = None
-            if job.poll_id is not None:
-                with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
-                    poll = await self.bot.stop_poll(job.chat_id, job.message_id)
-                    lead = self._result_line(poll, card)
-            await chat.send_post(chat.answer_post(card, lead), self._drill_topic_link(chat, card),
-                                 reply_to=job.message_id)
+            await self._post_answer(self.chats.for_chat(job.chat_id, thread_id=job.thread_id),
+                                    prepared.card, job.message_id, is_poll=job.poll_id is not None)
         except Exception as error:  # one bad reveal must not stop the others
             return _refusal(job, error)
         return None
+
+    async def _reveal_chat_quizzes(self) -> int:
+        async def take(session: AsyncSession) -> list[QuizRevealJob]:
+            return await quiz_reveals.take_due(session, self.clock(), self.send_batch)
+
+        return await self._in_pages(take, self._reveal_chat_quiz)
+
+    async def _reveal_chat_quiz(self, job: QuizRevealJob) -> None:
+        """The answer under a one-off group /quiz; a refusal is only logged (no subscription
+        to pause: the next /quiz meets the same refusal as this one)."""
+        prepared = self._prepared.get(job.item_id)
+        if prepared is None:
+            return
+        try:
+            await self._post_answer(self.chats.for_chat(job.chat_id, thread_id=job.thread_id),
+                                    prepared.card, job.message_id, is_poll=True)
+        except Exception as error:  # one bad reveal must not stop the others
+            logger.warning("chat %s: the answer to quiz %s was not posted: %s", job.chat_id,
+                           job.poll_id, _describe(error))
+
+    async def _post_answer(
+        self, chat: ChatContext, card: Card, message_id: int, *, is_poll: bool
+    ) -> None:
+        """Close the quiz (its counts give the result line), then reply with the answer."""
+        lead = None
+        if is_poll:
+            with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
+                poll = await self.bot.stop_poll(chat.chat_id, message_id)
+                lead = self._result_line(poll, card)
+        await chat.send_post(chat.answer_post(card, lead), self._drill_topic_link(chat, card),
+                             reply_to=message_id)
 
     def _drill_topic_link(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup | None:
         """Under the answer: a way from the chat to drilling the topic in private."""

@@ -29,12 +29,8 @@ def upgrade() -> None:
         )
     op.create_table(
         "chat_quiz_reveals",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("chat_id", sa.BigInteger(), nullable=False),
-        sa.Column("thread_id", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
-        sa.Column("item_id", sa.Integer(), nullable=False),
-        sa.Column("message_id", sa.BigInteger(), nullable=False),
         sa.Column("poll_id", sa.String(length=64), nullable=False),
+        sa.Column("thread_id", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column(
             "reveal_due_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
         ),
@@ -42,9 +38,10 @@ def upgrade() -> None:
             "revealed_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
-            ["item_id"], ["items.id"], name=op.f("fk_chat_quiz_reveals_item_id_items")
+            ["poll_id"], ["sent_polls.poll_id"],
+            name=op.f("fk_chat_quiz_reveals_poll_id_sent_polls"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_quiz_reveals")),
+        sa.PrimaryKeyConstraint("poll_id", name=op.f("pk_chat_quiz_reveals")),
     )
     with op.batch_alter_table("chat_quiz_reveals", schema=None) as batch_op:
         batch_op.create_index(

@@ -494,17 +494,14 @@ class Delivery(Base):
 
 
 class ChatQuizReveal(Base):
-    """The answer due under a one-off group /quiz: posted by the daily loop at ``reveal_due_at``
-    (NULL once taken), so a restart in between loses nothing."""
+    """The answer due under a one-off group /quiz (the poll's chat, message and item are its
+    ``sent_polls`` row's): posted by the daily loop at ``reveal_due_at`` (NULL once taken), so a
+    restart in between loses nothing."""
 
     __tablename__ = "chat_quiz_reveals"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    poll_id: Mapped[str] = mapped_column(ForeignKey("sent_polls.poll_id"), primary_key=True)
     thread_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # 0: no topic
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
-    message_id: Mapped[int] = mapped_column(BigInteger)
-    poll_id: Mapped[str] = mapped_column(String(64))
     reveal_due_at: Mapped[datetime | None] = mapped_column(index=True)
     revealed_at: Mapped[datetime | None]
 
