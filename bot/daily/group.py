@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.daily import quiz_reveals, subscriptions
-from bot.daily.leaderboard import Standing, top_answerers, week_start
+from bot.daily.leaderboard import Board, board, month_start, week_start
 from bot.daily.settings_keyboards import local_moment, resume_keyboard
 from bot.daily.subscriptions import PauseReason
 from bot.drills.practice import next_chat_quiz
@@ -52,19 +52,22 @@ def create_router() -> Router:
 
     @router.message(Command("top"))
     async def top(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
-        view = await subscriptions.get_subscription(session, ctx.chat_id)
+        """This week's, this month's and all time's best, named without notifying anyone but
+        the asker (a text mention notifies its user in many clients)."""
+        view = (await subscriptions.get_subscription(session, ctx.chat_id, ctx.thread_id)
+                or await subscriptions.get_subscription(session, ctx.chat_id))
         zone = ZoneInfo(view.timezone) if view else ctx.default_zone
-        this_week = await top_answerers(session, ctx.chat_id, since=week_start(ctx.now, zone))
-        all_time = await top_answerers(session, ctx.chat_id)
-        if not all_time:
+        periods = [("top-week", week_start(ctx.now, zone)),
+                   ("top-month", month_start(ctx.now, zone)), ("top-all-time", None)]
+        boards = [(title, await board(session, ctx.chat_id, ctx.user_id, since=since))
+                  for title, since in periods]
+        if not boards[-1][1].top:
             await message.reply(_("top-empty"))
             return
-        text = Text(
-            Bold(_("top-title").format(chat=message.chat.title or "")), "\n\n",
-            Bold(_("top-week")), "\n", *_standings(this_week), "\n",
-            Bold(_("top-all-time")), "\n", *_standings(all_time),
-        )
-        await message.answer(**text.as_kwargs())
+        parts: list[Text | str] = [Bold(_("top-title").format(chat=message.chat.title or ""))]
+        for title, period in boards:
+            parts += ["\n\n", Bold(_(title)), "\n", *_standings(period, message.from_user)]
+        await message.answer(**Text(*parts).as_kwargs())
 
     @router.message(F.forum_topic_reopened)
     async def topic_reopened(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
@@ -104,15 +107,22 @@ def create_router() -> Router:
     return router
 
 
-def _standings(standings: list[Standing]) -> list[Text | str]:
-    if not standings:
-        return [_("top-nobody"), "\n"]
+def _standings(period: Board, asker: User | None) -> list[Text | str]:
+    """One line per place; names in bold, the asker's as a mention (theirs alone notifies)."""
+    if not period.top:
+        return [_("top-nobody")]
+    places = list(enumerate(period.top, start=1))
     lines: list[Text | str] = []
-    for place, standing in enumerate(standings, start=1):
-        who = User(id=standing.user_id, is_bot=False, first_name=standing.first_name)
-        lines.append(Text(f"{place}. ", TextMention(standing.first_name, user=who), " — ",
+    if period.own is not None:
+        places.append(period.own)
+    for index, (place, standing) in enumerate(places):
+        name = (TextMention(standing.first_name, user=asker)
+                if asker is not None and standing.user_id == asker.id
+                else Bold(standing.first_name))
+        gap = "…\n" if period.own is not None and index == len(places) - 1 else ""
+        lines.append(Text("\n" if index else "", gap, f"{place}. ", name, " — ",
                           _("top-score").format(correct=standing.correct,
-                                                answered=standing.answered), "\n"))
+                                                answered=standing.answered)))
     return lines
 
 
