@@ -70,6 +70,7 @@ from bot.platform.telegram.retry import RetryMiddleware
 from bot.platform.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
 from bot.platform.wakeup import ScheduleWakeup
 from bot.poll_answers import handlers as answers
+from bot.sharing import inline
 from bot.study.answer_recorder import AnswerRecorder
 from bot.study.context import UpdateContextMiddleware
 from bot.study.polls import PollCache
@@ -169,6 +170,7 @@ def create_dispatcher(
         reminders.create_router(),
         membership.create_router(),
         chat_migration.create_router(),
+        inline.create_router(),
         fallback.create_router(),
     )
     dispatcher.errors.register(_log_error)

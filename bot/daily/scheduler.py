@@ -52,6 +52,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup, Message, Poll
 from aiogram.utils.i18n import I18n
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.daily import daily_posts, quiz_reveals, subscriptions
@@ -68,13 +69,13 @@ from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import DeliveryStatus
+from bot.platform.telegram.deep_links import share_query
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
 from bot.platform.telegram.topics import topic_gone
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card, load_cards
 from bot.study.context import ChatContext, ChatContexts
-from bot.study.keyboards import link_keyboard
 from bot.study.posts import (
     QuizPoll,
     daily_footer,
@@ -455,16 +456,22 @@ class DailyScheduler:
             with contextlib.suppress(TelegramBadRequest):  # already closed: no counts
                 poll = await self.bot.stop_poll(chat.chat_id, message_id)
                 lead = self._result_line(poll, card)
-        await chat.send_post(chat.answer_post(card, lead), self._drill_topic_link(chat, card),
+        await chat.send_post(chat.answer_post(card, lead), self._answer_keyboard(chat, card),
                              reply_to=message_id)
 
-    def _drill_topic_link(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup | None:
-        """Under the answer: a way from the chat to drilling the topic in private."""
+    def _answer_keyboard(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup:
+        """Under the answer: a way from the chat to drilling the topic in private, and one to
+        share the item into another chat (inline mode, the item's id typed after @bot)."""
+        locale = card.content.language.value
+        builder = InlineKeyboardBuilder()
         link = chat.topic_link(card.content.topic)
-        if link is None:
-            return None
-        text = self.i18n.gettext("button-drill-topic-private", locale=card.content.language.value)
-        return link_keyboard([(text, link)])
+        if link is not None:
+            builder.button(text=self.i18n.gettext("button-drill-topic-private", locale=locale),
+                           url=link)
+        builder.button(text=self.i18n.gettext("button-share", locale=locale),
+                       switch_inline_query=share_query(card.id))
+        builder.adjust(1)
+        return builder.as_markup()
 
     def _result_line(self, poll: Poll, card: Card) -> Rendered:
         locale = card.content.language.value

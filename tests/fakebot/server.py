@@ -31,6 +31,7 @@ from aiohttp import ClientError, ClientSession, web
 from . import updates as _updates
 from .formatting import FormattingError, UnsupportedParseMode, apply_formatting, utf16_len
 from .forums import ForumTopic, ForumTopics
+from .inline import InlineAnswer, InlineMode
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -119,6 +120,7 @@ STRING_PARAMS = frozenset(
         "name",
         "parse_mode",
         "callback_query_id",
+        "inline_query_id",
         "inline_message_id",
         "business_connection_id",
         "message_effect_id",
@@ -661,7 +663,7 @@ class _Builders:
 # The server
 
 
-class FakeBotAPI(_Builders, ForumTopics):
+class FakeBotAPI(_Builders, ForumTopics, InlineMode):
     """A fake Bot API server. ``async with FakeBotAPI() as api: ... api.url ...``."""
 
     def __init__(
@@ -722,6 +724,9 @@ class FakeBotAPI(_Builders, ForumTopics):
         self._deleted: set[tuple[int, int]] = set()
         self._bot_sent: list[tuple[int, int]] = []
         self._forum_topics: dict[tuple[int, int], ForumTopic] = {}
+        self.inline_mode = False
+        self.inline_answers: dict[str, InlineAnswer | None] = {}
+        self._inline_seq = 0
         self._polls: dict[str, PollState] = {}
         self._poll_seq = 0
         self._files: dict[str, StoredFile] = {}
@@ -1638,6 +1643,7 @@ class FakeBotAPI(_Builders, ForumTopics):
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
             "answerCallbackQuery": self._answer_callback_query,
+            "answerInlineQuery": self._answer_inline_query,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
             "getFile": self._get_file,
@@ -1659,7 +1665,7 @@ class FakeBotAPI(_Builders, ForumTopics):
             **self.bot_user,
             "can_join_groups": True,
             "can_read_all_group_messages": not self.privacy_mode,
-            "supports_inline_queries": False,
+            "supports_inline_queries": self.inline_mode,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
