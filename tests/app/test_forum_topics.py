@@ -76,6 +76,7 @@ async def test_each_topic_has_its_own_daily_post_answer_and_pause(
                   [("paused", "Bad Request: TOPIC_CLOSED")])
     assert database.query("SELECT status FROM subscriptions WHERE thread_id = :thread",
                           thread=quizzes) == [("active",)]
+    await settled(database, "SELECT count(*) FROM deliveries WHERE status = 'sent'", [(1,)])
 
     clock.move(timedelta(minutes=240))
     answer = await fake_api.wait_for_call(
