@@ -81,22 +81,25 @@ def create_router() -> Router:
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
     async def added(event: ChatMemberUpdated, ctx: UpdateContext, session: AsyncSession) -> None:
-        view = await subscriptions.get_subscription(session, ctx.chat_id)
+        """Greet the chat; a chat whose daily question the removal paused is offered to resume
+        it, in each forum topic that had one."""
         is_channel = event.chat.type == ChatType.CHANNEL
         # A channel is no place for the bot's chatter: the one who added it hears in private.
         audience = ctx.in_chat(ctx.user_id) if is_channel else ctx
-        if view is not None and view.status == SubscriptionStatus.PAUSED:
+        paused = await subscriptions.paused_in_chat(session, ctx.chat_id)
+        if not paused:
+            text = (_("channel-added").format(chat=event.chat.title or "",
+                                              command=_subscribe_command(event))
+                    if is_channel else _("group-greeting"))
+            with suppress(TelegramForbiddenError, TelegramBadRequest):  # a stranger, a mute chat
+                await audience.send_message(text)
+            return
+        for view in paused:
+            speaker = audience if is_channel else ctx.in_topic(view.thread_id)
             text = _("welcome-back").format(chat=event.chat.title or "",
                                             since=_since(view.paused_at, view.timezone))
-            markup = resume_keyboard(view.subscription_id)
-        elif is_channel:
-            text = _("channel-added").format(chat=event.chat.title or "",
-                                             command=_subscribe_command(event))
-            markup = None
-        else:
-            text, markup = _("group-greeting"), None
-        with suppress(TelegramForbiddenError, TelegramBadRequest):  # a stranger or a mute chat
-            await audience.send_message(text, markup)
+            with suppress(TelegramForbiddenError, TelegramBadRequest):
+                await speaker.send_message(text, resume_keyboard(view.subscription_id))
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=LEAVE_TRANSITION))
     async def removed(event: ChatMemberUpdated, ctx: UpdateContext, session: AsyncSession) -> None:

@@ -135,6 +135,17 @@ async def subscription_by_id(
     return _view(row[0], row[1])
 
 
+async def paused_in_chat(session: AsyncSession, chat_id: int) -> list[SubscriptionView]:
+    """The chat's paused subscriptions: its own, then its forum topics'."""
+    rows = await session.execute(
+        select(Subscription, Chat.type).join(Chat, Chat.id == Subscription.chat_id)
+        .where((Subscription.chat_id == chat_id)
+               & (Subscription.status == SubscriptionStatus.PAUSED))
+        .order_by(Subscription.thread_id)
+    )
+    return [_view(subscription, chat_type) for subscription, chat_type in rows]
+
+
 async def available_topics(session: AsyncSession) -> list[TopicOption]:
     topics = await session.scalars(select(Topic).where(has_drillable_items()).order_by(Topic.id))
     return [TopicOption(t.id, t.hashtag, t.title_ru, t.title_en) for t in topics]

@@ -95,6 +95,10 @@ class ChatContext:
         return replace(self, where=Where(chat_id, chat_id if user_id is None else user_id),
                        locale=locale or self.locale)
 
+    def in_topic(self, thread_id: int | None) -> Self:
+        """The same chat, in its forum topic ``thread_id`` (None: the chat itself)."""
+        return replace(self, where=replace(self._where(), thread_id=thread_id))
+
     @contextmanager
     def speaking(self) -> Iterator[None]:
         """gettext in this context's language, outside an update's own language too."""

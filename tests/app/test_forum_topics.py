@@ -120,3 +120,23 @@ async def test_a_deleted_topic_pauses_its_subscription(
         None, lambda call: call.method in ("sendPoll", "sendMessage")
         and to(FORUM_ID)(call) and "message_thread_id" not in call.params, after=mark)
     assert general.ok
+
+
+async def test_added_back_the_bot_offers_to_resume_in_each_topic(
+    fake_api: FakeBotAPI, start_bot: StartBot, database: Database, forum: dict[str, Any],
+) -> None:
+    topic = fake_api.create_topic(FORUM_ID, "Квизы", by=OWNER)
+    await start_bot()
+    await ChatUser(fake_api, ADMIN, FORUM_ID, thread_id=topic).says("/subscribe")
+    fake_api.chat_member_update(FORUM_ID, OWNER, "member", "kicked")
+    await settled(database, "SELECT status, pause_reason FROM subscriptions",
+                  [("paused", "removed")])
+
+    mark = fake_api.mark()
+    fake_api.chat_member_update(FORUM_ID, OWNER, "kicked", "member")
+    offer = await fake_api.wait_for_call("sendMessage", to(FORUM_ID), after=mark)
+    assert offer.params["message_thread_id"] == topic
+    assert offer.params["text"].startswith("Я снова здесь 👋")
+    await ChatUser(fake_api, ADMIN, FORUM_ID, thread_id=topic).presses(
+        offer, "▶ Возобновить", expect="answerCallbackQuery")
+    await settled(database, "SELECT status FROM subscriptions", [("active",)])
