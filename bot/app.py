@@ -266,6 +266,9 @@ class App:
         )
         try:
             me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
+            if not me.supports_inline_queries:
+                logger.warning("inline mode is off: @%s <words> offers nothing until it is "
+                               "switched on in @BotFather (/setinline)", me.username)
             session_factory = create_session_factory(engine)
             await prepare_database(engine, session_factory, bundle, clock)
             del bundle  # in the database now

@@ -46,6 +46,7 @@ def item_id(database: Database, slug: str) -> int:
 async def test_an_inline_query_offers_matching_items_whose_button_opens_them_in_private(
     fake_api: FakeBotAPI, inline_mode: None, running_bot: InProcessBot, database: Database,
 ) -> None:
+    assert "inline mode is off" not in running_bot.log
     assert fake_api.allowed_updates is not None
     assert "inline_query" in fake_api.allowed_updates
 
@@ -71,6 +72,13 @@ async def test_an_inline_query_offers_matching_items_whose_button_opens_them_in_
     assert await offered(fake_api, "регуляризация L1 веса отбор") == []  # every word must match
     assert [item["id"] for item in await offered(fake_api, str(item_id(database, "e2e-l1")))
             ] == [str(item_id(database, "e2e-l1"))]  # what the "Share" button types
+
+
+async def test_without_inline_mode_the_log_says_how_to_switch_it_on(
+    running_bot: InProcessBot,
+) -> None:
+    assert "inline mode is off" in running_bot.log
+    assert "@BotFather (/setinline)" in running_bot.log
 
 
 async def test_archived_items_never_appear_and_an_empty_query_starts_with_todays_item(
