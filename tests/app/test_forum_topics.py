@@ -78,12 +78,16 @@ async def test_each_topic_has_its_own_daily_post_answer_and_pause(
                           thread=quizzes) == [("active",)]
     await settled(database, "SELECT count(*) FROM deliveries WHERE status = 'sent'", [(1,)])
 
+    one_off = await ChatUser(fake_api, MEMBER, FORUM_ID, thread_id=quizzes).says(
+        "/quiz", expect="sendPoll")
+
     clock.move(timedelta(minutes=240))
-    answer = await fake_api.wait_for_call(
-        "sendMessage", lambda call: in_topic(quizzes)(call) and "reply_parameters" in call.params,
-        after=mark)
-    assert answer.params["reply_parameters"]["message_id"] == post.result["message_id"]
-    assert answer.result["is_topic_message"] is True
+    for question in (post, one_off):
+        answer = await fake_api.wait_for_call(
+            "sendMessage", lambda call, asked=question: in_topic(quizzes)(call) and call.params.get(
+                "reply_parameters", {}).get("message_id") == asked.result["message_id"],
+            after=mark)
+        assert answer.result["is_topic_message"] is True
 
     top = await ChatUser(fake_api, MEMBER, FORUM_ID, thread_id=quizzes).says("/top")
     assert top.params["message_thread_id"] == quizzes
