@@ -64,7 +64,7 @@ async def test_each_topic_has_its_own_daily_post_answer_and_pause(
         "SELECT id FROM subscriptions WHERE thread_id = :thread", thread=quizzes)
     settings = await ChatUser(fake_api, ADMIN, FORUM_ID, thread_id=quizzes).says("/settings")
     assert settings.params["message_thread_id"] == quizzes
-    assert all(button["callback_data"].startswith(f"cfg:{quiz_subscription}:")  # the topic's
+    assert all(button["callback_data"].startswith(f"subs:{quiz_subscription}:")  # the topic's
                for row in settings.params["reply_markup"]["inline_keyboard"] for button in row)
 
     fake_api.close_topic(FORUM_ID, tasks, by=OWNER)
