@@ -312,6 +312,7 @@ class App:
                 grace=timedelta(hours=settings.daily_grace_hours),
                 bot_username=me.username or "", replica=settings.replica_id,
                 lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
+                inline_mode=bool(me.supports_inline_queries),
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None

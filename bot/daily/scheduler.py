@@ -50,9 +50,8 @@ from aiogram.exceptions import (
     TelegramMigrateToChat,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardMarkup, Message, Poll
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Poll
 from aiogram.utils.i18n import I18n
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.daily import daily_posts, quiz_reveals, subscriptions
@@ -153,6 +152,7 @@ class DailyScheduler:
         replica: str = "",
         lease_duration: timedelta = DEFAULT_LEASE,
         metrics: BotMetrics | None = None,
+        inline_mode: bool = False,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -173,6 +173,9 @@ class DailyScheduler:
         self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
         self.lease_duration = lease_duration
         self.metrics = metrics
+        # A "Share" button needs inline mode on in @BotFather: Telegram refuses the whole post
+        # with such a button otherwise (400 BUTTON_TYPE_INVALID).
+        self.inline_mode = inline_mode
         self._ledger = SendLedger[SentPost | Postponed | _Refused](
             session_factory, self._writing, self._lease, self._record_outcomes
         )
@@ -459,19 +462,20 @@ class DailyScheduler:
         await chat.send_post(chat.answer_post(card, lead), self._answer_keyboard(chat, card),
                              reply_to=message_id)
 
-    def _answer_keyboard(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup:
+    def _answer_keyboard(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup | None:
         """Under the answer: a way from the chat to drilling the topic in private, and one to
         share the item into another chat (inline mode, the item's id typed after @bot)."""
         locale = card.content.language.value
-        builder = InlineKeyboardBuilder()
+        rows = []
         link = chat.topic_link(card.content.topic)
         if link is not None:
-            builder.button(text=self.i18n.gettext("button-drill-topic-private", locale=locale),
-                           url=link)
-        builder.button(text=self.i18n.gettext("button-share", locale=locale),
-                       switch_inline_query=share_query(card.id))
-        builder.adjust(1)
-        return builder.as_markup()
+            rows.append([InlineKeyboardButton(
+                text=self.i18n.gettext("button-drill-topic-private", locale=locale), url=link)])
+        if self.inline_mode:
+            rows.append([InlineKeyboardButton(
+                text=self.i18n.gettext("button-share", locale=locale),
+                switch_inline_query=share_query(card.id))])
+        return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
     def _result_line(self, poll: Poll, card: Card) -> Rendered:
         locale = card.content.language.value

@@ -3,6 +3,7 @@ in the topic; a closed topic pauses its own subscription, and reopening it offer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +35,11 @@ def a_minute_ahead(clock: MovableClock) -> datetime:
 
 def in_topic(thread_id: int) -> Any:
     return to(FORUM_ID, thread_id)
+
+
+def replying_to(thread_id: int, message_id: int) -> Callable[[Call], bool]:
+    return lambda call: in_topic(thread_id)(call) and call.params.get(
+        "reply_parameters", {}).get("message_id") == message_id
 
 
 async def the_post(fake_api: FakeBotAPI, thread_id: int, after: int) -> Call:
@@ -84,9 +90,7 @@ async def test_each_topic_has_its_own_daily_post_answer_and_pause(
     clock.move(timedelta(minutes=240))
     for question in (post, one_off):
         answer = await fake_api.wait_for_call(
-            "sendMessage", lambda call, asked=question: in_topic(quizzes)(call) and call.params.get(
-                "reply_parameters", {}).get("message_id") == asked.result["message_id"],
-            after=mark)
+            "sendMessage", replying_to(quizzes, question.result["message_id"]), after=mark)
         assert answer.result["is_topic_message"] is True
 
     top = await ChatUser(fake_api, MEMBER, FORUM_ID, thread_id=quizzes).says("/top")

@@ -15,7 +15,7 @@ from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
 from tests.fakebot import FakeBotAPI, make_user
-from tests.users import Learner
+from tests.users import Learner, settled, to
 
 ALICE = make_user(1001, "Алиса")
 BOB = make_user(1002, "Bob")
@@ -103,3 +103,10 @@ async def test_archived_items_never_appear_and_an_empty_query_starts_with_todays
     assert everything[0]["id"] == str(posted)
     assert sorted(int(item["id"]) for item in everything) == sorted(
         item_id(database, slug) for slug in ("e2e-l2", "e2e-roc", "e2e-f1-task"))
+
+    await settled(database, "SELECT status FROM deliveries", [("sent",)])
+    mark = fake_api.mark()
+    clock.move(timedelta(minutes=240))
+    answer = await fake_api.wait_for_call("sendMessage", to(BOB["id"]), after=mark)
+    assert {"text": "Поделиться", "switch_inline_query": str(posted)} in [
+        button for row in answer.params["reply_markup"]["inline_keyboard"] for button in row]

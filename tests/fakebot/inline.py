@@ -8,7 +8,9 @@ Telegram's rules kept here:
 - at most 50 results, each with a unique ``id`` of 1–64 bytes ("RESULT_ID_DUPLICATE",
   "RESULT_ID_INVALID"); an article needs a title and content, its text 1–4096 characters
   ("MESSAGE_EMPTY", "MESSAGE_TOO_LONG"); its keyboard is checked as a message's;
-- ``cache_time`` is 0 or more seconds (default 300).
+- ``cache_time`` is 0 or more seconds (default 300);
+- a message with a ``switch_inline_query`` button is refused while inline mode is off
+  ("BUTTON_TYPE_INVALID", checked with the other buttons in server.py).
 """
 
 from __future__ import annotations

@@ -1548,6 +1548,8 @@ class FakeBotAPI(_Builders, ForumTopics, InlineMode):
                         raise _bad("BUTTON_DATA_INVALID")
                 if "url" in button and not str(button["url"]).strip():
                     raise _bad("BUTTON_URL_INVALID")
+                if "switch_inline_query" in button and not self.inline_mode:
+                    raise _bad("BUTTON_TYPE_INVALID")  # inline mode is off in @BotFather
         if not rows or not any(rows):
             return None
         return copy.deepcopy(markup)

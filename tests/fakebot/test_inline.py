@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineQueryResultArticle, InputTextMessageContent, Update
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
 
 from .server import FakeBotAPI
 from .updates import make_user
@@ -25,7 +31,12 @@ async def test_inline_queries_and_their_answers(aiogram_bot: Bot, fake_api: Fake
     assert (await aiogram_bot.get_me()).supports_inline_queries is False
     with pytest.raises(ValueError, match="inline mode is off"):
         fake_api.send_inline_query(ALICE, "roc")
+    share = InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Share", switch_inline_query="42")]])
+    with pytest.raises(TelegramBadRequest, match="BUTTON_TYPE_INVALID"):
+        await aiogram_bot.send_message(ALICE["id"], "answer", reply_markup=share)
     fake_api.inline_mode = True
+    await aiogram_bot.send_message(ALICE["id"], "answer", reply_markup=share)
     assert (await aiogram_bot.get_me()).supports_inline_queries is True
 
     def query() -> str:
