@@ -173,8 +173,9 @@ class DailyScheduler:
         self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
         self.lease_duration = lease_duration
         self.metrics = metrics
-        # A "Share" button needs inline mode on in @BotFather: Telegram refuses the whole post
-        # with such a button otherwise (400 BUTTON_TYPE_INVALID).
+        # A "Share" button needs inline mode on in @BotFather: without it the button types a
+        # query nobody answers, and Telegram is reported to refuse the whole post with it
+        # (400 BUTTON_TYPE_INVALID), which would cost the chat its answer.
         self.inline_mode = inline_mode
         self._ledger = SendLedger[SentPost | Postponed | _Refused](
             session_factory, self._writing, self._lease, self._record_outcomes

@@ -10,7 +10,8 @@ Telegram's rules kept here:
   ("MESSAGE_EMPTY", "MESSAGE_TOO_LONG"); its keyboard is checked as a message's;
 - ``cache_time`` is 0 or more seconds (default 300);
 - a message with a ``switch_inline_query`` button is refused while inline mode is off
-  ("BUTTON_TYPE_INVALID", checked with the other buttons in server.py).
+  ("BUTTON_TYPE_INVALID", as bot authors report it; checked with the other buttons in
+  server.py): the strict side, so the bot never depends on Telegram accepting it.
 """
 
 from __future__ import annotations
