@@ -29,11 +29,14 @@ class QuizRevealJob:
 
 
 async def reveal_delay(session: AsyncSession, chat_id: int, thread_id: int | None) -> timedelta:
-    """The chat's (forum topic's) reveal delay, as its subscription says; the default without."""
+    """The reveal delay the forum topic's subscription says, else the chat's own one's, else
+    the default."""
     minutes = await session.scalar(
         select(Subscription.reveal_after_minutes).where(
-            (Subscription.chat_id == chat_id) & (Subscription.thread_id == (thread_id or 0))
+            (Subscription.chat_id == chat_id)
+            & Subscription.thread_id.in_({thread_id or 0, 0})
             & (Subscription.status != SubscriptionStatus.STOPPED))
+        .order_by(Subscription.thread_id.desc()).limit(1)  # the topic's first
     )
     return timedelta(minutes=minutes or DEFAULT_REVEAL_AFTER_MINUTES)
 
