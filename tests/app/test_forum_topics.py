@@ -106,6 +106,11 @@ async def test_each_topic_has_its_own_daily_post_answer_and_pause(
     await settled(database, "SELECT status FROM subscriptions"
                   f" WHERE chat_id = {FORUM_ID} AND thread_id = {tasks}", [("active",)])
 
+    stopped = await ChatUser(fake_api, ADMIN, FORUM_ID, thread_id=quizzes).says("/unsubscribe")
+    assert stopped.params["message_thread_id"] == quizzes
+    await settled(database, "SELECT thread_id, status FROM subscriptions ORDER BY thread_id",
+                  [(quizzes, "stopped"), (tasks, "active")])
+
 
 async def test_a_deleted_topic_pauses_its_subscription(
     fake_api: FakeBotAPI, start_bot: StartBot, database: Database, clock: MovableClock,
