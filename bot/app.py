@@ -79,6 +79,7 @@ from bot.platform.telegram.retry import RetryMiddleware
 from bot.platform.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
 from bot.platform.wakeup import ScheduleWakeup
 from bot.poll_answers import handlers as answers
+from bot.sharing import inline
 from bot.study.answer_recorder import AnswerRecorder
 from bot.study.context import UpdateContextMiddleware
 from bot.study.polls import PollCache
@@ -189,6 +190,7 @@ def create_dispatcher(
         reminders.create_router(),
         membership.create_router(),
         chat_migration.create_router(),
+        inline.create_router(),
         fallback.create_router(),
     )
     dispatcher.errors.register(_log_error)
@@ -284,6 +286,9 @@ class App:
         )
         try:
             me = await bot.get_me()  # a rejected token or an unreachable API stops us here too
+            if not me.supports_inline_queries:
+                logger.warning("inline mode is off: @%s <words> offers nothing until it is "
+                               "switched on in @BotFather (/setinline)", me.username)
             session_factory = create_session_factory(engine)
             await prepare_database(engine, session_factory, bundle, clock)
             del bundle  # in the database now
@@ -331,6 +336,7 @@ class App:
                 bot_username=me.username or "", replica=settings.replica_id,
                 lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
                 rich_posts=rich_posts,
+                inline_mode=bool(me.supports_inline_queries),
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None

@@ -23,10 +23,13 @@ __all__ = ["ChatUser", "Learner", "button_data", "button_label", "buttons", "ric
            "settled", "to"]
 
 
-def to(chat_id: int) -> Callable[[Call], bool]:
-    """Calls for everyone in the chat (an ephemeral message is for one member: not these)."""
+def to(chat_id: int, thread_id: int | None = None) -> Callable[[Call], bool]:
+    """Calls for everyone in the chat (an ephemeral message is for one member: not these);
+    with ``thread_id``, into that forum topic only."""
     return lambda call: (call.params.get("chat_id") == chat_id
-                         and "ephemeral_message_parameters" not in call.params)
+                         and "ephemeral_message_parameters" not in call.params
+                         and (thread_id is None
+                              or call.params.get("message_thread_id") == thread_id))
 
 
 def rich_blocks(call: Call) -> list[dict[str, Any]]:
@@ -114,21 +117,24 @@ class Learner:
 
 
 class ChatUser(Learner):
-    """A user writing in a group (or as its anonymous admin); waits for the bot's reply there."""
+    """A user writing in a group (or as its anonymous admin), in its forum topic ``thread_id``
+    if given; waits for the bot's reply there."""
 
     def __init__(
         self, api: FakeBotAPI, user: dict[str, Any], chat_id: int, *,
-        anonymous_admin: bool = False,
+        anonymous_admin: bool = False, thread_id: int | None = None,
     ) -> None:
         super().__init__(api, user)
         self.chat_id = chat_id
         self.anonymous_admin = anonymous_admin
+        self.thread_id = thread_id
 
     async def reply(self, method: str = "sendMessage") -> Call:
-        return await self.api.wait_for_call(method, to(self.chat_id))
+        return await self.api.wait_for_call(method, to(self.chat_id, self.thread_id))
 
     async def says(self, text: str, expect: str = "sendMessage") -> Call:
-        self.api.send_text(self.user, text, self.chat_id, anonymous_admin=self.anonymous_admin)
+        self.api.send_text(self.user, text, self.chat_id, anonymous_admin=self.anonymous_admin,
+                           thread_id=self.thread_id)
         return await self.reply(expect)
 
     async def replies(self, post: Call, text: str, expect: str = "sendMessage") -> Call:

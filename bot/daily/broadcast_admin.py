@@ -32,7 +32,7 @@ def create_router() -> Router:
     ) -> None:
         chat_id = await _chat_named(ctx.bot, message, command)
         if chat_id is not None:
-            await message.reply(await post_now_reply(ctx, session, chat_id))
+            await message.reply(await post_now_reply(ctx, session, chat_id, _topic(ctx, chat_id)))
 
     @router.message(Command("next"), IsBotAdmin())
     async def next_post(
@@ -40,16 +40,19 @@ def create_router() -> Router:
     ) -> None:
         chat_id = await _chat_named(ctx.bot, message, command)
         if chat_id is not None:
-            await message.reply(await next_post_reply(ctx, session, chat_id))
+            await message.reply(await next_post_reply(ctx, session, chat_id, _topic(ctx, chat_id)))
 
     return router
 
 
-async def post_now_reply(ctx: UpdateContext, session: AsyncSession, chat_id: int) -> str:
-    """Queues the chat's next post for now (/post, the chat card's button); says what it did."""
+async def post_now_reply(
+    ctx: UpdateContext, session: AsyncSession, chat_id: int, thread_id: int | None = None
+) -> str:
+    """Queues the chat's (or its forum topic's) next post for now (/post, the chat card's
+    button); says what it did."""
     try:
         slug = await subscriptions.post_now(session, chat_id, ctx.now, ctx.rng, by=ctx.user_id,
-                                            wakeup=ctx.schedule_wakeup)
+                                            wakeup=ctx.schedule_wakeup, thread_id=thread_id)
     except SubscriptionError:
         return _("admin-not-subscribed").format(chat=chat_id)
     if slug is None:
@@ -57,9 +60,12 @@ async def post_now_reply(ctx: UpdateContext, session: AsyncSession, chat_id: int
     return _("admin-posting").format(chat=chat_id, item=slug)
 
 
-async def next_post_reply(ctx: UpdateContext, session: AsyncSession, chat_id: int) -> str:
-    """When the chat's next post goes out and what it will be (/next, the chat card)."""
-    upcoming = await subscriptions.upcoming(session, chat_id, ctx.now)
+async def next_post_reply(
+    ctx: UpdateContext, session: AsyncSession, chat_id: int, thread_id: int | None = None
+) -> str:
+    """When the chat's (or its forum topic's) next post goes out and what it will be (/next,
+    the chat card)."""
+    upcoming = await subscriptions.upcoming(session, chat_id, ctx.now, thread_id)
     if upcoming is None:
         return _("admin-not-subscribed").format(chat=chat_id)
     view = upcoming.subscription
@@ -73,6 +79,11 @@ async def next_post_reply(ctx: UpdateContext, session: AsyncSession, chat_id: in
             .format(count=upcoming.remaining_in_cycle))
     return _("admin-next").format(chat=chat_id, moment=local_moment(local), zone=view.timezone,
                                   item=item)
+
+
+def _topic(ctx: UpdateContext, chat_id: int) -> int | None:
+    """The forum topic the command was sent in, when it is about that chat."""
+    return ctx.thread_id if chat_id == ctx.chat_id else None
 
 
 async def _chat_named(bot: Bot, message: Message, command: CommandObject) -> int | None:

@@ -87,6 +87,8 @@ class DeliveryJob:
     parts_sent: int  # of a post split into several messages: those already in the chat
     # A group's quiz: results hidden until the reveal closes it, no changed votes.
     fair_play: bool
+    thread_id: int | None = None  # the subscription's forum topic
+    timezone: str = "UTC"  # the subscription's: the post says when the answer comes in it
 
     @property
     def reveal_at(self) -> timedelta:
@@ -105,6 +107,7 @@ class RevealJob:
     message_id: int
     poll_id: str | None
     option_order: tuple[int, ...] | None = None  # the quiz's (bot.study.shuffling)
+    thread_id: int | None = None  # the subscription's forum topic
 
 
 @dataclass
@@ -397,7 +400,7 @@ async def lease_deliveries(
         select(Delivery.id, Delivery.subscription_id, Delivery.chat_id, Delivery.item_id,
                Delivery.slot_at, Delivery.failed_attempts, Delivery.parts_sent,
                Subscription.anonymous_polls, Subscription.reveal_after_minutes,
-               Subscription.fair_play, Chat.type)
+               Subscription.fair_play, Subscription.thread_id, Subscription.timezone, Chat.type)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Chat, Chat.id == Delivery.chat_id)
         .where(Delivery.status == DeliveryStatus.CLAIMED,
@@ -415,7 +418,8 @@ async def lease_deliveries(
         DeliveryJob(row.id, row.subscription_id, row.chat_id, row.type, row.item_id,
                     row.anonymous_polls or row.type == ChatType.CHANNEL, row.reveal_after_minutes,
                     row.slot_at, row.failed_attempts, row.parts_sent,
-                    row.fair_play and row.type in (ChatType.GROUP, ChatType.SUPERGROUP))
+                    row.fair_play and row.type in (ChatType.GROUP, ChatType.SUPERGROUP),
+                    row.thread_id or None, row.timezone)
         for row in rows if row not in late and row.item_id is not None
     ]
     if jobs:
@@ -602,17 +606,19 @@ async def start_revealing(
     session: AsyncSession, now: datetime, limit: int, lease: Lease
 ) -> list[RevealJob]:
     """The next ``limit`` sent posts whose answer is due, marked ``revealing`` by this replica."""
-    deliveries = list(await session.scalars(
-        select(Delivery).where(Delivery.reveal_due_at <= now)
+    rows = (await session.execute(
+        select(Delivery, Subscription.thread_id)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .where(Delivery.reveal_due_at <= now)
         .order_by(Delivery.reveal_due_at, Delivery.id).limit(limit)
-        .with_for_update(skip_locked=True)
-    ))
-    poll_ids = [delivery.poll_id for delivery in deliveries if delivery.poll_id is not None]
+        .with_for_update(skip_locked=True, of=Delivery)
+    )).all()
+    poll_ids = [delivery.poll_id for delivery, _ in rows if delivery.poll_id is not None]
     orders: dict[str, list[int] | None] = dict((await session.execute(
         select(SentPoll.poll_id, SentPoll.option_order).where(SentPoll.poll_id.in_(poll_ids))
     )).all()) if poll_ids else {}
     jobs = []
-    for delivery in deliveries:
+    for delivery, thread_id in rows:
         delivery.reveal_due_at = None
         delivery.status = DeliveryStatus.REVEALING
         delivery.leased_by = lease.owner
@@ -622,7 +628,7 @@ async def start_revealing(
         order = orders.get(delivery.poll_id) if delivery.poll_id is not None else None
         jobs.append(RevealJob(delivery.id, delivery.subscription_id, delivery.chat_id,
                               delivery.item_id, delivery.message_id, delivery.poll_id,
-                              tuple(order) if order is not None else None))
+                              tuple(order) if order is not None else None, thread_id or None))
     await session.flush()
     return jobs
 

@@ -16,8 +16,8 @@ from aiogram.utils.formatting import Bold, Text, TextMention
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.daily import subscriptions
-from bot.daily.leaderboard import Standing, top_answerers, week_start
+from bot.daily import quiz_reveals, subscriptions
+from bot.daily.leaderboard import Board, board, month_start, week_start
 from bot.daily.settings_keyboards import local_moment, resume_keyboard
 from bot.daily.subscriptions import PauseReason
 from bot.drills.practice import next_chat_quiz
@@ -42,42 +42,64 @@ def create_router() -> Router:
         if card is None or not isinstance(card.content, QuizItem):
             await message.reply(_("bank-empty"))
             return
-        await post_quiz(ctx, session, card, card.content)
+        due = ctx.now + await quiz_reveals.reveal_delay(session, ctx.chat_id, ctx.thread_id)
+
+        async def reveal_later(poll_id: str) -> None:  # committed with the poll's record
+            await quiz_reveals.schedule_reveal(session, poll_id, ctx.thread_id, due)
+            ctx.schedule_wakeup.notify_after_commit(session)
+
+        await post_quiz(ctx, session, card, card.content, recorded=reveal_later)
 
     @router.message(Command("top"))
     async def top(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
-        view = await subscriptions.get_subscription(session, ctx.chat_id)
+        """This week's, this month's and all time's best, named without notifying anyone but
+        the asker (a text mention notifies its user in many clients)."""
+        view = (await subscriptions.get_subscription(session, ctx.chat_id, ctx.thread_id)
+                or await subscriptions.get_subscription(session, ctx.chat_id))
         zone = ZoneInfo(view.timezone) if view else ctx.default_zone
-        this_week = await top_answerers(session, ctx.chat_id, since=week_start(ctx.now, zone))
-        all_time = await top_answerers(session, ctx.chat_id)
-        if not all_time:
+        periods = [("top-week", week_start(ctx.now, zone)),
+                   ("top-month", month_start(ctx.now, zone)), ("top-all-time", None)]
+        boards = [(title, await board(session, ctx.chat_id, ctx.user_id, since=since))
+                  for title, since in periods]
+        if not boards[-1][1].top:
             await message.reply(_("top-empty"))
             return
-        text = Text(
-            Bold(_("top-title").format(chat=message.chat.title or "")), "\n\n",
-            Bold(_("top-week")), "\n", *_standings(this_week), "\n",
-            Bold(_("top-all-time")), "\n", *_standings(all_time),
-        )
-        await message.answer(**text.as_kwargs())
+        parts: list[Text | str] = [Bold(_("top-title").format(chat=message.chat.title or ""))]
+        for title, period in boards:
+            parts += ["\n\n", Bold(_(title)), "\n", *_standings(period, message.from_user)]
+        await message.answer(**Text(*parts).as_kwargs())
+
+    @router.message(F.forum_topic_reopened)
+    async def topic_reopened(message: Message, ctx: UpdateContext, session: AsyncSession) -> None:
+        """A topic whose closing paused its daily question is open again: offer to resume."""
+        view = await subscriptions.get_subscription(session, ctx.chat_id, ctx.thread_id)
+        if view is None or view.status != SubscriptionStatus.PAUSED:
+            return
+        text = _("topic-reopened").format(since=_since(view.paused_at, view.timezone))
+        with suppress(TelegramForbiddenError, TelegramBadRequest):
+            await ctx.send_message(text, resume_keyboard(view.subscription_id))
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION))
     async def added(event: ChatMemberUpdated, ctx: UpdateContext, session: AsyncSession) -> None:
-        view = await subscriptions.get_subscription(session, ctx.chat_id)
+        """Greet the chat; a chat whose daily question the removal paused is offered to resume
+        it, in each forum topic that had one."""
         is_channel = event.chat.type == ChatType.CHANNEL
         # A channel is no place for the bot's chatter: the one who added it hears in private.
         audience = ctx.in_chat(ctx.user_id) if is_channel else ctx
-        if view is not None and view.status == SubscriptionStatus.PAUSED:
+        paused = await subscriptions.paused_in_chat(session, ctx.chat_id)
+        if not paused:
+            text = (_("channel-added").format(chat=event.chat.title or "",
+                                              command=_subscribe_command(event))
+                    if is_channel else _("group-greeting"))
+            with suppress(TelegramForbiddenError, TelegramBadRequest):  # a stranger, a mute chat
+                await audience.send_message(text)
+            return
+        for view in paused:
+            speaker = audience if is_channel else ctx.in_topic(view.thread_id)
             text = _("welcome-back").format(chat=event.chat.title or "",
                                             since=_since(view.paused_at, view.timezone))
-            markup = resume_keyboard(event.chat.id)
-        elif is_channel:
-            text = _("channel-added").format(chat=event.chat.title or "",
-                                             command=_subscribe_command(event))
-            markup = None
-        else:
-            text, markup = _("group-greeting"), None
-        with suppress(TelegramForbiddenError, TelegramBadRequest):  # a stranger or a mute chat
-            await audience.send_message(text, markup)
+            with suppress(TelegramForbiddenError, TelegramBadRequest):
+                await speaker.send_message(text, resume_keyboard(view.subscription_id))
 
     @router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=LEAVE_TRANSITION))
     async def removed(event: ChatMemberUpdated, ctx: UpdateContext, session: AsyncSession) -> None:
@@ -88,15 +110,22 @@ def create_router() -> Router:
     return router
 
 
-def _standings(standings: list[Standing]) -> list[Text | str]:
-    if not standings:
-        return [_("top-nobody"), "\n"]
+def _standings(period: Board, asker: User | None) -> list[Text | str]:
+    """One line per place; names in bold, the asker's as a mention (theirs alone notifies)."""
+    if not period.top:
+        return [_("top-nobody")]
+    places = list(enumerate(period.top, start=1))
     lines: list[Text | str] = []
-    for place, standing in enumerate(standings, start=1):
-        who = User(id=standing.user_id, is_bot=False, first_name=standing.first_name)
-        lines.append(Text(f"{place}. ", TextMention(standing.first_name, user=who), " — ",
+    if period.own is not None:
+        places.append(period.own)
+    for index, (place, standing) in enumerate(places):
+        name = (TextMention(standing.first_name, user=asker)
+                if asker is not None and standing.user_id == asker.id
+                else Bold(standing.first_name))
+        gap = "…\n" if period.own is not None and index == len(places) - 1 else ""
+        lines.append(Text("\n" if index else "", gap, f"{place}. ", name, " — ",
                           _("top-score").format(correct=standing.correct,
-                                                answered=standing.answered), "\n"))
+                                                answered=standing.answered)))
     return lines
 
 

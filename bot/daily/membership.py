@@ -33,6 +33,6 @@ def create_router() -> Router:
         await mark_blocked(session, ctx.user_id, None)
         view = await subscriptions.get_subscription(session, ctx.chat_id)
         if view is not None and view.status == SubscriptionStatus.PAUSED:
-            await ctx.send_message(_("welcome-back-private"), resume_keyboard(ctx.chat_id))
+            await ctx.send_message(_("welcome-back-private"), resume_keyboard(view.subscription_id))
 
     return router

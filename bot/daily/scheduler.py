@@ -22,7 +22,8 @@ replica takes them over.
 
 Faults change state and never stop the loop: a post Telegram did not take (5xx, 429, no
 connection) is tried again later, until its slot's grace runs out; 403 and "chat not found"
-pause the subscription with the reason; a group that became a supergroup moves the
+pause the subscription with the reason (a closed or deleted forum topic pauses that topic's
+subscription only); a group that became a supergroup moves the
 subscription and the post goes to the new chat; any other failure marks that one delivery
 failed.
 """
@@ -38,7 +39,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -48,11 +50,11 @@ from aiogram.exceptions import (
     TelegramMigrateToChat,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardMarkup, Message, Poll
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Poll
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.daily import daily_posts, subscriptions
+from bot.daily import daily_posts, quiz_reveals, subscriptions
 from bot.daily.daily_posts import (
     DeliveryJob,
     Lease,
@@ -61,17 +63,26 @@ from bot.daily.daily_posts import (
     SentPost,
 )
 from bot.daily.ledger import SendLedger, WriteAheadPoint, write_ahead
+from bot.daily.quiz_reveals import QuizRevealJob
 from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import DeliveryStatus
+from bot.platform.telegram.deep_links import share_query
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
+from bot.platform.telegram.topics import topic_gone
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card, load_cards
 from bot.study.context import ChatContext, ChatContexts
-from bot.study.keyboards import link_keyboard
-from bot.study.posts import question_post, shuffled_quiz_poll
+from bot.study.posts import (
+    daily_footer,
+    poll_with_footer,
+    post_style,
+    question_post,
+    shuffled_quiz_poll,
+    with_footer,
+)
 from bot.study.sending import RichPosts
 from bot.study.shuffling import OptionOrder, identity_order, positions_of
 
@@ -101,10 +112,16 @@ class _Refused:
 
     job_chat_id: int
     delivery_id: int
+    subscription_id: int
     error: str
     pause_reason: str | None = None  # pause the subscription with this reason
+    topic_only: bool = False  # the forum topic is gone: pause that subscription, not the chat's
     moved_to: int | None = None  # the chat became this supergroup: follow it
     outcome_unknown: bool = False  # no answer came back: the post may be in the chat
+
+    @classmethod
+    def of(cls, job: DeliveryJob | RevealJob, error: str, **what: Any) -> _Refused:
+        return cls(job.chat_id, job.delivery_id, job.subscription_id, error, **what)
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,7 @@ class DailyScheduler:
         lease_duration: timedelta = DEFAULT_LEASE,
         metrics: BotMetrics | None = None,
         rich_posts: RichPosts | None = None,
+        inline_mode: bool = False,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -159,6 +177,10 @@ class DailyScheduler:
         self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
         self.lease_duration = lease_duration
         self.metrics = metrics
+        # A "Share" button needs inline mode on in @BotFather: without it the button types a
+        # query nobody answers, and Telegram is reported to refuse the whole post with it
+        # (400 BUTTON_TYPE_INVALID), which would cost the chat its answer.
+        self.inline_mode = inline_mode
         self._ledger = SendLedger[SentPost | Postponed | _Refused](
             session_factory, self._writing, self._lease, self._record_outcomes
         )
@@ -206,7 +228,7 @@ class DailyScheduler:
                     for late in report.lateness:
                         self.metrics.scheduler_lag.observe(late.total_seconds())
                 sent = await self._send_claimed()
-                revealed = await self._reveal_due()
+                revealed = await self._reveal_due() + await self._reveal_chat_quizzes()
                 if not (report.claimed or report.skipped or sent or revealed):
                     return
         finally:
@@ -227,7 +249,9 @@ class DailyScheduler:
 
     async def _seconds_to_next(self) -> float:
         async with self.session_factory() as session:
-            earliest = await daily_posts.earliest_due(session)
+            due = [await daily_posts.earliest_due(session),
+                   await quiz_reveals.earliest_due(session)]
+        earliest = min((instant for instant in due if instant is not None), default=None)
         if earliest is None:
             return self.idle_check_seconds
         seconds = (earliest - self.clock()).total_seconds()
@@ -304,13 +328,14 @@ class DailyScheduler:
 
     async def _deliver(self, job: DeliveryJob) -> SentPost | Postponed | _Refused:
         parts_sent = job.parts_sent
-        chat = self.chats.for_chat(job.chat_id)
+        chat = self.chats.for_chat(job.chat_id, thread_id=job.thread_id)
         try:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
-                return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
+                return _Refused.of(job, "the item no longer exists")
+            footer = self._footer(prepared.card, job, chat)
             if prepared.quiz is not None:
-                poll = shuffled_quiz_poll(prepared.quiz, self.rng)
+                poll = poll_with_footer(shuffled_quiz_poll(prepared.quiz, self.rng), footer)
                 closes_at = self._closing(job)
                 message = await chat.send_quiz(poll, is_anonymous=job.anonymous_polls,
                                                fair_play=job.fair_play, close_date=closes_at)
@@ -321,11 +346,11 @@ class DailyScheduler:
                                 reveal_at=closes_at)
             # One message at a time: after a refusal, only the parts not yet in the chat go.
             last_part: Message | None = None
-            for part in prepared.question[job.parts_sent:]:
+            for part in with_footer(prepared.question, footer)[job.parts_sent:]:
                 last_part = await chat.send_post([part])
                 parts_sent += 1
             if last_part is None:
-                return _Refused(job.chat_id, job.delivery_id,
+                return _Refused.of(job,
                                 "the item was shortened after part of it was posted")
             return SentPost(job, last_part.message_id)
         except _LeaseLost:
@@ -335,7 +360,22 @@ class DailyScheduler:
                 not_before = (timedelta(seconds=error.retry_after)
                               if isinstance(error, TelegramRetryAfter) else timedelta(0))
                 return Postponed(job, _describe(error), not_before, parts_sent)
-            return _refusal(job.chat_id, job.delivery_id, error)
+            return _refusal(job, error)
+
+    def _footer(self, card: Card, job: DeliveryJob, chat: ChatContext) -> Rendered:
+        """Hashtags, signature and when the answer comes, in the chat's zone and the item's
+        language (the post's other words are in it too)."""
+        locale = card.content.language.value
+        zone = ZoneInfo(job.timezone)
+        posted = chat.now.astimezone(zone)
+        due = (chat.now + timedelta(minutes=job.reveal_after_minutes)).astimezone(zone)
+        if due.date() == posted.date():
+            when = self.i18n.gettext("daily-answer-at", locale=locale).format(
+                time=f"{due:%H:%M}")
+        else:
+            when = self.i18n.gettext("daily-answer-on", locale=locale).format(
+                date=f"{due:%d.%m}", time=f"{due:%H:%M}")
+        return daily_footer(card, post_style(self.i18n, card, self.chats.signature), when)
 
     def _closing(self, job: DeliveryJob) -> datetime | None:
         """When Telegram closes a fair-play quiz: at its reveal, so that the reveal and the
@@ -359,10 +399,7 @@ class DailyScheduler:
             session, refused.delivery_id, refused.error, self._lease(),
             DeliveryStatus.UNKNOWN if refused.outcome_unknown else DeliveryStatus.FAILED,
         )
-        if refused.pause_reason is not None:
-            logger.warning("chat %s: daily posts paused (%s)", refused.job_chat_id,
-                           refused.pause_reason)
-            await subscriptions.pause(session, refused.job_chat_id, refused.pause_reason, now)
+        await _pause_for(session, refused, now)
 
     async def _prepare(self, item_ids: Iterable[int]) -> None:
         """Load and render a page's items once: many chats get the same item."""
@@ -396,37 +433,70 @@ class DailyScheduler:
             await daily_posts.complete_reveal(session, job.delivery_id, now,
                                               outcome.error if outcome else None)
             if outcome is not None and outcome.pause_reason is not None:
-                await subscriptions.pause(session, outcome.job_chat_id, outcome.pause_reason, now)
+                await _pause_for(session, outcome, now)
             elif outcome is not None and outcome.moved_to is not None:
                 await subscriptions.move_chat(session, outcome.job_chat_id, outcome.moved_to, now)
 
     async def _reveal(self, job: RevealJob) -> _Refused | None:
-        """Close the quiz (its counts give the result line), then reply with the answer."""
         try:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
-                return _Refused(job.chat_id, job.delivery_id, "the item no longer exists")
-            card = prepared.card
-            chat = self.chats.for_chat(job.chat_id)
-            lead = None
-            if job.poll_id is not None:
-                poll = None
-                with contextlib.suppress(TelegramBadRequest):  # closed at its close_date
-                    poll = await self.bot.stop_poll(job.chat_id, job.message_id)
-                lead = await self._result_line(job.poll_id, poll, card, job.option_order)
-            await chat.send_answer(card, self._drill_topic_link(chat, card), lead=lead,
-                                   reply_to=job.message_id)
+                return _Refused.of(job, "the item no longer exists")
+            await self._post_answer(self.chats.for_chat(job.chat_id, thread_id=job.thread_id),
+                                    prepared.card, job.message_id, job.poll_id, job.option_order)
         except Exception as error:  # one bad reveal must not stop the others
-            return _refusal(job.chat_id, job.delivery_id, error)
+            return _refusal(job, error)
         return None
 
-    def _drill_topic_link(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup | None:
-        """Under the answer: a way from the chat to drilling the topic in private."""
+    async def _reveal_chat_quizzes(self) -> int:
+        async def take(session: AsyncSession) -> list[QuizRevealJob]:
+            return await quiz_reveals.take_due(session, self.clock(), self.send_batch)
+
+        return await self._in_pages(take, self._reveal_chat_quiz)
+
+    async def _reveal_chat_quiz(self, job: QuizRevealJob) -> None:
+        """The answer under a one-off group /quiz; a refusal is only logged (no subscription
+        to pause: the next /quiz meets the same refusal as this one)."""
+        prepared = self._prepared.get(job.item_id)
+        if prepared is None:
+            return
+        try:
+            await self._post_answer(self.chats.for_chat(job.chat_id, thread_id=job.thread_id),
+                                    prepared.card, job.message_id, job.poll_id, None)
+        except Exception as error:  # one bad reveal must not stop the others
+            logger.warning("chat %s: the answer to quiz %s was not posted: %s", job.chat_id,
+                           job.poll_id, _describe(error))
+
+    async def _post_answer(
+        self, chat: ChatContext, card: Card, message_id: int, poll_id: str | None,
+        order: OptionOrder | None,
+    ) -> None:
+        """Close the quiz (its counts give the result line), then reply with the answer.
+        ``order``: the options' order the quiz went out in, where known (the closed poll names
+        its right positions itself)."""
+        lead = None
+        if poll_id is not None:
+            poll = None
+            with contextlib.suppress(TelegramBadRequest):  # closed at its close_date
+                poll = await self.bot.stop_poll(chat.chat_id, message_id)
+            lead = await self._result_line(poll_id, poll, card, order)
+        await chat.send_answer(card, self._answer_keyboard(chat, card), lead=lead,
+                               reply_to=message_id)
+
+    def _answer_keyboard(self, chat: ChatContext, card: Card) -> InlineKeyboardMarkup | None:
+        """Under the answer: a way from the chat to drilling the topic in private, and one to
+        share the item into another chat (inline mode, the item's id typed after @bot)."""
+        locale = card.content.language.value
+        rows = []
         link = chat.topic_link(card.content.topic)
-        if link is None:
-            return None
-        text = self.i18n.gettext("button-drill-topic-private", locale=card.content.language.value)
-        return link_keyboard([(text, link)])
+        if link is not None:
+            rows.append([InlineKeyboardButton(
+                text=self.i18n.gettext("button-drill-topic-private", locale=locale), url=link)])
+        if self.inline_mode:
+            rows.append([InlineKeyboardButton(
+                text=self.i18n.gettext("button-share", locale=locale),
+                switch_inline_query=share_query(card.id))])
+        return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
     async def _result_line(
         self, poll_id: str, poll: Poll | None, card: Card, order: OptionOrder | None
@@ -467,24 +537,39 @@ class DailyScheduler:
                     if i < len(poll.options)), default=0)
 
 
+async def _pause_for(session: AsyncSession, refused: _Refused, now: datetime) -> None:
+    """Pause what the refusal stops: the forum topic's subscription, else the whole chat's."""
+    if refused.pause_reason is None:
+        return
+    logger.warning("chat %s: daily posts paused (%s)", refused.job_chat_id, refused.pause_reason)
+    if refused.topic_only:
+        await subscriptions.pause_subscription(session, refused.subscription_id,
+                                               refused.pause_reason, now)
+    else:
+        await subscriptions.pause(session, refused.job_chat_id, refused.pause_reason, now)
+
+
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _refusal(chat_id: int, delivery_id: int, error: Exception) -> _Refused:
+def _refusal(job: DeliveryJob | RevealJob, error: Exception) -> _Refused:
+    chat_id, delivery_id = job.chat_id, job.delivery_id
     description = _describe(error)
     if may_have_arrived(error):
         logger.warning("chat %s: no answer to delivery %s (%s); it may have arrived, so it is "
                        "not sent again", chat_id, delivery_id, description)
-        return _Refused(chat_id, delivery_id, description, outcome_unknown=True)
+        return _Refused.of(job, description, outcome_unknown=True)
     if isinstance(error, TelegramMigrateToChat):
-        return _Refused(chat_id, delivery_id, description, moved_to=error.migrate_to_chat_id)
+        return _Refused.of(job, description, moved_to=error.migrate_to_chat_id)
     if isinstance(error, TelegramForbiddenError):
-        return _Refused(chat_id, delivery_id, description, pause_reason=error.message)
+        return _Refused.of(job, description, pause_reason=error.message)
     if isinstance(error, TelegramBadRequest) and "chat not found" in error.message.lower():
-        return _Refused(chat_id, delivery_id, description, pause_reason=error.message)
+        return _Refused.of(job, description, pause_reason=error.message)
+    if isinstance(error, TelegramBadRequest) and topic_gone(error):
+        return _Refused.of(job, description, pause_reason=error.message, topic_only=True)
     if isinstance(error, TelegramAPIError):
         logger.warning("chat %s: delivery %s failed: %s", chat_id, delivery_id, description)
     else:
         logger.error("chat %s: delivery %s failed", chat_id, delivery_id, exc_info=error)
-    return _Refused(chat_id, delivery_id, description)
+    return _Refused.of(job, description)

@@ -27,7 +27,7 @@ from bot.platform.zones import COMMON_ZONES
 from bot.study.callbacks import SettingsAction, SettingsPress, SettingsScreen
 
 PRESET_TIMES = tuple(time(hour) for hour in (7, 8, 9, 10, 12, 14, 18, 20, 21))
-REVEAL_CHOICES_MINUTES = (15, 30, 60, 120, 240, 480, 720, 1440)
+REVEAL_CHOICES_MINUTES = (5, 15, 30, 60, 120, 240, 480, 720, 1440)
 ON = "✓ "
 
 
@@ -144,7 +144,7 @@ def _keyboard(
         for minutes in REVEAL_CHOICES_MINUTES:
             _add(builder, view, _mark(minutes == view.reveal_after_minutes, duration(minutes)),
                  SettingsAction.REVEAL, str(minutes))
-        sizes = [4, 4, 1]
+        sizes = [3, 3, 3, 1]
     else:
         return _main_keyboard(view, builder)
     _add(builder, view, _("button-back"), SettingsAction.SCREEN, SettingsScreen.MAIN)
@@ -180,10 +180,11 @@ def _main_keyboard(view: SubscriptionView, builder: InlineKeyboardBuilder) -> In
     return builder.as_markup()
 
 
-def resume_keyboard(chat_id: int) -> InlineKeyboardMarkup:
+def resume_keyboard(subscription_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("button-resume"),
-                   callback_data=SettingsPress(chat_id=chat_id, action=SettingsAction.RESUME))
+                   callback_data=SettingsPress(subscription_id=subscription_id,
+                                               action=SettingsAction.RESUME))
     return builder.as_markup()
 
 
@@ -191,8 +192,8 @@ def _add(
     builder: InlineKeyboardBuilder, view: SubscriptionView, text: str, action: SettingsAction,
     value: str = "",
 ) -> None:
-    builder.button(text=text, callback_data=SettingsPress(chat_id=view.chat_id, action=action,
-                                                          value=value))
+    builder.button(text=text, callback_data=SettingsPress(subscription_id=view.subscription_id,
+                                                          action=action, value=value))
 
 
 def _mark(on: bool, label: str) -> str:

@@ -73,6 +73,7 @@ class TargetChat:
     telegram_type: str
     title: str | None
     username: str | None = None
+    thread_id: int | None = None  # a forum topic of the group
 
     @property
     def kind(self) -> ChatKind:
@@ -172,7 +173,8 @@ def create_router() -> Router:
         except (ScheduleInputError, Refusal) as error:
             await message.reply(_problem_text(error))
             return
-        if await subscriptions.unsubscribe(session, target.id, ctx.now, ctx.schedule_wakeup):
+        if await subscriptions.unsubscribe(session, target.id, ctx.now, ctx.schedule_wakeup,
+                                           target.thread_id):
             await message.reply(target.says("unsubscribed"))
         else:
             await message.reply(target.says("not-subscribed"))
@@ -186,7 +188,7 @@ def create_router() -> Router:
         except (ScheduleInputError, Refusal) as error:
             await message.reply(_problem_text(error))
             return
-        view = await subscriptions.get_subscription(session, target.id)
+        view = await subscriptions.get_subscription(session, target.id, target.thread_id)
         if view is None:
             await message.reply(target.says("not-subscribed"))
             return
@@ -199,7 +201,7 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: SettingsPress, ctx: UpdateContext,
         session: AsyncSession, state: FSMContext,
     ) -> None:
-        view = await subscriptions.get_subscription(session, callback_data.chat_id)
+        view = await subscriptions.subscription_by_id(session, callback_data.subscription_id)
         if view is None:
             await callback.answer(_("button-outdated"), show_alert=True)
             return
@@ -225,12 +227,12 @@ def create_router() -> Router:
         message: Message, ctx: UpdateContext, session: AsyncSession, state: FSMContext,
         raw_state: str | None,
     ) -> None:
-        async def change(chat_id: int, text: str) -> SubscriptionView:
+        async def change(view: SubscriptionView, text: str) -> SubscriptionView:
             if raw_state == SettingsInput.times.state:
-                return await subscriptions.set_times(session, chat_id, parse_times(text),
-                                                     ctx.now, ctx.schedule_wakeup)
-            return await subscriptions.set_timezone(session, chat_id, parse_zone(text), ctx.now,
-                                                    ctx.schedule_wakeup)
+                return await subscriptions.set_times(session, view.chat_id, parse_times(text),
+                                                     ctx.now, ctx.schedule_wakeup, view.thread_id)
+            return await subscriptions.set_timezone(session, view.chat_id, parse_zone(text),
+                                                    ctx.now, ctx.schedule_wakeup, view.thread_id)
         await _typed(message, ctx, session, state, change)
 
     return router
@@ -243,7 +245,7 @@ async def _target(ctx: UpdateContext, message: Message, named: str | int | None)
     """The chat the command is about. Only a private chat may name another chat (a channel)."""
     if named is None:
         chat = message.chat
-        return TargetChat(chat.id, chat.type, chat.title, chat.username)
+        return TargetChat(chat.id, chat.type, chat.title, chat.username, ctx.thread_id)
     if message.chat.type != ChatType.PRIVATE:
         raise Refusal(_("channel-from-private"))
     return await _channel(ctx, named)
@@ -306,7 +308,7 @@ async def _subscribe(
     zone: str | None, times: tuple[time, ...] | None,
 ) -> None:
     """Subscribe the target chat, by the acting user."""
-    current = await subscriptions.get_subscription(session, target.id)
+    current = await subscriptions.get_subscription(session, target.id, target.thread_id)
     default_zone = ctx.default_zone
     if target.kind is ChatKind.PRIVATE:  # the learner's own zone
         default_zone = (await load_learner(session, ctx.user_id, ctx.default_zone)).zone
@@ -316,6 +318,7 @@ async def _subscribe(
             by_user=ctx.user_id, now=ctx.now,
             timezone=zone or (current.timezone if current else default_zone.key),
             times=times, chat_title=target.title, wakeup=ctx.schedule_wakeup,
+            thread_id=target.thread_id,
         )
     except SubscriptionError as error:
         await reply_to.reply(_problem_text(error))
@@ -330,42 +333,43 @@ async def _apply(
 ) -> tuple[SubscriptionView, SettingsScreen]:
     """Do what the button says; the new state and the screen to show it on."""
     chat_id, value, now, wakeup = view.chat_id, press.value, ctx.now, ctx.schedule_wakeup
+    thread = view.thread_id
     match press.action:
         case SettingsAction.SCREEN:
             return view, SettingsScreen(value)
         case SettingsAction.TIME:
             times = set(view.times) ^ set(parse_times(value[:2] + ":" + value[2:]))
-            return (await subscriptions.set_times(session, chat_id, sorted(times), now, wakeup),
-                    SettingsScreen.TIMES)
+            return (await subscriptions.set_times(session, chat_id, sorted(times), now, wakeup,
+                                                  thread), SettingsScreen.TIMES)
         case SettingsAction.ZONE:
-            return (await subscriptions.set_timezone(session, chat_id, value, now, wakeup),
-                    SettingsScreen.MAIN)
+            return (await subscriptions.set_timezone(session, chat_id, value, now, wakeup,
+                                                     thread), SettingsScreen.MAIN)
         case SettingsAction.DAY:
             days = set(view.weekdays) ^ {int(value)}
-            return (await subscriptions.set_weekdays(session, chat_id, days, now, wakeup),
-                    SettingsScreen.MAIN)
+            return (await subscriptions.set_weekdays(session, chat_id, days, now, wakeup,
+                                                     thread), SettingsScreen.MAIN)
         case SettingsAction.TOPIC:
             topics = set(view.topics) ^ {value} if value else set()
-            return (await subscriptions.set_topics(session, chat_id, topics, now),
+            return (await subscriptions.set_topics(session, chat_id, topics, now, thread),
                     SettingsScreen.TOPICS)
         case SettingsAction.KIND:
             kinds = set(view.kinds) ^ {value}
-            return (await subscriptions.set_kinds(session, chat_id, kinds, now),
+            return (await subscriptions.set_kinds(session, chat_id, kinds, now, thread),
                     SettingsScreen.MAIN)
         case SettingsAction.ANONYMOUS:
             return (await subscriptions.set_anonymous_polls(
-                session, chat_id, not view.anonymous_polls, now), SettingsScreen.MAIN)
+                session, chat_id, not view.anonymous_polls, now, thread), SettingsScreen.MAIN)
         case SettingsAction.FAIR_PLAY:
-            return (await subscriptions.set_fair_play(session, chat_id, not view.fair_play, now),
-                    SettingsScreen.MAIN)
+            return (await subscriptions.set_fair_play(
+                session, chat_id, not view.fair_play, now, thread), SettingsScreen.MAIN)
         case SettingsAction.PRIVATE_FEEDBACK:
             return (await subscriptions.set_private_feedback(
-                session, chat_id, not view.private_feedback, now), SettingsScreen.MAIN)
+                session, chat_id, not view.private_feedback, now, thread), SettingsScreen.MAIN)
         case SettingsAction.REVEAL:
-            return (await subscriptions.set_reveal_after(session, chat_id, int(value), now),
-                    SettingsScreen.MAIN)
+            return (await subscriptions.set_reveal_after(session, chat_id, int(value), now,
+                                                         thread), SettingsScreen.MAIN)
         case SettingsAction.RESUME:
-            resumed = await subscriptions.resume(session, chat_id, now, wakeup)
+            resumed = await subscriptions.resume(session, chat_id, now, wakeup, thread)
             return resumed or view, SettingsScreen.MAIN
         case _:
             raise ValueError(press.action)
@@ -391,7 +395,8 @@ async def _ask(callback: CallbackQuery, press: SettingsPress, state: FSMContext)
         return
     asking_times = press.value == SettingsAction.TIME
     await state.set_state(SettingsInput.times if asking_times else SettingsInput.zone)
-    await state.update_data(chat_id=press.chat_id, screen_chat_id=callback.message.chat.id,
+    await state.update_data(subscription_id=press.subscription_id,
+                            screen_chat_id=callback.message.chat.id,
                             screen_message_id=callback.message.message_id)
     prompt = Text(TextMention(callback.from_user.first_name, user=callback.from_user), ", ",
                   _("ask-times") if asking_times else _("ask-zone"))
@@ -400,17 +405,17 @@ async def _ask(callback: CallbackQuery, press: SettingsPress, state: FSMContext)
 
 async def _typed(
     message: Message, ctx: UpdateContext, session: AsyncSession, state: FSMContext,
-    change: Callable[[int, str], Awaitable[SubscriptionView]],
+    change: Callable[[SubscriptionView, str], Awaitable[SubscriptionView]],
 ) -> None:
     """The typed time or zone: checked, saved, and the settings message redrawn."""
     data = await state.get_data()
-    view = await subscriptions.get_subscription(session, int(data["chat_id"]))
+    view = await subscriptions.subscription_by_id(session, int(data["subscription_id"]))
     if view is None or not await _may_manage(ctx, view):
         await state.clear()
         await message.reply(_("settings-admins-only"))
         return
     try:
-        view = await change(view.chat_id, message.text or "")
+        view = await change(view, message.text or "")
     except (ScheduleInputError, SubscriptionError) as error:
         await message.reply(_problem_text(error) + "\n" + _("ask-again"))
         return

@@ -1,9 +1,11 @@
 """Daily-post subscriptions: subscribe, change settings, pause, resume, move, pin, look ahead.
 
-Every change that moves the next post recomputes ``next_run_at`` with
-:func:`bot.platform.recurrence.next_occurrence` and asks ``wakeup`` (when given) to wake the
-scheduler once the transaction commits. Errors a person can fix are :class:`SubscriptionError`
-with a ``code``; handlers map the code to a catalog key (``subscription-error-<code>``).
+A forum supergroup may have a subscription per topic: every function takes the chat and,
+as ``thread_id``, the topic (None: the chat itself). Every change that moves the next post
+recomputes ``next_run_at`` with :func:`bot.platform.recurrence.next_occurrence` and asks
+``wakeup`` (when given) to wake the scheduler once the transaction commits. Errors a person
+can fix are :class:`SubscriptionError` with a ``code``; handlers map the code to a catalog
+key (``subscription-error-<code>``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from random import Random
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiogram.enums import ChatType
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.daily import daily_posts
@@ -81,6 +83,7 @@ class SubscriptionView:
     # and no changed answers; a note only the member who answered sees.
     fair_play: bool = True
     private_feedback: bool = True
+    thread_id: int | None = None  # the forum topic; None: the chat itself
 
     @property
     def next_run_local(self) -> datetime | None:
@@ -116,12 +119,38 @@ class TopicOption:
 # --- reading -----------------------------------------------------------------------------------
 
 
-async def get_subscription(session: AsyncSession, chat_id: int) -> SubscriptionView | None:
-    """The chat's subscription, None if it never subscribed or unsubscribed."""
-    found = await _find(session, chat_id)
+async def get_subscription(
+    session: AsyncSession, chat_id: int, thread_id: int | None = None
+) -> SubscriptionView | None:
+    """The chat's (topic's) subscription, None if it never subscribed or unsubscribed."""
+    found = await _find(session, chat_id, thread_id)
     if found is None or found[0].status == SubscriptionStatus.STOPPED:
         return None
     return _view(*found)
+
+
+async def subscription_by_id(
+    session: AsyncSession, subscription_id: int
+) -> SubscriptionView | None:
+    """A subscription by its id (a settings button's), None if it is stopped or unknown."""
+    row = (await session.execute(
+        select(Subscription, Chat.type).join(Chat, Chat.id == Subscription.chat_id)
+        .where(Subscription.id == subscription_id)
+    )).one_or_none()
+    if row is None or row[0].status == SubscriptionStatus.STOPPED:
+        return None
+    return _view(row[0], row[1])
+
+
+async def paused_in_chat(session: AsyncSession, chat_id: int) -> list[SubscriptionView]:
+    """The chat's paused subscriptions: its own, then its forum topics'."""
+    rows = await session.execute(
+        select(Subscription, Chat.type).join(Chat, Chat.id == Subscription.chat_id)
+        .where((Subscription.chat_id == chat_id)
+               & (Subscription.status == SubscriptionStatus.PAUSED))
+        .order_by(Subscription.thread_id)
+    )
+    return [_view(subscription, chat_type) for subscription, chat_type in rows]
 
 
 async def available_topics(session: AsyncSession) -> list[TopicOption]:
@@ -129,8 +158,10 @@ async def available_topics(session: AsyncSession) -> list[TopicOption]:
     return [TopicOption(t.id, t.hashtag, t.title_ru, t.title_en) for t in topics]
 
 
-async def upcoming(session: AsyncSession, chat_id: int, now: datetime) -> UpcomingPost | None:
-    found = await _find(session, chat_id)
+async def upcoming(
+    session: AsyncSession, chat_id: int, now: datetime, thread_id: int | None = None
+) -> UpcomingPost | None:
+    found = await _find(session, chat_id, thread_id)
     if found is None or found[0].status == SubscriptionStatus.STOPPED:
         return None
     subscription, chat_type = found
@@ -162,8 +193,10 @@ async def subscribe(
     times: Sequence[time] | None = None,
     chat_title: str | None = None,
     wakeup: ScheduleWakeup | None = None,
+    thread_id: int | None = None,
 ) -> SubscriptionView:
-    """Subscribe the chat (or re-activate its subscription, keeping its settings and history).
+    """Subscribe the chat or its forum topic ``thread_id`` (or re-activate its subscription,
+    keeping its settings and history).
 
     ``times`` None keeps the existing times (or :data:`DEFAULT_TIMES` for a new one). Channel
     polls are always anonymous; group polls start public so answers count for /top.
@@ -171,10 +204,13 @@ async def subscribe(
     zone = _zone(timezone)
     chosen_times = _valid_times(times) if times is not None else None
     await _remember_chat(session, chat_id, chat_type, chat_title)
-    subscription = await session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+    subscription = await session.scalar(
+        select(Subscription).where(_key(chat_id, thread_id))
+    )
     if subscription is None:
         subscription = Subscription(
             chat_id=chat_id,
+            thread_id=thread_id or 0,
             status=SubscriptionStatus.ACTIVE,
             times=_times_json(chosen_times or DEFAULT_TIMES),
             timezone=zone.key,
@@ -203,10 +239,11 @@ async def subscribe(
 
 
 async def unsubscribe(
-    session: AsyncSession, chat_id: int, now: datetime, wakeup: ScheduleWakeup | None = None
+    session: AsyncSession, chat_id: int, now: datetime, wakeup: ScheduleWakeup | None = None,
+    thread_id: int | None = None,
 ) -> bool:
     """Stop the daily post; False if the chat had none. History and settings are kept."""
-    subscription = await _live(session, chat_id)
+    subscription = await _live(session, chat_id, thread_id)
     if subscription is None:
         return False
     subscription.status = SubscriptionStatus.STOPPED
@@ -218,27 +255,44 @@ async def unsubscribe(
 
 
 async def pause(session: AsyncSession, chat_id: int, reason: str, at: datetime) -> bool:
-    """Pause an active subscription (the bot was removed, blocked, the chat vanished)."""
-    subscription = await session.scalar(
+    """Pause the chat's active subscriptions, every topic's (the bot was removed, blocked, the
+    chat vanished); False if it had none."""
+    found = list(await session.scalars(
         select(Subscription).where((Subscription.chat_id == chat_id)
                                    & (Subscription.status == SubscriptionStatus.ACTIVE))
-    )
-    if subscription is None:
+    ))
+    for subscription in found:
+        _paused(subscription, reason, at)
+    await session.flush()
+    return bool(found)
+
+
+async def pause_subscription(
+    session: AsyncSession, subscription_id: int, reason: str, at: datetime
+) -> bool:
+    """Pause one active subscription (its forum topic was closed or deleted)."""
+    subscription = await session.get(Subscription, subscription_id)
+    if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
         return False
+    _paused(subscription, reason, at)
+    await session.flush()
+    return True
+
+
+def _paused(subscription: Subscription, reason: str, at: datetime) -> None:
     subscription.status = SubscriptionStatus.PAUSED
     subscription.pause_reason = reason[:255]
     subscription.paused_at = at
     subscription.next_run_at = None
     subscription.updated_at = at
-    await session.flush()
-    return True
 
 
 async def resume(
-    session: AsyncSession, chat_id: int, now: datetime, wakeup: ScheduleWakeup | None = None
+    session: AsyncSession, chat_id: int, now: datetime, wakeup: ScheduleWakeup | None = None,
+    thread_id: int | None = None,
 ) -> SubscriptionView | None:
     """Resume a paused subscription from the next slot after ``now``; None if none is paused."""
-    found = await _find(session, chat_id)
+    found = await _find(session, chat_id, thread_id)
     if found is None or found[0].status != SubscriptionStatus.PAUSED:
         return None
     subscription, chat_type = found
@@ -269,11 +323,11 @@ async def move_chat(
     await _remember_chat(session, new_chat_id, ChatType.SUPERGROUP,
                          old_chat.title if old_chat else None)
     subscription = await session.scalar(
-        select(Subscription).where(Subscription.chat_id == old_chat_id)
+        select(Subscription).where(_key(old_chat_id, None))  # a basic group has no topics
     )
     if subscription is None:
         return await get_subscription(session, new_chat_id)
-    if await session.scalar(select(Subscription.id).where(Subscription.chat_id == new_chat_id)):
+    if await session.scalar(select(Subscription.id).where(_key(new_chat_id, None))):
         subscription.status = SubscriptionStatus.STOPPED
         subscription.next_run_at = None
         await session.flush()
@@ -298,10 +352,11 @@ async def post_now(
     *,
     by: int,
     wakeup: ScheduleWakeup | None = None,
+    thread_id: int | None = None,
 ) -> str | None:
     """Queue the chat's next post for right now (an admin's /post); the scheduler sends it and
     reveals it like a scheduled one. Returns the chosen item's slug, None if no item matches."""
-    subscription = await _live(session, chat_id)
+    subscription = await _live(session, chat_id, thread_id)
     if subscription is None:
         raise SubscriptionError("not-subscribed")
     slug = await daily_posts.queue_post(session, subscription, now, rng)
@@ -337,9 +392,10 @@ async def pin_item(
     item_slug: str,
     by_user: int | None,
     now: datetime,
+    thread_id: int | None = None,
 ) -> PinnedItem:
     """Make ``item_slug`` the chat's post on ``local_date`` (replacing an earlier pin)."""
-    subscription = await _live(session, chat_id)
+    subscription = await _live(session, chat_id, thread_id)
     if subscription is None:
         raise SubscriptionError("not-subscribed")
     item = await session.scalar(
@@ -364,81 +420,87 @@ async def pin_item(
 
 async def set_times(
     session: AsyncSession, chat_id: int, times: Sequence[time], now: datetime,
-    wakeup: ScheduleWakeup | None = None,
+    wakeup: ScheduleWakeup | None = None, thread_id: int | None = None,
 ) -> SubscriptionView:
     chosen = _valid_times(times)
-    return await _change(session, chat_id, now, wakeup, times=_times_json(chosen))
+    return await _change(session, (chat_id, thread_id), now, wakeup, times=_times_json(chosen))
 
 
 async def set_timezone(
     session: AsyncSession, chat_id: int, timezone: str, now: datetime,
-    wakeup: ScheduleWakeup | None = None,
+    wakeup: ScheduleWakeup | None = None, thread_id: int | None = None,
 ) -> SubscriptionView:
-    return await _change(session, chat_id, now, wakeup, timezone=_zone(timezone).key)
+    return await _change(session, (chat_id, thread_id), now, wakeup,
+                         timezone=_zone(timezone).key)
 
 
 async def set_weekdays(
     session: AsyncSession, chat_id: int, weekdays: Collection[int], now: datetime,
-    wakeup: ScheduleWakeup | None = None,
+    wakeup: ScheduleWakeup | None = None, thread_id: int | None = None,
 ) -> SubscriptionView:
     chosen = sorted(set(weekdays))
     if not chosen:
         raise SubscriptionError("no-weekdays")
     if not set(chosen) <= set(range(7)):
         raise SubscriptionError("unknown-weekday", str(chosen))
-    return await _change(session, chat_id, now, wakeup, weekdays=chosen)
+    return await _change(session, (chat_id, thread_id), now, wakeup, weekdays=chosen)
 
 
 async def set_topics(
-    session: AsyncSession, chat_id: int, topics: Collection[str], now: datetime
+    session: AsyncSession, chat_id: int, topics: Collection[str], now: datetime,
+    thread_id: int | None = None,
 ) -> SubscriptionView:
     """Topic ids; an empty collection means every topic."""
     chosen = sorted(set(topics))
     known = set(await session.scalars(select(Topic.id).where(Topic.id.in_(chosen))))
     if unknown := [topic for topic in chosen if topic not in known]:
         raise SubscriptionError("unknown-topic", ", ".join(unknown))
-    return await _change(session, chat_id, now, None, topics=chosen)
+    return await _change(session, (chat_id, thread_id), now, None, topics=chosen)
 
 
 async def set_kinds(
-    session: AsyncSession, chat_id: int, kinds: Collection[str], now: datetime
+    session: AsyncSession, chat_id: int, kinds: Collection[str], now: datetime,
+    thread_id: int | None = None,
 ) -> SubscriptionView:
     chosen = [kind for kind in DAILY_KINDS if kind in set(kinds)]
     if unknown := set(kinds) - set(DAILY_KINDS):
         raise SubscriptionError("unknown-kind", ", ".join(sorted(unknown)))
     if not chosen:
         raise SubscriptionError("no-kinds")
-    return await _change(session, chat_id, now, None, kinds=chosen)
+    return await _change(session, (chat_id, thread_id), now, None, kinds=chosen)
 
 
 async def set_anonymous_polls(
-    session: AsyncSession, chat_id: int, anonymous: bool, now: datetime
+    session: AsyncSession, chat_id: int, anonymous: bool, now: datetime,
+    thread_id: int | None = None,
 ) -> SubscriptionView:
-    found = await _find(session, chat_id)
+    found = await _find(session, chat_id, thread_id)
     if found is not None and found[1] == ChatType.CHANNEL and not anonymous:
         raise SubscriptionError("channel-polls-anonymous")
-    return await _change(session, chat_id, now, None, anonymous_polls=anonymous)
+    return await _change(session, (chat_id, thread_id), now, None, anonymous_polls=anonymous)
 
 
 async def set_fair_play(
-    session: AsyncSession, chat_id: int, on: bool, now: datetime
+    session: AsyncSession, chat_id: int, on: bool, now: datetime, thread_id: int | None = None,
 ) -> SubscriptionView:
-    return await _change(session, chat_id, now, None, fair_play=on)
+    return await _change(session, (chat_id, thread_id), now, None, fair_play=on)
 
 
 async def set_private_feedback(
-    session: AsyncSession, chat_id: int, on: bool, now: datetime
+    session: AsyncSession, chat_id: int, on: bool, now: datetime, thread_id: int | None = None,
 ) -> SubscriptionView:
-    return await _change(session, chat_id, now, None, private_feedback=on)
+    return await _change(session, (chat_id, thread_id), now, None, private_feedback=on)
 
 
 async def set_reveal_after(
-    session: AsyncSession, chat_id: int, minutes: int, now: datetime
+    session: AsyncSession, chat_id: int, minutes: int, now: datetime,
+    thread_id: int | None = None,
 ) -> SubscriptionView:
     """Minutes from the post to the answer (the quiz poll is closed then)."""
     if not 1 <= minutes <= MAX_REVEAL_AFTER_MINUTES:
         raise SubscriptionError("reveal-out-of-range", str(minutes))
-    return await _change(session, chat_id, now, None, reveal_after_minutes=minutes)
+    return await _change(session, (chat_id, thread_id), now, None,
+                         reveal_after_minutes=minutes)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -446,12 +508,12 @@ async def set_reveal_after(
 
 async def _change(
     session: AsyncSession,
-    chat_id: int,
+    where: tuple[int, int | None],
     now: datetime,
     wakeup: ScheduleWakeup | None,
     **values: object,
 ) -> SubscriptionView:
-    found = await _find(session, chat_id)
+    found = await _find(session, *where)
     if found is None or found[0].status == SubscriptionStatus.STOPPED:
         raise SubscriptionError("not-subscribed")
     subscription, chat_type = found
@@ -487,17 +549,25 @@ def _notify(wakeup: ScheduleWakeup | None, session: AsyncSession) -> None:
         wakeup.notify_after_commit(session)
 
 
-async def _find(session: AsyncSession, chat_id: int) -> tuple[Subscription, str] | None:
+def _key(chat_id: int, thread_id: int | None) -> ColumnElement[bool]:
+    return (Subscription.chat_id == chat_id) & (Subscription.thread_id == (thread_id or 0))
+
+
+async def _find(
+    session: AsyncSession, chat_id: int, thread_id: int | None = None
+) -> tuple[Subscription, str] | None:
     row = (await session.execute(
         select(Subscription, Chat.type).join(Chat, Chat.id == Subscription.chat_id)
-        .where(Subscription.chat_id == chat_id)
+        .where(_key(chat_id, thread_id))
     )).one_or_none()
     return (row[0], row[1]) if row else None
 
 
-async def _live(session: AsyncSession, chat_id: int) -> Subscription | None:
+async def _live(
+    session: AsyncSession, chat_id: int, thread_id: int | None = None
+) -> Subscription | None:
     return await session.scalar(
-        select(Subscription).where((Subscription.chat_id == chat_id)
+        select(Subscription).where(_key(chat_id, thread_id)
                                    & (Subscription.status != SubscriptionStatus.STOPPED))
     )
 
@@ -535,6 +605,7 @@ def _view(subscription: Subscription, chat_type: str) -> SubscriptionView:
     return SubscriptionView(
         subscription_id=subscription.id,
         chat_id=subscription.chat_id,
+        thread_id=subscription.thread_id or None,
         chat_type=chat_type,
         status=subscription.status,
         pause_reason=subscription.pause_reason,

@@ -217,10 +217,12 @@ class SettingsScreen(StrEnum):
     REVEAL = "reveal"
 
 
-class SettingsPress(CallbackData, prefix="cfg"):
-    """A button of a chat's subscription settings; whoever presses it must manage that chat."""
+class SettingsPress(CallbackData, prefix="subs"):
+    """A button of a subscription's settings (a chat's, or a forum topic's: so the subscription's
+    id, which fits in the 64 bytes where a chat and a topic id may not); whoever presses it must
+    manage that chat. (Buttons of the chat-id era, prefix "cfg", are outdated.)"""
 
-    chat_id: int
+    subscription_id: int
     action: SettingsAction
     value: str = ""
 

@@ -19,6 +19,7 @@ from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Bot, Router
+from aiogram.dispatcher.middlewares.user_context import EVENT_THREAD_ID_KEY
 from aiogram.enums import PollType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
@@ -54,8 +55,8 @@ class Where:
 
     chat_id: int
     user_id: int  # who acts: the chat itself when nobody does (a channel's post)
-    # The forum topic. None: the bot posts into a group's main thread; forum topics, when they
-    # come, fill it in UpdateContextMiddleware.
+    # The forum topic (message_thread_id of a topic message). None: the chat itself (a group's
+    # main thread, the General topic of a forum).
     thread_id: int | None = None
 
 
@@ -97,6 +98,10 @@ class ChatContext:
         """The same moment in another chat (a private chat's user is the chat's id)."""
         return replace(self, where=Where(chat_id, chat_id if user_id is None else user_id),
                        locale=locale or self.locale)
+
+    def in_topic(self, thread_id: int | None) -> Self:
+        """The same chat, in its forum topic ``thread_id`` (None: the chat itself)."""
+        return replace(self, where=replace(self._where(), thread_id=thread_id))
 
     @contextmanager
     def speaking(self) -> Iterator[None]:
@@ -237,10 +242,14 @@ class ChatContexts:
     bot_username: str = ""
     rich_posts: RichPosts = field(default_factory=RichPosts.off)
 
-    def for_chat(self, chat_id: int, locale: str | None = None) -> ChatContext:
-        """The chat at the clock's current time; in ``locale``, else the default language."""
+    def for_chat(
+        self, chat_id: int, locale: str | None = None, thread_id: int | None = None
+    ) -> ChatContext:
+        """The chat (its forum topic ``thread_id``) at the clock's current time; in ``locale``,
+        else the default language."""
         return ChatContext(
-            bot=self.bot, where=Where(chat_id, chat_id), now=self.clock(), i18n=self.i18n,
+            bot=self.bot, where=Where(chat_id, chat_id, thread_id or None), now=self.clock(),
+            i18n=self.i18n,
             locale=locale or self.i18n.default_locale, signature=self.signature,
             bot_username=self.bot_username, rich_posts=self.rich_posts,
         )
@@ -262,7 +271,9 @@ class UpdateContextMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         i18n: I18n = data["i18n"]
         data["ctx"] = UpdateContext(
-            bot=data["bot"], where=_where_of(data.get("event_chat"), data.get("event_from_user")),
+            bot=data["bot"],
+            where=_where_of(data.get("event_chat"), data.get("event_from_user"),
+                            data.get(EVENT_THREAD_ID_KEY)),
             now=data["clock"](), i18n=i18n, locale=i18n.current_locale,
             signature=data["signature"], bot_username=data["bot_username"],
             rich_posts=data["rich_posts"], rng=data["rng"],
@@ -273,10 +284,12 @@ class UpdateContextMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-def _where_of(chat: Chat | None, user: User | None) -> Where | None:
-    """The update's chat, else its user's private chat; its user, else the chat."""
+def _where_of(chat: Chat | None, user: User | None, thread_id: int | None) -> Where | None:
+    """The update's chat, else its user's private chat; its user, else the chat; the forum
+    topic aiogram found (a message's ``message_thread_id`` when ``is_topic_message``)."""
     if user is not None:
-        return Where(chat.id if chat is not None else user.id, user.id)
+        return Where(chat.id if chat is not None else user.id, user.id,
+                     thread_id if chat is not None else None)
     if chat is not None:
-        return Where(chat.id, chat.id)
+        return Where(chat.id, chat.id, thread_id)
     return None

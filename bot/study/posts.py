@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from random import Random
 
 from aiogram.utils.i18n import I18n
@@ -148,3 +149,24 @@ def post_style(i18n: I18n, card: Card, signature: str) -> PostStyle:
         solution_label=i18n.gettext("label-solution", locale=locale),
         kind_hashtag=i18n.gettext("hashtag-kind-" + card.content.kind.value, locale=locale),
     )
+
+
+def daily_footer(card: Card, style: PostStyle, answer_due: str) -> Rendered:
+    """How a daily post ends, as the channel's do: hashtags, the signature, and when the answer
+    comes (``answer_due``, worded by the caller)."""
+    lines = [_hashtags(card, style), style.signature, answer_due]
+    return plain("\n".join(line for line in lines if line))
+
+
+def with_footer(chunks: Sequence[Rendered], footer: Rendered) -> list[Rendered]:
+    """The post's chunks with ``footer`` at the end of the last (split again if it overflows)."""
+    *first, last = chunks
+    return [*first, *(last + plain("\n\n") + footer).split(MESSAGE_LIMIT)]
+
+
+def poll_with_footer(poll: QuizPoll, footer: Rendered) -> QuizPoll:
+    """The quiz with ``footer`` under its description, when both fit in a poll description."""
+    description = (poll.description + plain("\n\n") + footer) if poll.description else footer
+    if utf16_len(description.text) > POLL_DESCRIPTION_MAX:
+        return poll
+    return replace(poll, description=description)

@@ -131,7 +131,7 @@ async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_chan
     answer = await fake_api.wait_for_call("sendMessage", to(GROUP))
     assert answer.params["reply_parameters"]["message_id"] == quiz.result["message_id"]
     assert answer.params["text"].startswith("📊 Правильно ответили 50% (1 из 2)")
-    [[drill_link]] = answer.params["reply_markup"]["inline_keyboard"]
+    [[drill_link]] = answer.params["reply_markup"]["inline_keyboard"]  # inline mode is off
     assert drill_link["url"].startswith(f"https://t.me/{fake_api.username}?start=topic_")
     model_answer = await fake_api.wait_for_call("sendMessage", to(LEARNER))
     assert model_answer.params["reply_parameters"]["message_id"] == question.result["message_id"]

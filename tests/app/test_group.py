@@ -26,6 +26,13 @@ def group(fake_api: FakeBotAPI) -> dict[str, Any]:
                              members=[ALICE, BOB])
 
 
+def styled(call: Call) -> list[tuple[str, str]]:
+    """(text, entity type) of every entity."""
+    units = call.params["text"].encode("utf-16-le")
+    return [(units[2 * e["offset"]: 2 * (e["offset"] + e["length"])].decode("utf-16-le"),
+             e["type"]) for e in call.params.get("entities") or []]
+
+
 def mentions(call: Call) -> list[tuple[str, int]]:
     """(name, user id) of every text_mention, as the reader sees them."""
     units = call.params["text"].encode("utf-16-le")
@@ -62,9 +69,31 @@ async def test_a_group_quiz_is_public_and_its_answers_make_the_leaderboard(
     assert top.params["text"] == (
         "🏆 Лучшие в «ML Club»\n\n"
         "На этой неделе\n1. Алиса <b> — 2 из 2\n2. Bob — 0 из 1\n\n"
-        "За всё время\n1. Алиса <b> — 2 из 2\n2. Bob — 0 из 1\n"
+        "В этом месяце\n1. Алиса <b> — 2 из 2\n2. Bob — 0 из 1\n\n"
+        "За всё время\n1. Алиса <b> — 2 из 2\n2. Bob — 0 из 1"
     )
-    assert mentions(top) == [("Алиса <b>", 1001), ("Bob", 1002)] * 2
+    assert mentions(top) == [("Алиса <b>", 1001)] * 3  # the asker alone is notified
+    assert ("Bob", "bold") in styled(top)
+
+
+async def test_top_names_nobody_but_the_asker_who_sees_their_place_below_the_top(
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database, group: dict[str, Any],
+) -> None:
+    quiz = await ChatUser(fake_api, BOB, GROUP_ID).says("/quiz", expect="sendPoll")
+    right = quiz.params["correct_option_ids"]
+    wrong = [next(i for i in range(len(quiz.params["options"])) if i not in right)]
+    answerers = [make_user(3000 + n, f"Участник {n}") for n in range(11)]
+    for answerer in answerers:
+        fake_api.answer_poll(answerer, quiz.result["poll"]["id"], right)
+    fake_api.answer_poll(BOB, quiz.result["poll"]["id"], wrong)
+    await settled(database, "SELECT count(*) FROM attempts", [(12,)])
+
+    top = await ChatUser(fake_api, BOB, GROUP_ID).says("/top")
+    week = top.params["text"].split("\n\n")[1]
+    assert week.splitlines()[1:] == [
+        *(f"{n + 1}. Участник {n} — 1 из 1" for n in range(10)), "…", "12. Bob — 0 из 1"]
+    assert mentions(top) == [("Bob", BOB["id"])] * 3
+    assert not any(e["type"] in ("mention", "text_link") for e in top.params["entities"])
 
 
 async def test_added_greets_removed_pauses_readded_offers_to_resume(

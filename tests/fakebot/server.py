@@ -32,6 +32,8 @@ from . import ephemeral as _ephemeral
 from . import updates as _updates
 from .formatting import FormattingError, UnsupportedParseMode, apply_formatting, utf16_len
 from .rich import RichRefused, checked_rich_message, plain_text
+from .forums import ForumTopic, ForumTopics
+from .inline import InlineAnswer, InlineMode
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -120,6 +122,7 @@ STRING_PARAMS = frozenset(
         "name",
         "parse_mode",
         "callback_query_id",
+        "inline_query_id",
         "inline_message_id",
         "business_connection_id",
         "message_effect_id",
@@ -545,6 +548,7 @@ class _Builders:
         reply_to: Mapping[str, Any] | None = None,
         entities: Sequence[Mapping[str, Any]] | None = None,
         anonymous_admin: bool = False,
+        thread_id: int | None = None,
     ) -> JSONDict:
         """A user's text message (private chat by default); see updates.send_text."""
         return _updates.send_text(
@@ -555,6 +559,7 @@ class _Builders:
             reply_to=reply_to,
             entities=entities,
             anonymous_admin=anonymous_admin,
+            thread_id=thread_id,
         )
 
     def click(self, user: UserRef, message: Mapping[str, Any], data: str) -> JSONDict:
@@ -660,7 +665,7 @@ class _Builders:
 # The server
 
 
-class FakeBotAPI(_Builders):
+class FakeBotAPI(_Builders, ForumTopics, InlineMode):
     """A fake Bot API server. ``async with FakeBotAPI() as api: ... api.url ...``."""
 
     def __init__(
@@ -721,6 +726,10 @@ class FakeBotAPI(_Builders):
         self._messages: dict[tuple[int, int], JSONDict] = {}
         self._deleted: set[tuple[int, int]] = set()
         self._bot_sent: list[tuple[int, int]] = []
+        self._forum_topics: dict[tuple[int, int], ForumTopic] = {}
+        self.inline_mode = False
+        self.inline_answers: dict[str, InlineAnswer | None] = {}
+        self._inline_seq = 0
         self._polls: dict[str, PollState] = {}
         self._poll_seq = 0
         self._files: dict[str, StoredFile] = {}
@@ -1553,6 +1562,8 @@ class FakeBotAPI(_Builders):
                         raise _bad("BUTTON_DATA_INVALID")
                 if "url" in button and not str(button["url"]).strip():
                     raise _bad("BUTTON_URL_INVALID")
+                if "switch_inline_query" in button and not self.inline_mode:
+                    raise _bad("BUTTON_TYPE_INVALID")  # inline mode is off in @BotFather
         if not rows or not any(rows):
             return None
         return copy.deepcopy(markup)
@@ -1583,6 +1594,7 @@ class FakeBotAPI(_Builders):
         markup = self._markup(p)
         reply = self._reply(chat, p)
         thread = p.get_int("message_thread_id")
+        self.check_thread(chat, thread)
         extra: JSONDict = {}
         if thread is not None:
             extra["message_thread_id"] = thread
@@ -1648,6 +1660,7 @@ class FakeBotAPI(_Builders):
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
             "answerCallbackQuery": self._answer_callback_query,
+            "answerInlineQuery": self._answer_inline_query,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
             "getFile": self._get_file,
@@ -1669,7 +1682,7 @@ class FakeBotAPI(_Builders):
             **self.bot_user,
             "can_join_groups": True,
             "can_read_all_group_messages": not self.privacy_mode,
-            "supports_inline_queries": False,
+            "supports_inline_queries": self.inline_mode,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }

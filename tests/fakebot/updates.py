@@ -259,6 +259,13 @@ def _push_message(
     return api.push_update(kind, copy.deepcopy(message))
 
 
+def push_service_message(
+    api: FakeBotAPI, chat: ChatState, sender: JSONDict, content: JSONDict
+) -> JSONDict:
+    """A service message in ``chat`` (delivered whatever the privacy mode)."""
+    return _push_message(api, chat, sender, content, service=True)
+
+
 # --------------------------------------------------------------------------------------------
 # builders
 
@@ -272,9 +279,11 @@ def send_text(
     reply_to: Mapping[str, Any] | None = None,
     entities: Sequence[Mapping[str, Any]] | None = None,
     anonymous_admin: bool = False,
+    thread_id: int | None = None,
 ) -> JSONDict:
     """``user`` writes ``text`` to the bot (private chat) or in ``chat`` (an id or Chat dict).
 
+    ``thread_id``: in that forum topic (it must exist and be open; see forums.py).
     Commands get ``bot_command`` entities (plus ``entities``, if given). ``reply_to``: a
     Message dict replied to. ``anonymous_admin``: posted by an anonymous admin of the group
     (``from`` is @GroupAnonymousBot, ``sender_chat`` the group).
@@ -291,7 +300,7 @@ def send_text(
         _join(state, sender)
     all_entities = _command_entities(text) + [dict(e) for e in entities or ()]
     all_entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    content: JSONDict = {"text": text}
+    content: JSONDict = {"text": text, **api.topic_message_fields(state, thread_id)}
     if all_entities:
         content["entities"] = all_entities
     return _push_message(

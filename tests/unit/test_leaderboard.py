@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.daily.leaderboard import Standing, top_answerers, week_start
+from bot.daily.leaderboard import Board, Standing, board, month_start, top_answerers, week_start
 from bot.platform.content.sync import sync_content
 from bot.study.answers import PollAnswer, record_answers
 from bot.study.polls import record_sent_poll
@@ -81,3 +81,26 @@ def test_the_week_starts_on_monday_midnight_in_the_chats_zone() -> None:
     assert week_start(sunday_night_in_moscow, ZoneInfo("America/New_York")) == datetime(
         2026, 11, 23, 5, 0, tzinfo=UTC
     )
+
+
+def test_the_month_starts_on_the_first_at_midnight_in_the_chats_zone() -> None:
+    first_night_in_moscow = datetime(2026, 11, 30, 21, 30, tzinfo=UTC)  # 1 December 00:30 local
+    assert month_start(first_night_in_moscow, ZoneInfo("Europe/Moscow")) == datetime(
+        2026, 11, 30, 21, 0, tzinfo=UTC)
+    assert month_start(first_night_in_moscow, ZoneInfo("America/New_York")) == datetime(
+        2026, 11, 1, 4, 0, tzinfo=UTC)
+
+
+async def test_the_asker_below_the_top_sees_their_own_place(session: AsyncSession) -> None:
+    for poll in ("p1", "p2"):
+        await post_quiz(session, poll)
+    await vote(session, ALICE, "p1", 1)
+    await vote(session, ALICE, "p2", 1)
+    await vote(session, BOB, "p1", 1)
+    await vote(session, CAROL, "p1", 1)
+    await vote(session, CAROL, "p2", 0)
+    assert await board(session, GROUP, CAROL.id, limit=1) == Board(
+        [Standing(1001, "Алиса", "alice", 2, 2)], (3, Standing(1003, "Carol", None, 1, 2)))
+    assert (await board(session, GROUP, ALICE.id, limit=1)).own is None  # in the top already
+    assert (await board(session, GROUP, 999, limit=1)).own is None  # never answered
+    assert (await board(session, GROUP, CAROL.id)).own is None  # everyone fits

@@ -87,9 +87,15 @@ def test_only_groups_choose_between_public_and_anonymous_polls(i18n: I18n) -> No
 
 @pytest.mark.parametrize("screen", list(SettingsScreen))
 def test_every_button_fits_telegrams_callback_limit(i18n: I18n, screen: SettingsScreen) -> None:
-    longest = view(chat_id=-1009999999999999, timezone=LONGEST_ZONE, status="paused")
+    longest = view(chat_id=-1009999999999999, timezone=LONGEST_ZONE, status="paused",
+                   thread_id=2**31 - 1)
     markup = settings_screen(longest, "x", TOPICS, screen).markup
     data = [button.callback_data or "" for row in markup.inline_keyboard for button in row]
     assert data
     assert all(1 <= len(item.encode()) <= 64 for item in data)
     assert len(set(data)) == len(data)  # every button does its own thing
+
+
+def test_the_answer_may_come_five_minutes_after_the_post(i18n: I18n) -> None:
+    screen = settings_screen(view(), "ML Club", TOPICS, SettingsScreen.REVEAL)
+    assert labels(screen)[:3] == ["5 мин", "15 мин", "30 мин"]

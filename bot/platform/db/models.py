@@ -444,15 +444,20 @@ class SubscriptionStatus(StrEnum):
 class Subscription(Base):
     """A chat's daily post: when (local times, zone, weekdays), what (topics, kinds), how.
 
-    One per chat; /unsubscribe stops it rather than deleting it, so the chat's posting history
-    (its deliveries) survives a re-subscription. ``next_run_at`` is the UTC instant of the next
-    slot, NULL while the subscription is not active.
+    One per chat, or per forum topic of a forum supergroup; /unsubscribe stops it rather than
+    deleting it, so the chat's posting history (its deliveries) survives a re-subscription.
+    ``next_run_at`` is the UTC instant of the next slot, NULL while the subscription is not
+    active.
     """
 
     __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"))
+    # The forum topic (message_thread_id) posts go to; 0 for the chat itself (a key column:
+    # NULLs would not collide in the unique key).
+    thread_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     status: Mapped[SubscriptionStatus] = mapped_column(stored_as_string(SubscriptionStatus, 16),
                                                        default=SubscriptionStatus.ACTIVE)
     pause_reason: Mapped[str | None] = mapped_column(String(255))
@@ -529,6 +534,19 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime | None]
     # Of a post split into several messages: those already in the chat, not sent again.
     parts_sent: Mapped[int] = mapped_column(server_default=text("0"))
+
+
+class ChatQuizReveal(Base):
+    """The answer due under a one-off group /quiz (the poll's chat, message and item are its
+    ``sent_polls`` row's): posted by the daily loop at ``reveal_due_at`` (NULL once taken), so a
+    restart in between loses nothing."""
+
+    __tablename__ = "chat_quiz_reveals"
+
+    poll_id: Mapped[str] = mapped_column(ForeignKey("sent_polls.poll_id"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # 0: no topic
+    reveal_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    revealed_at: Mapped[datetime | None]
 
 
 class ItemPin(Base):

@@ -36,6 +36,11 @@ def topic_payload(topic_id: str) -> str:
     return f"{TOPIC_PREFIX}{topic_id}"
 
 
+def share_query(item_id: int) -> str:
+    """What a "Share" button types after ``@bot``: the item's id, which inline mode finds."""
+    return str(item_id)
+
+
 def start_link(bot_username: str, payload: str) -> str:
     """The https://t.me link that opens the private chat with ``/start <payload>``."""
     return create_deep_link(bot_username, "start", payload)

@@ -1,0 +1,1 @@
+"""Sharing the bank's items into any chat: inline mode (``@bot words``)."""
