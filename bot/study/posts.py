@@ -154,7 +154,7 @@ def post_style(i18n: I18n, card: Card, signature: str) -> PostStyle:
 def daily_footer(card: Card, style: PostStyle, answer_due: str) -> Rendered:
     """How a daily post ends, as the channel's do: hashtags, the signature, and when the answer
     comes (``answer_due``, worded by the caller)."""
-    lines = [_hashtags(card, style), style.signature, answer_due]
+    lines = [hashtags(card, style), style.signature, answer_due]
     return plain("\n".join(line for line in lines if line))
 
 

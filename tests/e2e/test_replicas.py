@@ -200,7 +200,7 @@ async def test_a_language_chosen_through_one_replica_is_the_language_of_the_othe
     chooser = await alice.says("/language")
     fake_api.click(alice.user, chooser.result, button_data(chooser, "English"))
     done = await alice.reply("editMessageText")
-    assert done.params["text"] == "Done: the interface is in English."
+    assert done.params["text"].startswith("Done: the interface is in English.")
 
     fake_api.route_webhook(second.hook)
     greeting = await alice.says("/start")

@@ -31,9 +31,9 @@ from aiohttp import ClientError, ClientSession, web
 from . import ephemeral as _ephemeral
 from . import updates as _updates
 from .formatting import FormattingError, UnsupportedParseMode, apply_formatting, utf16_len
-from .rich import RichRefused, checked_rich_message, plain_text
 from .forums import ForumTopic, ForumTopics
 from .inline import InlineAnswer, InlineMode
+from .rich import RichRefused, checked_rich_message, plain_text
 
 __all__ = [
     "DEFAULT_TOKEN",
