@@ -29,6 +29,7 @@ Every database is dropped after its test; the run's template is dropped at the e
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -224,8 +225,12 @@ class Database:
         self.engine = create_engine(sync_url(database_url), poolclass=NullPool)
 
     def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """The rows, a JSON column's value as its text on every database (PostgreSQL's driver
+        parses JSON; SQLite's gives the stored text), so one test reads both alike."""
         with self.engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql), params)]
+            return [tuple(json.dumps(value) if isinstance(value, list | dict) else value
+                          for value in row)
+                    for row in connection.execute(text(sql), params)]
 
     def execute(self, sql: str, **params: Any) -> None:
         """Changes rows behind the bot's back (and commits)."""

@@ -39,7 +39,7 @@ async def test_an_interview_date_sets_a_plan_shows_readiness_and_asks_how_it_wen
     assert text.startswith(f"📅 Собеседование {exam_on:%d.%m.%Y} — через 20 дней.\n"
                            "Уровень: до Middle.\n")
     assert "Готовность: 0 %\n░░░░░░░░░░ 0 % · Метрики и пороги" in text
-    await settled(database, "SELECT exam_on, level, topic_ids FROM exam_plans",
+    await settled(database, "SELECT CAST(exam_on AS TEXT), level, topic_ids FROM exam_plans",
                   [(f"{exam_on:%Y-%m-%d}", "middle", '["metrics"]')])
 
     # No new cards of her own a day: the plan asks for one, and the drill says so.
