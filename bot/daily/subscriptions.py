@@ -361,27 +361,33 @@ async def post_now(
         raise SubscriptionError("not-subscribed")
     slug = await daily_posts.queue_post(session, subscription, now, rng)
     if slug is not None:
-        _log(session, by, AdminActionKind.POST_NOW, chat_id, now)
+        _log(session, by, AdminActionKind.POST_NOW, chat_id, now, thread_id)
     _notify(wakeup, session)
     return slug
 
 
-async def pause_by_admin(session: AsyncSession, chat_id: int, *, by: int, now: datetime) -> bool:
-    """A bot admin pauses an active subscription (/chats); False if it was not active."""
-    paused = await pause(session, chat_id, PauseReason.ADMIN, now)
+async def pause_by_admin(
+    session: AsyncSession, chat_id: int, *, by: int, now: datetime, thread_id: int | None = None,
+) -> bool:
+    """A bot admin pauses the active subscription of the chat, or of its forum topic
+    ``thread_id`` (/chats); False if it was not active. The chat's other topics go on."""
+    subscription = await _live(session, chat_id, thread_id)
+    paused = subscription is not None and await pause_subscription(
+        session, subscription.id, PauseReason.ADMIN, now)
     if paused:
-        _log(session, by, AdminActionKind.PAUSE_CHAT, chat_id, now)
+        _log(session, by, AdminActionKind.PAUSE_CHAT, chat_id, now, thread_id)
     return paused
 
 
 async def resume_by_admin(
     session: AsyncSession, chat_id: int, *, by: int, now: datetime,
-    wakeup: ScheduleWakeup | None = None,
+    wakeup: ScheduleWakeup | None = None, thread_id: int | None = None,
 ) -> bool:
-    """A bot admin resumes a paused subscription (/chats); False if it was not paused."""
-    resumed = await resume(session, chat_id, now, wakeup) is not None
+    """A bot admin resumes the paused subscription of the chat, or of its forum topic
+    ``thread_id`` (/chats); False if it was not paused."""
+    resumed = await resume(session, chat_id, now, wakeup, thread_id) is not None
     if resumed:
-        _log(session, by, AdminActionKind.RESUME_CHAT, chat_id, now)
+        _log(session, by, AdminActionKind.RESUME_CHAT, chat_id, now, thread_id)
     return resumed
 
 
@@ -539,9 +545,13 @@ def _reschedule(
 
 
 def _log(
-    session: AsyncSession, by: int, action: AdminActionKind, chat_id: int, now: datetime
+    session: AsyncSession, by: int, action: AdminActionKind, chat_id: int, now: datetime,
+    thread_id: int | None = None,
 ) -> None:
-    session.add(AdminAction(actor_id=by, action=action, target=str(chat_id), created_at=now))
+    """The action in the admins' log; its target the chat, "<chat id>/<thread id>" for one of
+    its forum topics."""
+    target = f"{chat_id}/{thread_id}" if thread_id else str(chat_id)
+    session.add(AdminAction(actor_id=by, action=action, target=target, created_at=now))
 
 
 def _notify(wakeup: ScheduleWakeup | None, session: AsyncSession) -> None:
