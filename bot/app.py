@@ -84,6 +84,7 @@ from bot.study.answer_recorder import AnswerRecorder
 from bot.study.context import UpdateContextMiddleware
 from bot.study.polls import PollCache
 from bot.study.sending import RichPosts
+from bot.study.users import ActingAdminsRemembered
 
 if TYPE_CHECKING:
     from bot.platform.telegram.redis_storage import LingeringRedisStorage
@@ -163,6 +164,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
     UpdateContextMiddleware().setup(dispatcher)  # handlers' ``ctx``, in the learner's language
+    ActingAdminsRemembered().setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.middleware(RepeatedUpdatesDropped(clock))
