@@ -37,6 +37,7 @@ class ListedChat:
     subscription_id: int
     chat_id: int
     thread_id: int | None  # the forum topic subscribed; None: the chat itself
+    topic_name: str | None  # the forum topic's, if the bot saw it
     title: str | None  # None for a private chat
     kind: ChatKind
     status: SubscriptionStatus
@@ -124,7 +125,8 @@ def _listed_chat(row: Row[Subscription, str, str | None]) -> ListedChat:
     subscription, chat_type, title = row
     return ListedChat(
         subscription_id=subscription.id, chat_id=subscription.chat_id,
-        thread_id=subscription.thread_id or None, title=title,
+        thread_id=subscription.thread_id or None, topic_name=subscription.topic_name,
+        title=title,
         kind=ChatKind.of(chat_type), status=subscription.status,
         pause_reason=subscription.pause_reason, timezone=subscription.timezone,
         times=tuple(subscription_times(subscription)), next_run_at=subscription.next_run_at,

@@ -122,11 +122,14 @@ def chat_name(chat: ListedChat) -> str:
 
 
 def _button_label(chat: ListedChat) -> str:
-    """The chat's name; a forum topic's after it, where the chat has several."""
+    """The chat's name; a forum topic's (its name, else its id) after it."""
+    name = shortened(chat_name(chat), BUTTON_TITLE_MAX)
     if chat.thread_id is None:
-        return shortened(chat_name(chat), BUTTON_TITLE_MAX)
-    return _("chat-topic-button").format(chat=shortened(chat_name(chat), BUTTON_TITLE_MAX),
-                                         thread_id=chat.thread_id)
+        return name
+    if chat.topic_name:
+        return _("chat-named-topic-button").format(
+            chat=name, topic=shortened(chat.topic_name, BUTTON_TITLE_MAX))
+    return _("chat-topic-button").format(chat=name, thread_id=chat.thread_id)
 
 
 def _press(chat: ListedChat, action: ChatCardAction) -> ChatCardPress:
@@ -134,6 +137,9 @@ def _press(chat: ListedChat, action: ChatCardAction) -> ChatCardPress:
 
 
 def _kind(chat: ListedChat) -> str:
+    if chat.thread_id is not None and chat.topic_name:
+        return _("chat-kind-named-forum-topic").format(topic=chat.topic_name,
+                                                      thread_id=chat.thread_id)
     if chat.thread_id is not None:
         return _("chat-kind-forum-topic").format(thread_id=chat.thread_id)
     return _("chat-kind-" + chat.kind.value)

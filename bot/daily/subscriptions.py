@@ -194,9 +194,10 @@ async def subscribe(
     chat_title: str | None = None,
     wakeup: ScheduleWakeup | None = None,
     thread_id: int | None = None,
+    topic_name: str | None = None,
 ) -> SubscriptionView:
     """Subscribe the chat or its forum topic ``thread_id`` (or re-activate its subscription,
-    keeping its settings and history).
+    keeping its settings and history); ``topic_name``, where known, names the topic in /chats.
 
     ``times`` None keeps the existing times (or :data:`DEFAULT_TIMES` for a new one). Channel
     polls are always anonymous; group polls start public so answers count for /top.
@@ -233,6 +234,8 @@ async def subscribe(
         if chosen_times is not None:
             subscription.times = _times_json(chosen_times)
         subscription.next_run_at = None
+    if topic_name:
+        subscription.topic_name = topic_name[:128]
     _reschedule(subscription, now, wakeup, session)
     await session.flush()
     return _view(subscription, chat_type)

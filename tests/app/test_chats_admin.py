@@ -180,22 +180,30 @@ async def test_a_forum_topic_is_listed_on_its_own_and_its_card_acts_on_that_topi
         await ChatUser(fake_api, GROUP_ADMIN, FORUM_ID, thread_id=topic).says("/subscribe")
     await settled(database, "SELECT count(*) FROM subscriptions", [(2,)])
 
+    assert database.query("SELECT topic_name FROM subscriptions ORDER BY thread_id") == [
+        ("Квизы",), ("Задачи",)]  # the topic messages named their topics
+    # A topic subscribed before names were kept: known by its id.
+    database.execute("UPDATE subscriptions SET topic_name = NULL WHERE thread_id = :thread",
+                     thread=quizzes)
+
     owner = Learner(fake_api, OWNER)
     listing = await owner.says("/chats")
-    assert labels(listing) == [f"ML Forum · тема {quizzes}", f"ML Forum · тема {tasks}"]
-    assert f"«ML Forum» ({FORUM_ID}) — тема форума {tasks}, ✅ активен" in listing.params["text"]
-    card = await owner.presses(listing, f"ML Forum · тема {tasks}", expect="editMessageText")
-    assert card.params["text"].splitlines()[0] == (
-        f"«ML Forum» ({FORUM_ID}) — тема форума {tasks}, ✅ активен")
+    assert labels(listing) == [f"ML Forum · тема {quizzes}", "ML Forum · Задачи"]
+    assert f"«ML Forum» ({FORUM_ID}) — тема форума {quizzes}, ✅ активен" in listing.params[
+        "text"]
+    named = f"«ML Forum» ({FORUM_ID}) — тема форума «Задачи» ({tasks})"
+    assert f"{named}, ✅ активен" in listing.params["text"]
+    card = await owner.presses(listing, "ML Forum · Задачи", expect="editMessageText")
+    assert card.params["text"].splitlines()[0] == f"{named}, ✅ активен"
 
     paused = await owner.presses(card, "⏸ Пауза", expect="editMessageText")
-    assert f"тема форума {tasks}, ⏸ на паузе" in paused.params["text"].splitlines()[0]
+    assert paused.params["text"].splitlines()[0].startswith(f"{named}, ⏸ на паузе")
     await settled(database, "SELECT thread_id, status FROM subscriptions ORDER BY thread_id",
                   [(quizzes, "active"), (tasks, "paused")])
     upcoming = await owner.presses(paused, "Что дальше")
     assert upcoming.params["text"].startswith(f"Вопрос дня в {FORUM_ID} на паузе")  # the topic
     resumed = await owner.presses(paused, "▶️ Возобновить", expect="editMessageText")
-    assert resumed.params["text"].splitlines()[0].endswith(f"тема форума {tasks}, ✅ активен")
+    assert resumed.params["text"].splitlines()[0] == f"{named}, ✅ активен"
 
     mark = fake_api.mark()
     posting = await owner.presses(resumed, "Опубликовать сейчас")

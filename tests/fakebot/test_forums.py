@@ -68,3 +68,17 @@ async def test_an_ephemeral_message_goes_into_a_topic_as_any_send_does(
     with pytest.raises(TelegramBadRequest, match="TOPIC_CLOSED"):
         await aiogram_bot.send_message(FORUM_ID, "psst", message_thread_id=topic,
                                        ephemeral_message_parameters=only_olga)
+
+
+def test_a_topic_message_replies_to_the_message_that_named_the_topic(
+    fake_api: FakeBotAPI,
+) -> None:
+    fake_api.add_chat(FORUM_ID, "supergroup", "Forum", owner=OWNER, is_forum=True)
+    topic = fake_api.create_topic(FORUM_ID, "Quizzes", by=OWNER)
+    said = Update.model_validate(fake_api.send_text(OWNER, "/subscribe", FORUM_ID,
+                                                    thread_id=topic))
+    assert said.message is not None
+    opening = said.message.reply_to_message
+    assert opening is not None
+    assert opening.forum_topic_created is not None
+    assert (opening.message_id, opening.forum_topic_created.name) == (topic, "Quizzes")
