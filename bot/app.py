@@ -84,6 +84,7 @@ from bot.study.answer_recorder import AnswerRecorder
 from bot.study.context import UpdateContextMiddleware
 from bot.study.polls import PollCache
 from bot.study.sending import RichPosts
+from bot.study.users import ActingAdminsRemembered
 
 if TYPE_CHECKING:
     from bot.platform.telegram.redis_storage import LingeringRedisStorage
@@ -112,6 +113,7 @@ def create_dispatcher(
     metrics: BotMetrics | None = None,
     max_reviews_per_day: int = DEFAULT_MAX_REVIEWS_PER_DAY,
     rich_posts: RichPosts | None = None,
+    inline_mode: bool = False,
 ) -> Dispatcher:
     """The whole app, wired.
 
@@ -121,7 +123,8 @@ def create_dispatcher(
     the messages of a long text sent in a burst all land in the draft (across replicas with
     a Redis ``events_isolation``). ``bot_username`` (from getMe) builds deep links:
     ``bot.platform.telegram.deep_links.start_link``. ``metrics`` counts and times the updates.
-    Answer posts go as entity text unless ``rich_posts`` (on) is given.
+    Answer posts go as entity text unless ``rich_posts`` (on) is given; they get a "Share"
+    button with ``inline_mode`` (getMe's ``supports_inline_queries``).
     """
     language_overrides = language_overrides or LanguageOverrides(session_factory)
     answer_recorder = answer_recorder or AnswerRecorder(session_factory,
@@ -149,6 +152,7 @@ def create_dispatcher(
         schedule_wakeup=schedule_wakeup or ScheduleWakeup(),
         max_reviews_per_day=max_reviews_per_day,
         rich_posts=rich_posts or RichPosts.off(),
+        inline_mode=inline_mode,
         notes=PrivateNotes(session_factory, i18n, bot_username),
     )
     dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
@@ -160,6 +164,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
     LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
     UpdateContextMiddleware().setup(dispatcher)  # handlers' ``ctx``, in the learner's language
+    ActingAdminsRemembered().setup(dispatcher)
     dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.middleware(RepeatedUpdatesDropped(clock))
@@ -301,6 +306,7 @@ class App:
             default_zone = ZoneInfo(settings.default_timezone)
             schedule_wakeup = ScheduleWakeup(self.sleep)
             signature = settings.signature or f"@{me.username}"
+            inline_mode = bool(me.supports_inline_queries)
             rich_posts = RichPosts(enabled=settings.rich_messages, metrics=metrics)
             dispatcher = create_dispatcher(
                 session_factory=session_factory,
@@ -325,6 +331,7 @@ class App:
                 metrics=metrics,
                 max_reviews_per_day=settings.max_reviews_per_day,
                 rich_posts=rich_posts,
+                inline_mode=inline_mode,
             )
             reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
                                          default_zone=default_zone, clock=clock,
@@ -336,7 +343,7 @@ class App:
                 bot_username=me.username or "", replica=settings.replica_id,
                 lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
                 rich_posts=rich_posts,
-                inline_mode=bool(me.supports_inline_queries),
+                inline_mode=inline_mode,
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None

@@ -1,5 +1,6 @@
 """What the private note after a group quiz answer says: right or wrong, the member's streak
-in this chat, the topic to drill. Plain values out of the database; no Telegram here."""
+in this chat, the topic to drill, and the forum topic it goes to (the quiz's). Plain values out
+of the database; no Telegram here."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.db.models import Attempt, Item, SentPoll, Subscription
+from bot.platform.db.models import (
+    Attempt,
+    ChatQuizReveal,
+    Delivery,
+    Item,
+    SentPoll,
+    Subscription,
+)
 
 # A streak longer than this reads as "this many or more" would; it bounds the read.
 STREAK_LOOKBACK = 200
@@ -21,6 +29,7 @@ class AnswerNote:
     streak: int  # right answers in a row in this chat, this one included
     topic_id: str
     language: str  # the item's
+    thread_id: int | None = None  # the forum topic the quiz went to; None: the chat itself
 
 
 def streak(results_newest_first: Iterable[bool]) -> int:
@@ -34,11 +43,17 @@ def streak(results_newest_first: Iterable[bool]) -> int:
 
 
 async def answer_note(
-    session: AsyncSession, *, user_id: int, chat_id: int, item_id: int, is_correct: bool
+    session: AsyncSession, *, user_id: int, chat_id: int, poll_id: str, item_id: int,
+    is_correct: bool,
 ) -> AnswerNote | None:
-    """The note for a member's answer in a group; None when the group turned notes off."""
+    """The note for a member's answer in a group; None when the group (the quiz's forum topic,
+    else the chat's own subscription) turned notes off."""
+    thread_id = await poll_thread(session, chat_id, poll_id)
     wanted = await session.scalar(
-        select(Subscription.private_feedback).where(Subscription.chat_id == chat_id))
+        select(Subscription.private_feedback)
+        .where((Subscription.chat_id == chat_id)
+               & Subscription.thread_id.in_({thread_id or 0, 0}))
+        .order_by(Subscription.thread_id.desc()).limit(1))  # the topic's first
     if wanted is False:
         return None
     item = (await session.execute(
@@ -50,4 +65,17 @@ async def answer_note(
         .where(Attempt.user_id == user_id, SentPoll.chat_id == chat_id)
         .order_by(Attempt.answered_at.desc(), Attempt.id.desc()).limit(STREAK_LOOKBACK)
     )
-    return AnswerNote(is_correct, streak(results), item.topic_id, item.language)
+    return AnswerNote(is_correct, streak(results), item.topic_id, item.language, thread_id)
+
+
+async def poll_thread(session: AsyncSession, chat_id: int, poll_id: str) -> int | None:
+    """The forum topic the poll went to: a daily post's subscription's, else a one-off
+    /quiz's; None for the chat itself (``sent_polls`` keeps no topic)."""
+    thread_id = await session.scalar(
+        select(Subscription.thread_id)  # by the chat's subscriptions: deliveries by index
+        .join(Delivery, Delivery.subscription_id == Subscription.id)
+        .where((Subscription.chat_id == chat_id) & (Delivery.poll_id == poll_id)))
+    if thread_id is None:
+        thread_id = await session.scalar(
+            select(ChatQuizReveal.thread_id).where(ChatQuizReveal.poll_id == poll_id))
+    return thread_id or None

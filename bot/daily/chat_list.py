@@ -36,6 +36,8 @@ class ListedChat:
 
     subscription_id: int
     chat_id: int
+    thread_id: int | None  # the forum topic subscribed; None: the chat itself
+    topic_name: str | None  # the forum topic's, if the bot saw it
     title: str | None  # None for a private chat
     kind: ChatKind
     status: SubscriptionStatus
@@ -92,9 +94,14 @@ async def chat_page(
     return ChatPage(chats, has_earlier=has_earlier, has_later=more)
 
 
-async def chat_card(session: AsyncSession, chat_id: int) -> ChatCard | None:
-    """The chat's subscription and its last deliveries; None when it is not subscribed."""
-    row = (await session.execute(_listed().where(Subscription.chat_id == chat_id))).one_or_none()
+async def chat_card(
+    session: AsyncSession, chat_id: int, thread_id: int | None = None
+) -> ChatCard | None:
+    """The subscription of the chat (of its forum topic ``thread_id``) and its last deliveries;
+    None when it is not subscribed."""
+    row = (await session.execute(_listed().where(
+        (Subscription.chat_id == chat_id) & (Subscription.thread_id == (thread_id or 0))
+    ))).one_or_none()
     if row is None:
         return None
     chat = _listed_chat(row)
@@ -117,7 +124,9 @@ def _listed() -> Select[Subscription, str, str | None]:
 def _listed_chat(row: Row[Subscription, str, str | None]) -> ListedChat:
     subscription, chat_type, title = row
     return ListedChat(
-        subscription_id=subscription.id, chat_id=subscription.chat_id, title=title,
+        subscription_id=subscription.id, chat_id=subscription.chat_id,
+        thread_id=subscription.thread_id or None, topic_name=subscription.topic_name,
+        title=title,
         kind=ChatKind.of(chat_type), status=subscription.status,
         pause_reason=subscription.pause_reason, timezone=subscription.timezone,
         times=tuple(subscription_times(subscription)), next_run_at=subscription.next_run_at,

@@ -57,7 +57,7 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: ChatCardPress, session: AsyncSession
     ) -> None:
         await callback.answer()
-        await _show_card(callback, session, callback_data.chat_id)
+        await _show_card(callback, session, callback_data.chat_id, callback_data.topic)
 
     @router.callback_query(ChatCardPress.filter(F.action.in_({ChatCardAction.POST,
                                                               ChatCardAction.NEXT})))
@@ -67,7 +67,7 @@ def create_router() -> Router:
     ) -> None:
         reply = (post_now_reply if callback_data.action is ChatCardAction.POST
                  else next_post_reply)
-        text = await reply(ctx, session, callback_data.chat_id)
+        text = await reply(ctx, session, callback_data.chat_id, callback_data.topic)
         await callback.answer()
         await ctx.send_message(text)
 
@@ -77,16 +77,17 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: ChatCardPress, ctx: UpdateContext,
         session: AsyncSession,
     ) -> None:
-        chat_id = callback_data.chat_id
+        chat_id, topic = callback_data.chat_id, callback_data.topic
         if callback_data.action is ChatCardAction.PAUSE:
             done = await subscriptions.pause_by_admin(session, chat_id, by=ctx.user_id,
-                                                      now=ctx.now)
+                                                      now=ctx.now, thread_id=topic)
         else:
-            done = await subscriptions.resume_by_admin(session, chat_id, by=ctx.user_id,
-                                                       now=ctx.now, wakeup=ctx.schedule_wakeup)
+            done = await subscriptions.resume_by_admin(
+                session, chat_id, by=ctx.user_id, now=ctx.now, wakeup=ctx.schedule_wakeup,
+                thread_id=topic)
         await callback.answer(_(f"chat-card-{callback_data.action.value}-"
                                 f"{'done' if done else 'already'}"))
-        await _show_card(callback, session, chat_id)
+        await _show_card(callback, session, chat_id, topic)
 
     return router
 
@@ -101,9 +102,7 @@ def page_keyboard(page: ChatPage) -> InlineKeyboardMarkup:
     """One button per chat, then ← and → when there are pages that way."""
     builder = InlineKeyboardBuilder()
     for chat in page.chats:
-        builder.button(text=shortened(chat_name(chat), BUTTON_TITLE_MAX),
-                       callback_data=ChatCardPress(chat_id=chat.chat_id,
-                                                   action=ChatCardAction.OPEN))
+        builder.button(text=_button_label(chat), callback_data=_press(chat, ChatCardAction.OPEN))
     sizes = [1] * len(page.chats)
     turns = 0
     if page.chats and page.has_earlier:
@@ -122,11 +121,36 @@ def chat_name(chat: ListedChat) -> str:
     return chat.title or _("chat-untitled").format(chat_id=chat.chat_id)
 
 
+def _button_label(chat: ListedChat) -> str:
+    """The chat's name; a forum topic's (its name, else its id) after it."""
+    name = shortened(chat_name(chat), BUTTON_TITLE_MAX)
+    if chat.thread_id is None:
+        return name
+    if chat.topic_name:
+        return _("chat-named-topic-button").format(
+            chat=name, topic=shortened(chat.topic_name, BUTTON_TITLE_MAX))
+    return _("chat-topic-button").format(chat=name, thread_id=chat.thread_id)
+
+
+def _press(chat: ListedChat, action: ChatCardAction) -> ChatCardPress:
+    return ChatCardPress(chat_id=chat.chat_id, thread_id=chat.thread_id or 0, action=action)
+
+
+def _kind(chat: ListedChat) -> str:
+    if chat.thread_id is not None and chat.topic_name:
+        return _("chat-kind-named-forum-topic").format(topic=chat.topic_name,
+                                                      thread_id=chat.thread_id)
+    if chat.thread_id is not None:
+        return _("chat-kind-forum-topic").format(thread_id=chat.thread_id)
+    return _("chat-kind-" + chat.kind.value)
+
+
 def chat_summary(chat: ListedChat) -> str:
-    """Title and id, kind, status, zone and times, the next post: one chat of a page."""
+    """Title and id, kind (a forum topic's id), status, zone and times, the next post: one
+    chat (or forum topic) of a page."""
     next_local = chat.next_run_local
     return _("chat-summary").format(
-        title=chat_name(chat), chat_id=chat.chat_id, kind=_("chat-kind-" + chat.kind.value),
+        title=chat_name(chat), chat_id=chat.chat_id, kind=_kind(chat),
         status=_status(chat), zone=chat.timezone, times=clock_times(chat.times),
         next=local_moment(next_local) if next_local else "—",
     )
@@ -153,8 +177,7 @@ def card_keyboard(card: ChatCard) -> InlineKeyboardMarkup:
               else ChatCardAction.PAUSE)
     builder = InlineKeyboardBuilder()
     for action in (ChatCardAction.POST, ChatCardAction.NEXT, toggle):
-        builder.button(text=_("button-chat-" + action.value),
-                       callback_data=ChatCardPress(chat_id=chat.chat_id, action=action))
+        builder.button(text=_("button-chat-" + action.value), callback_data=_press(chat, action))
     # Back to the page that starts with this chat.
     builder.button(text=_("button-chats-list"),
                    callback_data=ChatsPage(after=chat.subscription_id - 1))
@@ -168,8 +191,10 @@ def _status(chat: ListedChat) -> str:
     return _("chat-status-active")
 
 
-async def _show_card(callback: CallbackQuery, session: AsyncSession, chat_id: int) -> None:
-    card = await chat_card(session, chat_id)
+async def _show_card(
+    callback: CallbackQuery, session: AsyncSession, chat_id: int, thread_id: int | None
+) -> None:
+    card = await chat_card(session, chat_id, thread_id)
     if card is None:
         await _show(callback, _("admin-not-subscribed").format(chat=chat_id), None)
         return

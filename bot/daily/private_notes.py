@@ -84,7 +84,8 @@ class PrivateNotes:
         try:
             async with self.session_factory() as session:
                 note = await answer_note(session, user_id=outcome.user_id,
-                                         chat_id=outcome.chat_id, item_id=outcome.item_id,
+                                         chat_id=outcome.chat_id, poll_id=outcome.poll_id,
+                                         item_id=outcome.item_id,
                                          is_correct=outcome.is_correct)
             if note is None:
                 return
@@ -93,6 +94,9 @@ class PrivateNotes:
             await bot.send_message(
                 outcome.chat_id, self._text(note, locale),
                 reply_markup=self._drill_link(note, locale),
+                # In the quiz's forum topic: ephemeral messages take one like any send (the
+                # Bot API's sendMessage has both; TDLib's sendEphemeralMessage a topic_id).
+                message_thread_id=note.thread_id,
                 ephemeral_message_parameters=EphemeralMessageParameters(
                     receiver_user_id=outcome.user_id),
             )

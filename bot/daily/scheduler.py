@@ -68,7 +68,6 @@ from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import DeliveryStatus
-from bot.platform.telegram.deep_links import share_query
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
 from bot.platform.telegram.topics import topic_gone
@@ -161,7 +160,8 @@ class DailyScheduler:
         self.session_factory = session_factory
         self.i18n = i18n
         self.chats = ChatContexts(bot, i18n, clock, signature=signature, bot_username=bot_username,
-                                  rich_posts=rich_posts or RichPosts.off())
+                                  rich_posts=rich_posts or RichPosts.off(),
+                                  inline_mode=inline_mode)
         self.clock = clock
         self.rng = rng
         self.wakeup = wakeup
@@ -177,10 +177,6 @@ class DailyScheduler:
         self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
         self.lease_duration = lease_duration
         self.metrics = metrics
-        # A "Share" button needs inline mode on in @BotFather: without it the button types a
-        # query nobody answers, and Telegram is reported to refuse the whole post with it
-        # (400 BUTTON_TYPE_INVALID), which would cost the chat its answer.
-        self.inline_mode = inline_mode
         self._ledger = SendLedger[SentPost | Postponed | _Refused](
             session_factory, self._writing, self._lease, self._record_outcomes
         )
@@ -492,11 +488,8 @@ class DailyScheduler:
         if link is not None:
             rows.append([InlineKeyboardButton(
                 text=self.i18n.gettext("button-drill-topic-private", locale=locale), url=link)])
-        if self.inline_mode:
-            rows.append([InlineKeyboardButton(
-                text=self.i18n.gettext("button-share", locale=locale),
-                switch_inline_query=share_query(card.id))])
-        return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        return chat.shareable(InlineKeyboardMarkup(inline_keyboard=rows) if rows else None,
+                              card.id, locale=locale)
 
     async def _result_line(
         self, poll_id: str, poll: Poll | None, card: Card, order: OptionOrder | None

@@ -74,6 +74,7 @@ class TargetChat:
     title: str | None
     username: str | None = None
     thread_id: int | None = None  # a forum topic of the group
+    topic_name: str | None = None  # the forum topic's, where the message shows it
 
     @property
     def kind(self) -> ChatKind:
@@ -245,7 +246,8 @@ async def _target(ctx: UpdateContext, message: Message, named: str | int | None)
     """The chat the command is about. Only a private chat may name another chat (a channel)."""
     if named is None:
         chat = message.chat
-        return TargetChat(chat.id, chat.type, chat.title, chat.username, ctx.thread_id)
+        return TargetChat(chat.id, chat.type, chat.title, chat.username, ctx.thread_id,
+                          _topic_name(message) if ctx.thread_id else None)
     if message.chat.type != ChatType.PRIVATE:
         raise Refusal(_("channel-from-private"))
     return await _channel(ctx, named)
@@ -300,6 +302,14 @@ def _require(missing: list[Missing], target: TargetChat) -> None:
         raise Refusal(_("access-refused").format(chat=target.name, missing=lines))
 
 
+def _topic_name(message: Message) -> str | None:
+    """The forum topic's name: a topic message that replies to nothing else replies to the
+    message that created the topic."""
+    opening = message.reply_to_message
+    created = opening.forum_topic_created if opening is not None else None
+    return created.name if created is not None else None
+
+
 # --- doing -------------------------------------------------------------------------------------
 
 
@@ -318,7 +328,7 @@ async def _subscribe(
             by_user=ctx.user_id, now=ctx.now,
             timezone=zone or (current.timezone if current else default_zone.key),
             times=times, chat_title=target.title, wakeup=ctx.schedule_wakeup,
-            thread_id=target.thread_id,
+            thread_id=target.thread_id, topic_name=target.topic_name,
         )
     except SubscriptionError as error:
         await reply_to.reply(_problem_text(error))

@@ -194,9 +194,10 @@ async def subscribe(
     chat_title: str | None = None,
     wakeup: ScheduleWakeup | None = None,
     thread_id: int | None = None,
+    topic_name: str | None = None,
 ) -> SubscriptionView:
     """Subscribe the chat or its forum topic ``thread_id`` (or re-activate its subscription,
-    keeping its settings and history).
+    keeping its settings and history); ``topic_name``, where known, names the topic in /chats.
 
     ``times`` None keeps the existing times (or :data:`DEFAULT_TIMES` for a new one). Channel
     polls are always anonymous; group polls start public so answers count for /top.
@@ -233,6 +234,8 @@ async def subscribe(
         if chosen_times is not None:
             subscription.times = _times_json(chosen_times)
         subscription.next_run_at = None
+    if topic_name:
+        subscription.topic_name = topic_name[:128]
     _reschedule(subscription, now, wakeup, session)
     await session.flush()
     return _view(subscription, chat_type)
@@ -361,27 +364,33 @@ async def post_now(
         raise SubscriptionError("not-subscribed")
     slug = await daily_posts.queue_post(session, subscription, now, rng)
     if slug is not None:
-        _log(session, by, AdminActionKind.POST_NOW, chat_id, now)
+        _log(session, by, AdminActionKind.POST_NOW, chat_id, now, thread_id)
     _notify(wakeup, session)
     return slug
 
 
-async def pause_by_admin(session: AsyncSession, chat_id: int, *, by: int, now: datetime) -> bool:
-    """A bot admin pauses an active subscription (/chats); False if it was not active."""
-    paused = await pause(session, chat_id, PauseReason.ADMIN, now)
+async def pause_by_admin(
+    session: AsyncSession, chat_id: int, *, by: int, now: datetime, thread_id: int | None = None,
+) -> bool:
+    """A bot admin pauses the active subscription of the chat, or of its forum topic
+    ``thread_id`` (/chats); False if it was not active. The chat's other topics go on."""
+    subscription = await _live(session, chat_id, thread_id)
+    paused = subscription is not None and await pause_subscription(
+        session, subscription.id, PauseReason.ADMIN, now)
     if paused:
-        _log(session, by, AdminActionKind.PAUSE_CHAT, chat_id, now)
+        _log(session, by, AdminActionKind.PAUSE_CHAT, chat_id, now, thread_id)
     return paused
 
 
 async def resume_by_admin(
     session: AsyncSession, chat_id: int, *, by: int, now: datetime,
-    wakeup: ScheduleWakeup | None = None,
+    wakeup: ScheduleWakeup | None = None, thread_id: int | None = None,
 ) -> bool:
-    """A bot admin resumes a paused subscription (/chats); False if it was not paused."""
-    resumed = await resume(session, chat_id, now, wakeup) is not None
+    """A bot admin resumes the paused subscription of the chat, or of its forum topic
+    ``thread_id`` (/chats); False if it was not paused."""
+    resumed = await resume(session, chat_id, now, wakeup, thread_id) is not None
     if resumed:
-        _log(session, by, AdminActionKind.RESUME_CHAT, chat_id, now)
+        _log(session, by, AdminActionKind.RESUME_CHAT, chat_id, now, thread_id)
     return resumed
 
 
@@ -539,9 +548,13 @@ def _reschedule(
 
 
 def _log(
-    session: AsyncSession, by: int, action: AdminActionKind, chat_id: int, now: datetime
+    session: AsyncSession, by: int, action: AdminActionKind, chat_id: int, now: datetime,
+    thread_id: int | None = None,
 ) -> None:
-    session.add(AdminAction(actor_id=by, action=action, target=str(chat_id), created_at=now))
+    """The action in the admins' log; its target the chat, "<chat id>/<thread id>" for one of
+    its forum topics."""
+    target = f"{chat_id}/{thread_id}" if thread_id else str(chat_id)
+    session.add(AdminAction(actor_id=by, action=action, target=target, created_at=now))
 
 
 def _notify(wakeup: ScheduleWakeup | None, session: AsyncSession) -> None:

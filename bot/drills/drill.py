@@ -131,8 +131,8 @@ def create_router() -> Router:
             return
         await callback.answer()
         covered = toggled(callback_data.covered, callback_data.index)
-        await replace_keyboard(callback, key_points_keyboard(callback_data.item_id, points,
-                                                             covered))
+        await replace_keyboard(callback, ctx.shareable(
+            key_points_keyboard(callback_data.item_id, points, covered), callback_data.item_id))
 
     @router.callback_query(PointsDone.filter())
     async def points_done(
@@ -149,8 +149,8 @@ def create_router() -> Router:
         await callback.answer(_("points-proposal").format(
             covered=ticked, total=len(points), grade=grade_label(proposal)))
         labels = await _interval_labels(ctx, session, card.id)
-        await replace_keyboard(callback, grade_keyboard(
-            card.id, labels, covered=callback_data.covered, proposed=proposal))
+        await replace_keyboard(callback, ctx.shareable(grade_keyboard(
+            card.id, labels, covered=callback_data.covered, proposed=proposal), card.id))
 
     @router.callback_query(GradeAnswer.filter())
     async def grade_pressed(
@@ -174,7 +174,8 @@ def create_router() -> Router:
             return
         await callback.answer(_("grade-saved").format(grade=grade_label(callback_data.grade)))
         next_button = await continue_keyboard(session, ctx.user_id, card)
-        await replace_keyboard(callback, graded_keyboard(next_button, card.id))
+        await replace_keyboard(callback, ctx.shareable(graded_keyboard(next_button, card.id),
+                                                       card.id))
 
     @router.callback_query(UndoGrade.filter())
     async def undo_pressed(
@@ -228,10 +229,11 @@ async def _interval_labels(
 
 async def _grading_keyboard(
     ctx: UpdateContext, session: AsyncSession, card: Card
-) -> InlineKeyboardMarkup:
+) -> InlineKeyboardMarkup | None:
     """Under a revealed answer: the key points to tick when the item has them, else the four
-    grades with their intervals."""
+    grades with their intervals; "Share" under them, as under every step that follows."""
     points = key_points(card)
     if points:
-        return key_points_keyboard(card.id, points, covered=0)
-    return grade_keyboard(card.id, await _interval_labels(ctx, session, card.id))
+        return ctx.shareable(key_points_keyboard(card.id, points, covered=0), card.id)
+    return ctx.shareable(grade_keyboard(card.id, await _interval_labels(ctx, session, card.id)),
+                         card.id)

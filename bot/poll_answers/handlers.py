@@ -46,8 +46,9 @@ def create_router() -> Router:
         if explanation is None:
             return
         card, keyboard = explanation
-        await ctx.in_chat(outcome.chat_id).send_answer(card, keyboard,
-                                                       lead=verdict(outcome, card))
+        private = ctx.in_chat(outcome.chat_id)
+        await private.send_answer(card, private.shareable(keyboard, card.id),
+                                  lead=verdict(outcome, card))
 
     return router
 

@@ -132,10 +132,16 @@ class ChatCardAction(StrEnum):
 
 
 class ChatCardPress(CallbackData, prefix="chatcard"):
-    """A chat's button in /chats, and the buttons of its card."""
+    """A chat's (or its forum topic's) button in /chats, and the buttons of its card."""
 
     chat_id: int
+    thread_id: int  # the forum topic; 0: the chat itself
     action: ChatCardAction
+
+    @property
+    def topic(self) -> int | None:
+        """The forum topic, None for the chat itself (as ``Where.thread_id``)."""
+        return self.thread_id or None
 
 
 class ActionLogPage(CallbackData, prefix="log"):

@@ -24,6 +24,7 @@ from aiogram.enums import PollType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import (
     Chat,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputPollOption,
     InputRichMessage,
@@ -36,7 +37,12 @@ from aiogram.utils.i18n import I18n
 
 from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered
-from bot.platform.telegram.deep_links import item_payload, start_link, topic_payload
+from bot.platform.telegram.deep_links import (
+    item_payload,
+    share_query,
+    start_link,
+    topic_payload,
+)
 from bot.platform.telegram.middlewares import Handler
 from bot.platform.wakeup import ScheduleWakeup
 from bot.study.catalog import Card
@@ -73,6 +79,8 @@ class ChatContext:
     bot_username: str = ""  # for deep links into the private chat; none when empty
     # Answer posts as rich messages, or (by default) as entity text.
     rich_posts: RichPosts = field(default_factory=RichPosts.off)
+    # Inline mode is on in @BotFather (getMe's supports_inline_queries): "Share" buttons work.
+    inline_mode: bool = False
 
     @property
     def chat_id(self) -> int:
@@ -154,6 +162,23 @@ class ChatContext:
         if not self.bot_username:
             return None
         return start_link(self.bot_username, item_payload(item_id))
+
+    def shareable(
+        self, markup: InlineKeyboardMarkup | None, item_id: int, *, locale: str | None = None
+    ) -> InlineKeyboardMarkup | None:
+        """``markup`` with a "Share" button under it (in ``locale``, else this context's
+        language) that types the item's id after @bot, to post the item into another chat.
+
+        Only where inline mode is on: without it the button types a query nobody answers, and
+        Telegram is reported to refuse the whole post with it (400 BUTTON_TYPE_INVALID), which
+        would cost the chat its answer."""
+        if not self.inline_mode:
+            return markup
+        share = InlineKeyboardButton(
+            text=self.i18n.gettext("button-share", locale=locale or self.locale),
+            switch_inline_query=share_query(item_id))
+        rows = markup.inline_keyboard if markup is not None else []
+        return InlineKeyboardMarkup(inline_keyboard=[*rows, [share]])
 
     async def send_message(
         self, text: str, reply_markup: InlineKeyboardMarkup | None = None
@@ -241,6 +266,7 @@ class ChatContexts:
     signature: str = ""
     bot_username: str = ""
     rich_posts: RichPosts = field(default_factory=RichPosts.off)
+    inline_mode: bool = False  # see ChatContext.inline_mode
 
     def for_chat(
         self, chat_id: int, locale: str | None = None, thread_id: int | None = None
@@ -252,6 +278,7 @@ class ChatContexts:
             i18n=self.i18n,
             locale=locale or self.i18n.default_locale, signature=self.signature,
             bot_username=self.bot_username, rich_posts=self.rich_posts,
+            inline_mode=self.inline_mode,
         )
 
 
@@ -276,7 +303,7 @@ class UpdateContextMiddleware(BaseMiddleware):
                             data.get(EVENT_THREAD_ID_KEY)),
             now=data["clock"](), i18n=i18n, locale=i18n.current_locale,
             signature=data["signature"], bot_username=data["bot_username"],
-            rich_posts=data["rich_posts"], rng=data["rng"],
+            rich_posts=data["rich_posts"], inline_mode=data["inline_mode"], rng=data["rng"],
             default_zone=data["default_zone"], schedule_wakeup=data["schedule_wakeup"],
             import_max_bytes=data["import_max_bytes"],
             max_reviews_per_day=data["max_reviews_per_day"],

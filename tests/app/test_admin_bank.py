@@ -270,7 +270,7 @@ async def test_an_owner_grants_an_editor_who_gets_the_menu_and_loses_it_on_revok
     assert (await editor.says("/admins")).params["text"] == (
         "⛔ Назначать и снимать редакторов могут только владельцы бота.")
     listing = await owner.says("/admins")
-    assert f"• {EDITOR_ID} (назначил {OWNER_ID}," in listing.params["text"]
+    assert f"{EDITOR_ID} (назначил {OWNER_ID}," in listing.params["text"]
 
     revoked = await owner.says(f"/admins remove {EDITOR_ID}")
     assert revoked.params["text"] == f"✅ {EDITOR_ID} больше не редактор."

@@ -40,13 +40,14 @@ async def test_the_log_lists_the_latest_actions_ten_a_page_in_the_owner_s_zone(
     assert len(lines) == 11
     tokyo = clock().astimezone(ZoneInfo("Asia/Tokyo")).strftime("%d.%m")
     assert lines[1].startswith(tokyo)
-    assert lines[1].endswith(f"— {EDITOR['id']}: вернул из архива e2e-l2")
-    assert lines[2].endswith(f"— {EDITOR['id']}: убрал в архив e2e-l2")
+    # Named: the bot remembers an admin's name when they act (the editor never answered a quiz).
+    assert lines[1].endswith(f"— Егор ({EDITOR['id']}): вернул из архива e2e-l2")
+    assert lines[2].endswith(f"— Егор ({EDITOR['id']}): убрал в архив e2e-l2")
     assert labels(first) == ["Старее →"]
     older = await owner.presses(first, "Старее →", expect="editMessageText")
     lines = older.params["text"].splitlines()
     assert len(lines) == 4
-    assert lines[-1].endswith(f"— {OWNER['id']}: назначил редактора {EDITOR['id']}")
+    assert lines[-1].endswith(f"— Ольга ({OWNER['id']}): назначил редактора {EDITOR['id']}")
     assert labels(older) == ["← Новее"]
 
     assert (await editor.says("/log")).params["text"].startswith("⛔")
@@ -73,10 +74,9 @@ async def test_an_item_s_history_lists_its_versions_and_who_made_them(
     lines = history.params["text"].splitlines()
     assert lines[0] == "Версии (время: Europe/Moscow), новые сверху:"
     assert lines[1].startswith(f"версия 2 — {today} ")
-    # By id: the bot stores a user's name when they answer a quiz, and the owner has not.
-    assert lines[1].endswith(f" — {OWNER['id']}")
+    assert lines[1].endswith(f" — Ольга ({OWNER['id']})")  # the admin who edited, by name
     assert lines[2].startswith("версия 1 — ")
     assert lines[2].endswith(" — из файлов content/")
     log = await owner.says("/log")
     assert log.params["text"].splitlines()[1].endswith(
-        f"— {OWNER['id']}: изменил e2e-roc")
+        f"— Ольга ({OWNER['id']}): изменил e2e-roc")

@@ -163,3 +163,54 @@ async def test_only_admins_see_the_chats_and_a_revoked_editor_s_buttons_stop_wor
     alert = await editor.presses(listing, "ML Club", expect="answerCallbackQuery")
     assert alert.params["text"] == "⛔ Эта команда только для администраторов бота."
     assert database.query("SELECT status FROM subscriptions") == [("active",)]
+
+
+FORUM_ID = -1001555000009
+
+
+async def test_a_forum_topic_is_listed_on_its_own_and_its_card_acts_on_that_topic_only(
+    fake_api: FakeBotAPI, start_bot: StartBot, database: Database,
+) -> None:
+    fake_api.add_chat(FORUM_ID, "supergroup", "ML Forum", owner=OWNER, admins=[GROUP_ADMIN],
+                      is_forum=True)
+    quizzes = fake_api.create_topic(FORUM_ID, "Квизы", by=OWNER)
+    tasks = fake_api.create_topic(FORUM_ID, "Задачи", by=OWNER)
+    await start_bot(admin_ids={OWNER["id"]})
+    for topic in (quizzes, tasks):
+        await ChatUser(fake_api, GROUP_ADMIN, FORUM_ID, thread_id=topic).says("/subscribe")
+    await settled(database, "SELECT count(*) FROM subscriptions", [(2,)])
+
+    assert database.query("SELECT topic_name FROM subscriptions ORDER BY thread_id") == [
+        ("Квизы",), ("Задачи",)]  # the topic messages named their topics
+    # A topic subscribed before names were kept: known by its id.
+    database.execute("UPDATE subscriptions SET topic_name = NULL WHERE thread_id = :thread",
+                     thread=quizzes)
+
+    owner = Learner(fake_api, OWNER)
+    listing = await owner.says("/chats")
+    assert labels(listing) == [f"ML Forum · тема {quizzes}", "ML Forum · Задачи"]
+    assert f"«ML Forum» ({FORUM_ID}) — тема форума {quizzes}, ✅ активен" in listing.params[
+        "text"]
+    named = f"«ML Forum» ({FORUM_ID}) — тема форума «Задачи» ({tasks})"
+    assert f"{named}, ✅ активен" in listing.params["text"]
+    card = await owner.presses(listing, "ML Forum · Задачи", expect="editMessageText")
+    assert card.params["text"].splitlines()[0] == f"{named}, ✅ активен"
+
+    paused = await owner.presses(card, "⏸ Пауза", expect="editMessageText")
+    assert paused.params["text"].splitlines()[0].startswith(f"{named}, ⏸ на паузе")
+    await settled(database, "SELECT thread_id, status FROM subscriptions ORDER BY thread_id",
+                  [(quizzes, "active"), (tasks, "paused")])
+    upcoming = await owner.presses(paused, "Что дальше")
+    assert upcoming.params["text"].startswith(f"Вопрос дня в {FORUM_ID} на паузе")  # the topic
+    resumed = await owner.presses(paused, "▶️ Возобновить", expect="editMessageText")
+    assert resumed.params["text"].splitlines()[0] == f"{named}, ✅ активен"
+
+    mark = fake_api.mark()
+    posting = await owner.presses(resumed, "Опубликовать сейчас")
+    assert posting.params["text"].startswith(f"Публикую в {FORUM_ID}: e2e-")
+    post = await fake_api.wait_for_call(None, lambda call: call.method in (
+        "sendMessage", "sendPoll") and to(FORUM_ID)(call), after=mark)
+    assert post.params["message_thread_id"] == tasks
+    await settled(database, "SELECT action, target FROM admin_actions ORDER BY id", [
+        (action, f"{FORUM_ID}/{tasks}") for action in ("pause-chat", "resume-chat",
+                                                       "post-now")])

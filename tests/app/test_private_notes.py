@@ -5,9 +5,11 @@ history stays clean, and a group can turn the notes off."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
+from bot.daily import subscriptions
+from bot.platform.db.engine import create_engine, create_session_factory
 from tests.app.conftest import StartBot
 from tests.app.harness import MovableClock
 from tests.app.test_fair_quizzes import GROUP, right_and_wrong, subscribe_group
@@ -86,3 +88,47 @@ async def test_a_group_that_turned_notes_off_gets_none(
     await settled(database, "SELECT count(*) FROM attempts", [(1,)])
     await bot.stop()
     assert fake_api.ephemeral_messages == []
+
+
+FORUM = -1001555000011
+
+
+async def test_in_a_forum_the_note_goes_to_the_quiz_s_topic_by_the_topic_s_setting(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    fake_api.add_chat(FORUM, "supergroup", "ML forum", owner=BORYA, members=[ANYA],
+                      is_forum=True)
+    quizzes = fake_api.create_topic(FORUM, "Квизы", by=BORYA)
+    quiet = fake_api.create_topic(FORUM, "Тихая", by=BORYA)
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    engine = create_engine(database.url)
+    async with create_session_factory(engine)() as session, session.begin():
+        for topic in (quizzes, quiet):
+            await subscriptions.subscribe(
+                session, chat_id=FORUM, chat_type="supergroup", by_user=BORYA["id"],
+                now=clock(), timezone="UTC", times=[time(slot.hour, slot.minute)],
+                thread_id=topic)
+            await subscriptions.set_kinds(session, FORUM, ("quiz",), clock(), thread_id=topic)
+        await subscriptions.set_private_feedback(session, FORUM, False, clock(),
+                                                 thread_id=quiet)
+    await engine.dispose()
+    bot = await start_bot()
+
+    clock.move_to(slot)
+    daily = await fake_api.wait_for_call("sendPoll", to(FORUM, quizzes))
+    fake_api.answer_poll(ANYA, daily.result["poll"]["id"], right_and_wrong(daily)[0])
+    await eventually_noted(fake_api, ANYA["id"], 1)
+    assert notes_to(fake_api, ANYA["id"])[0]["message_thread_id"] == quizzes
+
+    silent = await ChatUser(fake_api, ANYA, FORUM, thread_id=quiet).says(
+        "/quiz", expect="sendPoll")
+    fake_api.answer_poll(ANYA, silent.result["poll"]["id"], right_and_wrong(silent)[0])
+    await settled(database, "SELECT count(*) FROM attempts", [(2,)])
+    one_off = await ChatUser(fake_api, ANYA, FORUM, thread_id=quizzes).says(
+        "/quiz", expect="sendPoll")
+    fake_api.answer_poll(ANYA, one_off.result["poll"]["id"], right_and_wrong(one_off)[0])
+    await eventually_noted(fake_api, ANYA["id"], 2)
+    await bot.stop()
+    # The quiet topic turned its notes off; the one-off quiz's note went to its topic.
+    assert [note["message_thread_id"] for note in notes_to(fake_api, ANYA["id"])] == [
+        quizzes, quizzes]

@@ -3,7 +3,9 @@
 ``sendMessage`` with ``ephemeral_message_parameters`` (``receiver_user_id``, optionally the
 ``callback_query_id`` that triggered it and ``replace_callback_query_message``). Telegram's
 rules the fake keeps: groups and supergroups only; the receiver must be a member of the chat;
-``replace_callback_query_message`` needs the callback query; the 10.2 top-level
+``replace_callback_query_message`` needs the callback query; a forum topic's
+``message_thread_id`` is checked as for any send (open, existing) and the message carries it;
+the 10.2 top-level
 ``receiver_user_id`` / ``callback_query_id`` and the 10.3 object are not mixed; login URL
 buttons are not supported. The message is not in the chat's history: its ``message_id`` is 0
 and it is addressed by ``ephemeral_message_id``; ``api.ephemeral_messages`` keeps them.
@@ -67,6 +69,7 @@ def send(
         "from": api.bot_user,
         "chat": chat.short(),
         "date": api.now(),
+        **api.topic_message_fields(chat, p.get_int("message_thread_id")),
         **{key: value for key, value in content.items() if value is not None},
         "receiver_user": {key: receiver[key] for key in ("id", "is_bot", "first_name")},
         "ephemeral_message_id": len(api.ephemeral_messages) + 1,

@@ -5,7 +5,8 @@ Telegram's rules kept here:
 - a topic's ``message_thread_id`` is the id of the message that created it (the
   ``forum_topic_created`` service message);
 - messages in a topic carry ``message_thread_id`` and ``is_topic_message``; the General topic
-  is no topic (its messages carry neither);
+  is no topic (its messages carry neither); a user's message in a topic that replies to nothing
+  else replies to the topic's ``forum_topic_created`` message (which names the topic);
 - a send with ``message_thread_id`` into a deleted or unknown topic fails with 400 "Bad
   Request: message thread not found", into a closed one with 400 "Bad Request: TOPIC_CLOSED"
   (the bot here is no admin allowed to write in closed topics); in a supergroup that is no
@@ -16,6 +17,7 @@ Telegram's rules kept here:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +104,16 @@ class ForumTopics:
             return {}
         self.check_thread(chat, thread_id)
         return {"message_thread_id": thread_id, "is_topic_message": True}
+
+    def topic_opening_reply(self, chat: ChatState, thread_id: int) -> JSONDict:
+        """``reply_to_message``: the topic's ``forum_topic_created`` message, for a message in
+        the topic that replies to nothing else (none in a group that is no forum)."""
+        created = self._forum_api().message(chat.id, thread_id) if chat.is_forum else None
+        if created is None:
+            return {}
+        quoted = copy.deepcopy(created)
+        quoted.pop("reply_to_message", None)
+        return {"reply_to_message": quoted}
 
     def _existing(self, chat_id: int, thread_id: int) -> ForumTopic:
         topic = self._forum_topics.get((chat_id, thread_id))

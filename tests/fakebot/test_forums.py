@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import Update
+from aiogram.types import EphemeralMessageParameters, Update
 
 from .server import ApiError, FakeBotAPI
 from .updates import make_user
@@ -51,3 +51,34 @@ async def test_sends_into_topics_and_the_refusals_of_closed_and_missing_ones(
     assert (reopening.message_thread_id, reopening.is_topic_message) == (topic, True)
     with pytest.raises(ApiError, match="message thread not found"):  # nobody writes there now
         fake_api.send_text(OWNER, "/top", FORUM_ID, thread_id=topic)
+
+
+@pytest.mark.asyncio
+async def test_an_ephemeral_message_goes_into_a_topic_as_any_send_does(
+    aiogram_bot: Bot, fake_api: FakeBotAPI,
+) -> None:
+    fake_api.add_chat(FORUM_ID, "supergroup", "Forum", owner=OWNER, is_forum=True)
+    topic = fake_api.create_topic(FORUM_ID, "Quizzes", by=OWNER)
+    only_olga = EphemeralMessageParameters(receiver_user_id=OWNER["id"])
+
+    note = await aiogram_bot.send_message(FORUM_ID, "psst", message_thread_id=topic,
+                                          ephemeral_message_parameters=only_olga)
+    assert (note.message_thread_id, note.is_topic_message) == (topic, True)
+    fake_api.close_topic(FORUM_ID, topic, by=OWNER)
+    with pytest.raises(TelegramBadRequest, match="TOPIC_CLOSED"):
+        await aiogram_bot.send_message(FORUM_ID, "psst", message_thread_id=topic,
+                                       ephemeral_message_parameters=only_olga)
+
+
+def test_a_topic_message_replies_to_the_message_that_named_the_topic(
+    fake_api: FakeBotAPI,
+) -> None:
+    fake_api.add_chat(FORUM_ID, "supergroup", "Forum", owner=OWNER, is_forum=True)
+    topic = fake_api.create_topic(FORUM_ID, "Quizzes", by=OWNER)
+    said = Update.model_validate(fake_api.send_text(OWNER, "/subscribe", FORUM_ID,
+                                                    thread_id=topic))
+    assert said.message is not None
+    opening = said.message.reply_to_message
+    assert opening is not None
+    assert opening.forum_topic_created is not None
+    assert (opening.message_id, opening.forum_topic_created.name) == (topic, "Quizzes")

@@ -301,6 +301,8 @@ def send_text(
     all_entities = _command_entities(text) + [dict(e) for e in entities or ()]
     all_entities.sort(key=lambda e: (e["offset"], -e["length"]))
     content: JSONDict = {"text": text, **api.topic_message_fields(state, thread_id)}
+    if reply_to is None and thread_id is not None:
+        content.update(api.topic_opening_reply(state, thread_id))
     if all_entities:
         content["entities"] = all_entities
     return _push_message(

@@ -91,7 +91,7 @@ async def test_the_admin_filter_lets_owners_and_current_editors_through(
     is_admin = IsBotAdmin()
 
     async def allowed(user_id: int) -> bool:
-        return await is_admin(event(user_id), owner_ids=OWNERS, session=session)
+        return bool(await is_admin(event(user_id), owner_ids=OWNERS, session=session))
 
     assert (await allowed(OWNER), await allowed(EDITOR), await allowed(STRANGER)) == (
         True, False, False)

@@ -60,6 +60,7 @@ async def context_for(chat: Chat | None, user: User | None) -> ChatContext:
         "clock": lambda: NOW, "signature": "@test", "bot_username": "drill_bot",
         "rng": Random(0), "default_zone": ZoneInfo("UTC"), "schedule_wakeup": ScheduleWakeup(),
         "import_max_bytes": 1024, "max_reviews_per_day": 50, "rich_posts": RichPosts.off(),
+        "inline_mode": False,
     }
     with i18n.context(), i18n.use_locale("en"):
         await UpdateContextMiddleware()(handler, Update(update_id=1), data)

@@ -458,6 +458,9 @@ class Subscription(Base):
     # The forum topic (message_thread_id) posts go to; 0 for the chat itself (a key column:
     # NULLs would not collide in the unique key).
     thread_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # The topic's name when the bot saw it (a topic message replies to the message that
+    # created the topic); NULL for the chat itself, or a name never seen. A rename is not seen.
+    topic_name: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[SubscriptionStatus] = mapped_column(stored_as_string(SubscriptionStatus, 16),
                                                        default=SubscriptionStatus.ACTIVE)
     pause_reason: Mapped[str | None] = mapped_column(String(255))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.roles import role_of
+
+# Where the filters leave the admin they let through, for the handler's middlewares (the bot
+# remembers the admin's name for the log): ``data[ACTING_ADMIN]``, a ``User``.
+ACTING_ADMIN = "acting_admin"
 
 
 class IsBotAdmin(Filter):
@@ -17,15 +23,24 @@ class IsBotAdmin(Filter):
 
     async def __call__(
         self, event: Message | CallbackQuery, owner_ids: frozenset[int], session: AsyncSession
-    ) -> bool:
-        if event.from_user is None:
+    ) -> bool | dict[str, Any]:
+        if event.from_user is None or await role_of(session, event.from_user.id,
+                                                    owner_ids) is None:
             return False
-        return await role_of(session, event.from_user.id, owner_ids) is not None
+        return _acting(event.from_user)
 
 
 class IsOwner(Filter):
     """Lets through the owners only (``ADMIN_IDS``): granting and revoking roles."""
 
-    async def __call__(self, event: Message | CallbackQuery, owner_ids: frozenset[int]) -> bool:
-        return event.from_user is not None and event.from_user.id in owner_ids
+    async def __call__(
+        self, event: Message | CallbackQuery, owner_ids: frozenset[int]
+    ) -> bool | dict[str, Any]:
+        if event.from_user is None or event.from_user.id not in owner_ids:
+            return False
+        return _acting(event.from_user)
+
+
+def _acting(admin: User) -> dict[str, Any]:
+    return {ACTING_ADMIN: admin}
 
