@@ -8,7 +8,7 @@ from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, button_data, buttons
+from tests.users import Learner, button_data, labels
 
 ADMIN_ID = 1001
 STRANGER_ID = 2002
@@ -23,10 +23,6 @@ async def admin_bot(start_bot: StartBot) -> InProcessBot:
 @pytest.fixture
 def admin(fake_api: FakeBotAPI) -> Learner:
     return Learner(fake_api, make_user(ADMIN_ID, "Админ"))
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 def text(call: Call) -> str:

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.app.harness import InProcessBot, MovableClock
-from tests.app.test_drill_progress import labels
 from tests.app.test_drill_session import answer_and_continue, next_card
 from tests.databases import Database
 from tests.fakebot import FakeBotAPI, make_user
-from tests.users import Learner, button_data, settled
+from tests.users import Learner, button_data, labels, settled
 
 ALICE_ID = 1001
 MOSCOW = ZoneInfo("Europe/Moscow")  # the bot's default zone

@@ -17,7 +17,7 @@ from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import ChatUser, Learner, buttons, settled, to
+from tests.users import ChatUser, Learner, labels, settled, to
 
 GROUP = -1001000000077
 ZONE = "Europe/Moscow"
@@ -28,10 +28,6 @@ BANK = {
     "Какой эффект характерен именно для L1-регуляризации?": (
         ["Отбор признаков", "Увеличение весов модели"], [0]),
 }
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 def texts(quiz: Call) -> list[str]:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.app.conftest import StartBot
-from tests.app.test_drill_progress import labels, regraded
+from tests.app.test_drill_progress import regraded
 from tests.databases import Database
 from tests.fakebot import FakeBotAPI, make_user
-from tests.users import Learner, button_data, settled
+from tests.users import Learner, button_data, labels, settled
 
 ALICE_ID = 1001
 KEY_POINTS_CONTENT = Path(__file__).resolve().parent / "key_points_content"

@@ -10,8 +10,8 @@ import pytest
 
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, buttons, settled
+from tests.fakebot import FakeBotAPI, make_user
+from tests.users import Learner, labels, settled
 
 ALICE_ID = 1001
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -70,10 +70,6 @@ async def test_remind_refuses_an_offset_for_a_zone(
     # Nobody chose a time: the reminder comes after practice.
     assert status.params["text"].startswith("Напоминание: раз, примерно через сутки")
     assert "(Europe/Moscow)" in status.params["text"]
-
-
-def labels(call: Call) -> list[str]:
-    return [button["text"] for button in buttons(call)]
 
 
 async def test_private_settings_show_the_learner_and_change_the_zone_by_button_or_typing(

@@ -9,7 +9,7 @@ from tests.app.harness import InProcessBot
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, delay, forbidden, make_user, too_many_requests
 from tests.fakebot.fixtures import TEST_TOKEN
-from tests.users import Learner, button_data, buttons
+from tests.users import Learner, button_data, labels
 
 ALICE_ID = 1001
 
@@ -17,10 +17,6 @@ ALICE_ID = 1001
 @pytest.fixture
 def alice(fake_api: FakeBotAPI) -> Learner:
     return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 def bold_texts(call: Call) -> list[str]:
