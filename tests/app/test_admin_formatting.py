@@ -6,27 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from bot.platform.content.markdown import utf16_len
-from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot
+from tests.app.test_admin_add import DONE
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.fakebot import Call
 from tests.users import Learner, buttons
-
-ADMIN_ID = 1001
-DONE = "Готово ✔"
-
-
-@pytest.fixture
-async def admin_bot(start_bot: StartBot) -> InProcessBot:
-    return await start_bot(admin_ids={ADMIN_ID})
-
-
-@pytest.fixture
-def admin(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ADMIN_ID, "Админ"))
 
 
 def formatted(*parts: str | tuple[str, str, dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:

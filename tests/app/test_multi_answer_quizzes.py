@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import StartBot
+from tests.app.conftest import ADMIN_ID, StartBot
 from tests.app.harness import MovableClock
-from tests.app.test_admin_add import ADMIN_ID, DONE, marks, start_quiz
+from tests.app.test_admin_add import DONE, marks, start_quiz
 from tests.app.test_fair_quizzes import GROUP, first_daily_quiz
 from tests.databases import Database
 from tests.e2e.conftest import E2E_CONTENT
