@@ -20,6 +20,7 @@ from tests.users import Learner
 
 StartBot = Callable[..., Awaitable[InProcessBot]]
 ADMIN_ID = 1001
+ALICE_ID = 1001
 
 
 @pytest.fixture
@@ -84,3 +85,8 @@ async def admin_bot(start_bot: StartBot) -> InProcessBot:
 @pytest.fixture
 def admin(fake_api: FakeBotAPI) -> Learner:
     return Learner(fake_api, make_user(ADMIN_ID, "Админ"))
+
+
+@pytest.fixture
+def alice(fake_api: FakeBotAPI) -> Learner:
+    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))

@@ -6,21 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
+from tests.app.conftest import ALICE_ID
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
-from tests.fakebot import FakeBotAPI, make_user
+from tests.fakebot import FakeBotAPI
 from tests.users import Learner, labels, settled
 
-ALICE_ID = 1001
 BERLIN = ZoneInfo("Europe/Berlin")
 ALMATY = ZoneInfo("Asia/Almaty")
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
 
 
 async def a_card_due_by_tonight(alice: Learner) -> None:
