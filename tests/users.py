@@ -52,6 +52,11 @@ def buttons(call: Call) -> list[dict[str, Any]]:
     return [button for row in markup.get("inline_keyboard", []) for button in row]
 
 
+def labels(call: Call) -> list[str]:
+    """The texts of the inline buttons under a sent message, row after row."""
+    return [str(button["text"]) for button in buttons(call)]
+
+
 def button_label(text: str) -> str:
     """What a person calls a button: a grade button "👉 Хорошо · 5 д" is "Хорошо"."""
     return text.removeprefix("👉 ").split(" · ")[0]

@@ -7,13 +7,14 @@ A bad value is explained and the step asked again; ``/cancel`` leaves the dialog
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -233,11 +234,7 @@ def create_router() -> Router:
     async def optional_offered(
         callback: CallbackQuery, ctx: UpdateContext, state: FSMContext
     ) -> None:
-        dialog, draft = await current_draft(state)
-        await state.set_state(Authoring.field)
-        await callback.answer()
-        await replace_keyboard(callback)
-        await ctx.send_message(_("authoring-ask-optional"), optional_keyboard(dialog, draft))
+        await _choose_field(callback, ctx, state, _("authoring-ask-optional"), optional_keyboard)
 
     @router.callback_query(Authoring.preview,
                            DraftButton.filter(F.action == DraftAction.DISCARD), CurrentDialog())
@@ -253,11 +250,7 @@ def create_router() -> Router:
     async def edit_a_field(
         callback: CallbackQuery, ctx: UpdateContext, state: FSMContext
     ) -> None:
-        dialog, draft = await current_draft(state)
-        await state.set_state(Authoring.field)
-        await callback.answer()
-        await replace_keyboard(callback)
-        await ctx.send_message(_("authoring-ask-field"), fields_keyboard(dialog, draft))
+        await _choose_field(callback, ctx, state, _("authoring-ask-field"), fields_keyboard)
 
     @router.callback_query(Authoring.field, DraftButton.filter(F.action == DraftAction.FIELD),
                            CurrentDialog())
@@ -295,6 +288,18 @@ def create_router() -> Router:
         await message.answer(_("authoring-text-expected"))
 
     return router
+
+
+async def _choose_field(
+    callback: CallbackQuery, ctx: UpdateContext, state: FSMContext, prompt: str,
+    keyboard: Callable[[str, Draft], InlineKeyboardMarkup],
+) -> None:
+    """From the preview to a choice of the draft's fields (all of them, or the optional ones)."""
+    dialog, draft = await current_draft(state)
+    await state.set_state(Authoring.field)
+    await callback.answer()
+    await replace_keyboard(callback)
+    await ctx.send_message(prompt, keyboard(dialog, draft))
 
 
 async def _accept_pressed(

@@ -14,10 +14,13 @@ from bot.platform.config import Settings
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
 from tests.e2e.conftest import E2E_CONTENT
-from tests.fakebot import FakeBotAPI
+from tests.fakebot import FakeBotAPI, make_user
 from tests.fakebot.fixtures import TEST_TOKEN
+from tests.users import Learner
 
 StartBot = Callable[..., Awaitable[InProcessBot]]
+ADMIN_ID = 1001
+ALICE_ID = 1001
 
 
 @pytest.fixture
@@ -71,3 +74,19 @@ async def start_bot(
 async def running_bot(start_bot: StartBot) -> InProcessBot:
     """The bot, serving with ``bot_settings``."""
     return await start_bot()
+
+
+@pytest.fixture
+async def admin_bot(start_bot: StartBot) -> InProcessBot:
+    """The bot, serving with ``ADMIN_ID`` as its one admin."""
+    return await start_bot(admin_ids={ADMIN_ID})
+
+
+@pytest.fixture
+def admin(fake_api: FakeBotAPI) -> Learner:
+    return Learner(fake_api, make_user(ADMIN_ID, "Админ"))
+
+
+@pytest.fixture
+def alice(fake_api: FakeBotAPI) -> Learner:
+    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.app.conftest import StartBot
+from tests.app.conftest import ADMIN_ID, StartBot
 from tests.app.harness import InProcessBot
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, button_data, buttons
+from tests.users import Learner, button_data, labels
 
-ADMIN_ID = 1001
 STRANGER_ID = 2002
 DONE = "Готово ✔"
-
-
-@pytest.fixture
-async def admin_bot(start_bot: StartBot) -> InProcessBot:
-    return await start_bot(admin_ids={ADMIN_ID})
-
-
-@pytest.fixture
-def admin(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ADMIN_ID, "Админ"))
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 def text(call: Call) -> str:

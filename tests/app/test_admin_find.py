@@ -8,9 +8,9 @@ import pytest
 from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.fakebot import FakeBotAPI, make_user
 from tests.unit.factories import quiz_data, yaml_file
-from tests.users import Learner, buttons
+from tests.users import Learner, labels
 
 OWNER_ID = 501
 DONE = "Готово ✔"
@@ -24,10 +24,6 @@ async def admin_bot(start_bot: StartBot) -> InProcessBot:
 @pytest.fixture
 def owner(fake_api: FakeBotAPI) -> Learner:
     return Learner(fake_api, make_user(OWNER_ID, "Ольга"))
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 async def imports(owner: Learner, content: bytes) -> None:

@@ -6,27 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from bot.platform.content.markdown import utf16_len
-from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot
+from tests.app.test_admin_add import DONE
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.fakebot import Call
 from tests.users import Learner, buttons
-
-ADMIN_ID = 1001
-DONE = "Готово ✔"
-
-
-@pytest.fixture
-async def admin_bot(start_bot: StartBot) -> InProcessBot:
-    return await start_bot(admin_ids={ADMIN_ID})
-
-
-@pytest.fixture
-def admin(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ADMIN_ID, "Админ"))
 
 
 def formatted(*parts: str | tuple[str, str, dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
@@ -118,20 +103,29 @@ async def test_an_edited_answer_keeps_its_formatting(
     assert stored["answer"] == "ROC — это **TPR** против *FPR*\\."
 
 
+async def drafted_question(
+    admin: Learner, question: str, answer: str, *, topic: str, difficulty: str,
+) -> Call:
+    """/add → Вопрос → ``question``, a one-message ``answer``, ``topic``, no tags,
+    ``difficulty``; returns the preview (the answer post with the draft's buttons)."""
+    kinds = await admin.says("/add")
+    await admin.presses(kinds, "Вопрос")
+    await admin.says(question)
+    part = await admin.says(answer)
+    ask_topic = await admin.presses(part, DONE)
+    await admin.presses(ask_topic, topic)
+    ask_difficulty = await admin.says("-")
+    await admin.presses(ask_difficulty, difficulty)
+    await admin.reply()  # the question post
+    return await admin.reply()
+
+
 async def test_a_near_duplicate_is_named_before_saving_and_can_be_opened_or_saved_anyway(
     admin_bot: InProcessBot, database: Database, admin: Learner,
 ) -> None:
     (roc_id,) = database.query("SELECT id FROM items WHERE slug = 'e2e-roc'")[0]
-    kinds = await admin.says("/add")
-    await admin.presses(kinds, "Вопрос")
-    await admin.says("Как работает ROC кривая ?")
-    part = await admin.says("Перебором порогов.")
-    ask_topic = await admin.presses(part, DONE)
-    await admin.presses(ask_topic, "Метрики и пороги")
-    ask_difficulty = await admin.says("-")
-    await admin.presses(ask_difficulty, "Middle")
-    await admin.reply()  # the question post
-    preview = await admin.reply()
+    preview = await drafted_question(admin, "Как работает ROC кривая ?", "Перебором порогов.",
+                                     topic="Метрики и пороги", difficulty="Middle")
     warning = await admin.presses(preview, "Сохранить")
     assert warning.params["text"] == (
         f"⚠️ Похоже, такой вопрос уже есть: № {roc_id} (e2e-roc) «Как работает ROC-кривая?».\n"
@@ -161,16 +155,8 @@ async def previewed(admin: Learner) -> tuple[Call, Call]:
 async def test_add_asks_for_details_key_points_emoji_and_language_and_each_can_be_left_out(
     admin_bot: InProcessBot, database: Database, admin: Learner,
 ) -> None:
-    kinds = await admin.says("/add")
-    await admin.presses(kinds, "Вопрос")
-    await admin.says("Что выведет этот код?")
-    part = await admin.says("Единицу.")
-    ask_topic = await admin.presses(part, DONE)
-    await admin.presses(ask_topic, "Основы глубокого обучения")
-    ask_difficulty = await admin.says("-")
-    await admin.presses(ask_difficulty, "Junior")
-    await admin.reply()  # the question post
-    preview = await admin.reply()
+    preview = await drafted_question(admin, "Что выведет этот код?", "Единицу.",
+                                     topic="Основы глубокого обучения", difficulty="Junior")
 
     ask_details = await offers(admin, preview, "Детали")
     assert ask_details.params["text"].startswith("Детали в Markdown")

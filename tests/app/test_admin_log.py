@@ -7,15 +7,11 @@ from zoneinfo import ZoneInfo
 from tests.app.conftest import StartBot
 from tests.app.harness import MovableClock
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, buttons
+from tests.fakebot import FakeBotAPI, make_user
+from tests.users import Learner, labels
 
 OWNER = make_user(501, "Ольга")
 EDITOR = make_user(502, "Егор")
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 async def test_the_log_lists_the_latest_actions_ten_a_page_in_the_owner_s_zone(

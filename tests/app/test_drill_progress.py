@@ -3,25 +3,14 @@ buttons' intervals and "Undo"."""
 
 from __future__ import annotations
 
-import pytest
-
+from tests.app.conftest import ALICE_ID
 from tests.app.harness import InProcessBot
 from tests.app.test_drill_session import answer_and_continue, next_card
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, button_data, buttons, settled
+from tests.fakebot import Call
+from tests.users import Learner, button_data, labels, settled
 
-ALICE_ID = 1001
 CARD_COLUMNS = "state, step, stability, difficulty, due, last_review, last_rating, reps, lapses"
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 async def regraded(learner: Learner, post: Call, label: str) -> Call:

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-
+from tests.app.conftest import ALICE_ID
 from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.fakebot import Call
 from tests.users import Learner, button_data, buttons
 
-ALICE_ID = 1001
 NEXT = "Дальше ▶"
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
 
 
 async def next_card(learner: Learner) -> Call:

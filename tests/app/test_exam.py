@@ -5,22 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.app.harness import InProcessBot, MovableClock
-from tests.app.test_drill_progress import labels
 from tests.app.test_drill_session import answer_and_continue, next_card
 from tests.databases import Database
-from tests.fakebot import FakeBotAPI, make_user
-from tests.users import Learner, button_data, settled
+from tests.users import Learner, button_data, labels, settled
 
-ALICE_ID = 1001
 MOSCOW = ZoneInfo("Europe/Moscow")  # the bot's default zone
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
 
 
 async def test_an_interview_date_sets_a_plan_shows_readiness_and_asks_how_it_went(

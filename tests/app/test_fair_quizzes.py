@@ -4,7 +4,9 @@ right option is scored right, in private and in a group's daily quiz with its re
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +17,7 @@ from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import ChatUser, Learner, buttons, settled, to
+from tests.users import ChatUser, Learner, labels, settled, to
 
 GROUP = -1001000000077
 ZONE = "Europe/Moscow"
@@ -26,10 +28,6 @@ BANK = {
     "Какой эффект характерен именно для L1-регуляризации?": (
         ["Отбор признаков", "Увеличение весов модели"], [0]),
 }
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 def texts(quiz: Call) -> list[str]:
@@ -77,16 +75,26 @@ async def subscribe_group(database: Database, slot: datetime, now: datetime) -> 
     await engine.dispose()
 
 
+async def first_daily_quiz(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock, *,
+    setting: str = "", members: Iterable[dict[str, Any]] = (), **bot_settings: Any,
+) -> tuple[Call, InProcessBot]:
+    """The group subscribed earlier (``setting``: an SQL SET clause on its subscription), a bot
+    started with ``bot_settings``: the group's first daily quiz, and the bot that sent it."""
+    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    await subscribe_group(database, slot, clock())
+    if setting:
+        database.execute(f"UPDATE subscriptions SET {setting}")
+    fake_api.add_chat(GROUP, "supergroup", "ML club", members=members)
+    bot = await start_bot(**bot_settings)
+    clock.move_to(slot)
+    return await fake_api.wait_for_call("sendPoll", to(GROUP)), bot
+
+
 async def test_a_group_reveal_counts_the_shuffled_right_option(
     start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
 ) -> None:
-    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    await subscribe_group(database, slot, clock())
-    fake_api.add_chat(GROUP, "supergroup", "ML club")
-    await start_bot()
-
-    clock.move_to(slot)
-    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    quiz, _ = await first_daily_quiz(start_bot, fake_api, database, clock)
     right, wrong = right_and_wrong(quiz)
     poll_id = quiz.result["poll"]["id"]
     fake_api.answer_poll(make_user(11, "Аня"), poll_id, right)
@@ -107,13 +115,7 @@ async def test_a_group_reveal_counts_the_shuffled_right_option(
 async def test_a_fair_group_quiz_hides_its_results_until_the_reveal_closes_it(
     start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
 ) -> None:
-    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    await subscribe_group(database, slot, clock())
-    fake_api.add_chat(GROUP, "supergroup", "ML club")
-    await start_bot()
-
-    clock.move_to(slot)
-    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    quiz, _ = await first_daily_quiz(start_bot, fake_api, database, clock)
     assert quiz.params["hide_results_until_closes"] is True
     assert quiz.params["allows_revoting"] is False
     closes_at = datetime.fromtimestamp(quiz.params["close_date"], UTC)
@@ -139,14 +141,8 @@ async def test_a_fair_group_quiz_hides_its_results_until_the_reveal_closes_it(
 async def test_a_group_can_turn_fair_play_off(
     start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
 ) -> None:
-    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    await subscribe_group(database, slot, clock())
-    database.execute("UPDATE subscriptions SET fair_play = false")
-    fake_api.add_chat(GROUP, "supergroup", "ML club")
-    await start_bot()
-
-    clock.move_to(slot)
-    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    quiz, _ = await first_daily_quiz(start_bot, fake_api, database, clock,
+                                     setting="fair_play = false")
     assert "hide_results_until_closes" not in quiz.params
     assert "close_date" not in quiz.params
 
@@ -173,14 +169,8 @@ async def test_a_groups_admin_turns_fair_play_and_private_notes_off_and_on(
 async def test_an_anonymous_group_quiz_hides_its_results_until_the_reveal_stops_it(
     start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
 ) -> None:
-    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    await subscribe_group(database, slot, clock())
-    database.execute("UPDATE subscriptions SET anonymous_polls = true")
-    fake_api.add_chat(GROUP, "supergroup", "ML club")
-    await start_bot()
-
-    clock.move_to(slot)
-    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    quiz, _ = await first_daily_quiz(start_bot, fake_api, database, clock,
+                                     setting="anonymous_polls = true")
     assert (quiz.params["is_anonymous"], quiz.params["hide_results_until_closes"]) == (True, True)
     # Only the reveal's stopPoll brings an anonymous quiz's counts: Telegram must not close it.
     assert "close_date" not in quiz.params

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from tests.app.conftest import StartBot
+from tests.app.conftest import ALICE_ID, StartBot
 from tests.app.harness import MovableClock
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, buttons
+from tests.fakebot import Call, FakeBotAPI
+from tests.users import Learner, buttons, labels
 
-ALICE_ID = 1001
 QUIZ_SECONDS = 5  # the shortest open period Telegram allows
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 async def next_question(learner: Learner) -> Call:

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.app.conftest import StartBot
-from tests.app.test_drill_progress import labels, regraded
+from tests.app.test_drill_progress import regraded
 from tests.databases import Database
-from tests.fakebot import FakeBotAPI, make_user
-from tests.users import Learner, button_data, settled
+from tests.users import Learner, button_data, labels, settled
 
-ALICE_ID = 1001
 KEY_POINTS_CONTENT = Path(__file__).resolve().parent / "key_points_content"
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
 
 
 async def test_ticked_points_propose_a_grade_the_learner_may_change(

@@ -6,21 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
+from tests.app.conftest import ALICE_ID
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, buttons, settled
+from tests.fakebot import FakeBotAPI
+from tests.users import Learner, labels, settled
 
-ALICE_ID = 1001
 BERLIN = ZoneInfo("Europe/Berlin")
 ALMATY = ZoneInfo("Asia/Almaty")
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
 
 
 async def a_card_due_by_tonight(alice: Learner) -> None:
@@ -70,10 +63,6 @@ async def test_remind_refuses_an_offset_for_a_zone(
     # Nobody chose a time: the reminder comes after practice.
     assert status.params["text"].startswith("Напоминание: раз, примерно через сутки")
     assert "(Europe/Moscow)" in status.params["text"]
-
-
-def labels(call: Call) -> list[str]:
-    return [button["text"] for button in buttons(call)]
 
 
 async def test_private_settings_show_the_learner_and_change_the_zone_by_button_or_typing(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import StartBot
+from tests.app.conftest import ADMIN_ID, StartBot
 from tests.app.harness import MovableClock
-from tests.app.test_admin_add import ADMIN_ID, DONE, marks, start_quiz
-from tests.app.test_fair_quizzes import GROUP, subscribe_group
+from tests.app.test_admin_add import DONE, marks, start_quiz
+from tests.app.test_fair_quizzes import GROUP, first_daily_quiz
 from tests.databases import Database
 from tests.e2e.conftest import E2E_CONTENT
 from tests.fakebot import Call, FakeBotAPI, make_user
@@ -76,13 +76,7 @@ async def test_a_groups_reveal_counts_only_those_who_ticked_exactly_the_right_se
     start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
     content: Path,
 ) -> None:
-    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    await subscribe_group(database, slot, clock())
-    fake_api.add_chat(GROUP, "supergroup", "ML club")
-    await start_bot(content_dir=content)
-
-    clock.move_to(slot)
-    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    quiz, _ = await first_daily_quiz(start_bot, fake_api, database, clock, content_dir=content)
     poll_id = quiz.result["poll"]["id"]
     fake_api.answer_poll(make_user(11, "Аня"), poll_id, positions(quiz, RIGHT))
     fake_api.answer_poll(make_user(12, "Боря"), poll_id, positions(quiz, ["Recall"]))

@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.app.conftest import StartBot
+from tests.app.conftest import ALICE_ID, StartBot
 from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import Learner, buttons
+from tests.users import Learner, labels
 
-ALICE_ID = 1001
 LONG_AGO = "2000-01-01 00:00:00.000000"
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
-
-
-def labels(call: Call) -> list[str]:
-    return [button["text"] for button in buttons(call)]
 
 
 async def test_three_taps_then_the_first_card_keeps_to_the_chosen_level_and_topics(

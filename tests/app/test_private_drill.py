@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.app.conftest import StartBot
+from tests.app.conftest import ALICE_ID, StartBot
 from tests.app.harness import InProcessBot
 from tests.databases import Database
 from tests.fakebot import Call, FakeBotAPI, delay, forbidden, make_user, too_many_requests
 from tests.fakebot.fixtures import TEST_TOKEN
-from tests.users import Learner, button_data, buttons
-
-ALICE_ID = 1001
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
+from tests.users import Learner, button_data, labels
 
 
 def bold_texts(call: Call) -> list[str]:

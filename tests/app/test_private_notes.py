@@ -12,7 +12,7 @@ from bot.daily import subscriptions
 from bot.platform.db.engine import create_engine, create_session_factory
 from tests.app.conftest import StartBot
 from tests.app.harness import MovableClock
-from tests.app.test_fair_quizzes import GROUP, right_and_wrong, subscribe_group
+from tests.app.test_fair_quizzes import GROUP, first_daily_quiz, right_and_wrong
 from tests.databases import Database
 from tests.fakebot import FakeBotAPI, make_user
 from tests.users import ChatUser, settled, to
@@ -37,14 +37,8 @@ async def eventually_noted(fake_api: FakeBotAPI, user_id: int, count: int) -> No
 async def test_a_member_who_answers_a_daily_quiz_gets_a_note_only_they_see(
     start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
 ) -> None:
-    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    await subscribe_group(database, slot, clock())
-    fake_api.add_chat(GROUP, "supergroup", "ML club", members=[ANYA, BORYA])
-    await start_bot()
+    quiz, _ = await first_daily_quiz(start_bot, fake_api, database, clock, members=[ANYA, BORYA])
     anya = ChatUser(fake_api, ANYA, GROUP)
-
-    clock.move_to(slot)
-    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
     right, wrong = right_and_wrong(quiz)
     fake_api.answer_poll(ANYA, quiz.result["poll"]["id"], right)
     fake_api.answer_poll(BORYA, quiz.result["poll"]["id"], wrong[:1])
@@ -76,14 +70,8 @@ async def test_a_member_who_answers_a_daily_quiz_gets_a_note_only_they_see(
 async def test_a_group_that_turned_notes_off_gets_none(
     start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
 ) -> None:
-    slot = (clock() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    await subscribe_group(database, slot, clock())
-    database.execute("UPDATE subscriptions SET private_feedback = false")
-    fake_api.add_chat(GROUP, "supergroup", "ML club", members=[ANYA])
-    bot = await start_bot()
-
-    clock.move_to(slot)
-    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    quiz, bot = await first_daily_quiz(start_bot, fake_api, database, clock,
+                                       setting="private_feedback = false", members=[ANYA])
     fake_api.answer_poll(ANYA, quiz.result["poll"]["id"], right_and_wrong(quiz)[0])
     await settled(database, "SELECT count(*) FROM attempts", [(1,)])
     await bot.stop()

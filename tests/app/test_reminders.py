@@ -5,22 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.app.conftest import StartBot
 from tests.app.harness import InProcessBot, MovableClock
 from tests.databases import Database
-from tests.fakebot import FakeBotAPI, make_user
 from tests.users import Learner
 
-ALICE_ID = 1001
 LONG_AGO = "2000-01-01 00:00:00.000000"
 MOSCOW = ZoneInfo("Europe/Moscow")  # the default time zone
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
 
 
 async def test_a_reminder_is_set_sent_once_when_cards_are_due_and_starts_a_drill(

@@ -15,14 +15,13 @@ import yaml
 
 from bot.daily import subscriptions
 from bot.platform.db.engine import create_engine, create_session_factory
-from tests.app.conftest import StartBot
+from tests.app.conftest import ALICE_ID, StartBot
 from tests.app.harness import MovableClock
 from tests.conftest import REPO_ROOT
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
+from tests.fakebot import Call, FakeBotAPI
 from tests.users import Learner, rich_blocks, settled, to
 
-ALICE_ID = 1001
 GROUP = -1001000000001
 # The bank's items with the most formulas of their kind (content/items/).
 FORMULA_QUIZ = ("ml-system-design.yaml", "msd-log-propensity")
@@ -45,11 +44,6 @@ def formula_bank(tmp_path: Path) -> Path:
     (root / "items" / "formulas.yaml").write_text(
         yaml.safe_dump({"items": items}, allow_unicode=True), "utf-8")
     return root
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(ALICE_ID, "Алиса"))
 
 
 def of_type(call: Call, block_type: str) -> list[dict[str, Any]]:

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import struct
 
-import pytest
-
 from tests.app.harness import InProcessBot
-from tests.fakebot import FakeBotAPI, make_user
+from tests.fakebot import FakeBotAPI
 from tests.users import Learner, to
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-def alice(fake_api: FakeBotAPI) -> Learner:
-    return Learner(fake_api, make_user(1001, "Алиса"))
 
 
 async def test_stats_after_some_answers_show_the_summary_and_a_png_chart(

@@ -10,8 +10,8 @@ import pytest
 
 from tests.app.harness import InProcessBot
 from tests.databases import Database
-from tests.fakebot import Call, FakeBotAPI, make_user
-from tests.users import ChatUser, Learner, buttons
+from tests.fakebot import FakeBotAPI, make_user
+from tests.users import ChatUser, Learner, buttons, labels
 
 GROUP_ID = -1001234567890
 CHANNEL_ID = -1009876543210
@@ -31,10 +31,6 @@ def group(fake_api: FakeBotAPI) -> dict[str, Any]:
 def channel(fake_api: FakeBotAPI) -> dict[str, Any]:
     return fake_api.add_chat(CHANNEL_ID, "channel", "ML Interview", username="ml_interview",
                              owner=OWNER, admins=[ADMIN], members=[MEMBER])
-
-
-def labels(call: Call) -> list[str]:
-    return [str(button["text"]) for button in buttons(call)]
 
 
 def subscriptions_of(database: Database, chat_id: int) -> list[tuple[Any, ...]]:

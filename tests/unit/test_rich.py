@@ -29,7 +29,6 @@ from bot.platform.i18n import create_i18n
 from bot.platform.telegram.metrics import BotMetrics
 from bot.study.catalog import Card
 from bot.study.context import ChatContext, Where
-from bot.study.posts import PostStyle
 from bot.study.rich import (
     RICH_BLOCKS_MAX,
     Unexpressible,
@@ -40,9 +39,7 @@ from bot.study.rich import (
 )
 from bot.study.sending import RichPosts
 from tests.fakebot import FakeBotAPI, bad_request
-
-STYLE = PostStyle(signature="@ml_bot", answer_label="Ответ", solution_label="Решение",
-                  kind_hashtag="задача")
+from tests.unit.test_rendering import STYLE
 
 
 def card(item: QuizItem | QuestionItem | TaskItem) -> Card:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -57,15 +57,8 @@ async def set_admin_commands(bot: Bot, i18n: I18n, user_id: int, role: Role) -> 
     Telegram refuses a chat the user never opened with the bot ("chat not found"): the role
     stands, and the menu follows at the next start of the bot.
     """
-    try:
-        for locale in i18n.available_locales:
-            await bot.set_my_commands(_menu(i18n, admin_menu(role), locale),
-                                      scope=BotCommandScopeChat(chat_id=user_id),
-                                      language_code=_language(i18n, locale))
-    except (TelegramBadRequest, TelegramForbiddenError) as error:
-        logger.warning("admin menu not set for user %s: %s", user_id, error.message)
-        return False
-    return True
+    return await _set_chat_menus(bot, i18n, user_id, "admin menu",
+                                 lambda locale: _menu(i18n, admin_menu(role), locale))
 
 
 async def set_chat_language(
@@ -74,14 +67,21 @@ async def set_chat_language(
     """The menu of the user's private chat in ``locale`` (their /language), whatever language
     their Telegram app speaks: the chat's menu for every language code, so none falls back to
     the all-chats menu of the app's language. False when Telegram refused it."""
-    names = admin_menu(role) if role is not None else PRIVATE_COMMANDS
+    menu = _menu(i18n, admin_menu(role) if role is not None else PRIVATE_COMMANDS, locale)
+    return await _set_chat_menus(bot, i18n, user_id, "menu language", lambda _code: menu)
+
+
+async def _set_chat_menus(
+    bot: Bot, i18n: I18n, user_id: int, what: str, menu_for: Callable[[str], list[BotCommand]],
+) -> bool:
+    """A private chat's menu for each language code Telegram apps may ask in: ``menu_for(code)``.
+    False (and a warning naming ``what``) when Telegram refused it."""
     try:
         for code in i18n.available_locales:
-            await bot.set_my_commands(_menu(i18n, names, locale),
-                                      scope=BotCommandScopeChat(chat_id=user_id),
+            await bot.set_my_commands(menu_for(code), scope=BotCommandScopeChat(chat_id=user_id),
                                       language_code=_language(i18n, code))
     except (TelegramBadRequest, TelegramForbiddenError) as error:
-        logger.warning("menu language not set for user %s: %s", user_id, error.message)
+        logger.warning("%s not set for user %s: %s", what, user_id, error.message)
         return False
     return True
 
