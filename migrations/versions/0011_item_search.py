@@ -22,8 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _weighted(parameter: str, weight: str) -> str:
-    return (f"setweight(to_tsvector('russian', :{parameter}), '{weight}') || "
-            f"setweight(to_tsvector('english', :{parameter}), '{weight}')")
+    return (
+        f"setweight(to_tsvector('russian', :{parameter}), '{weight}') || "
+        f"setweight(to_tsvector('english', :{parameter}), '{weight}')"
+    )
 
 
 def _texts(item_id: int, document: dict[str, Any]) -> dict[str, Any]:
@@ -37,31 +39,42 @@ def _texts(item_id: int, document: dict[str, Any]) -> dict[str, Any]:
                 parts.extend(str(entry) for entry in value)
         return " ".join(parts).casefold().replace("ё", "е")
 
-    return {"id": item_id, "question": joined("title", "question"),
-            "options": joined("options", "key_points"),
-            "explanation": joined("details", "poll_explanation", "explanation", "answer",
-                                  "solution", "body", "tags")}
+    return {
+        "id": item_id,
+        "question": joined("title", "question"),
+        "options": joined("options", "key_points"),
+        "explanation": joined(
+            "details", "poll_explanation", "explanation", "answer", "solution", "body", "tags"
+        ),
+    }
 
 
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        op.execute("CREATE TABLE item_search (item_id INTEGER NOT NULL, document TSVECTOR NOT NULL,"
-                   " CONSTRAINT pk_item_search PRIMARY KEY (item_id),"
-                   " CONSTRAINT fk_item_search_item_id_items FOREIGN KEY (item_id)"
-                   " REFERENCES items (id))")
+        op.execute(
+            "CREATE TABLE item_search (item_id INTEGER NOT NULL, document TSVECTOR NOT NULL,"
+            " CONSTRAINT pk_item_search PRIMARY KEY (item_id),"
+            " CONSTRAINT fk_item_search_item_id_items FOREIGN KEY (item_id)"
+            " REFERENCES items (id))"
+        )
         op.execute("CREATE INDEX ix_item_search_document ON item_search USING gin (document)")
         insert = sa.text(
             "INSERT INTO item_search (item_id, document) VALUES (:id, "
             f"{_weighted('question', 'A')} || {_weighted('options', 'B')} || "
-            f"{_weighted('explanation', 'C')})")
+            f"{_weighted('explanation', 'C')})"
+        )
     else:
         op.execute("CREATE VIRTUAL TABLE item_search USING fts5(question, options, explanation)")
-        insert = sa.text("INSERT INTO item_search (rowid, question, options, explanation) "
-                         "VALUES (:id, :question, :options, :explanation)")
+        insert = sa.text(
+            "INSERT INTO item_search (rowid, question, options, explanation) "
+            "VALUES (:id, :question, :options, :explanation)"
+        )
     items = sa.table("items", sa.column("id", sa.Integer), sa.column("document", sa.JSON))
-    rows = [_texts(item_id, document)
-            for item_id, document in bind.execute(sa.select(items.c.id, items.c.document))]
+    rows = [
+        _texts(item_id, document)
+        for item_id, document in bind.execute(sa.select(items.c.id, items.c.document))
+    ]
     if rows:
         bind.execute(insert, rows)
 

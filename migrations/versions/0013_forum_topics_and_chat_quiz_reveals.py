@@ -34,11 +34,10 @@ def upgrade() -> None:
         sa.Column(
             "reveal_due_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
         ),
-        sa.Column(
-            "revealed_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("revealed_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["poll_id"], ["sent_polls.poll_id"],
+            ["poll_id"],
+            ["sent_polls.poll_id"],
             name=op.f("fk_chat_quiz_reveals_poll_id_sent_polls"),
         ),
         sa.PrimaryKeyConstraint("poll_id", name=op.f("pk_chat_quiz_reveals")),
