@@ -44,7 +44,7 @@ from bot.platform.config import (
 )
 from bot.platform.content.files import ContentBundle
 from bot.platform.content.preload import ContentPreload
-from bot.platform.content.sync import sync_content
+from bot.platform.content.sync import sync_bank
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.migrate import exclusive_startup, upgrade_to_head
 from bot.platform.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
@@ -202,11 +202,15 @@ def create_bot(
 
 
 async def load_content(
-    session_factory: async_sessionmaker[AsyncSession], bundle: ContentBundle, clock: Clock
+    session_factory: async_sessionmaker[AsyncSession], bundle: ContentBundle, clock: Clock,
+    *, tables_changed: bool = False,
 ) -> None:
     async with session_factory() as session, session.begin():
-        report = await sync_content(session, bundle.topics, bundle.items, clock())
-    logger.info("content loaded: %s", report)
+        report = await sync_bank(session, bundle, clock(), tables_changed=tables_changed)
+    if report is None:
+        logger.info("content unchanged since the last sync")
+    else:
+        logger.info("content loaded: %s", report)
 
 
 async def prepare_database(
@@ -215,8 +219,8 @@ async def prepare_database(
 ) -> None:
     """Migrate and load the content; replicas starting together do it one at a time."""
     async with exclusive_startup(engine):
-        await upgrade_to_head(engine)
-        await load_content(session_factory, bundle, clock)
+        migrated = await upgrade_to_head(engine)
+        await load_content(session_factory, bundle, clock, tables_changed=migrated)
 
 
 class ContentSource(Protocol):
@@ -318,7 +322,7 @@ class App:
 
             async def on_startup(bot: Bot) -> None:
                 nonlocal reminder_task, scheduler_task
-                await set_bot_commands(bot, i18n)
+                await set_bot_commands(bot, i18n, session_factory)
                 await set_admin_menus(bot, i18n, session_factory, settings.admin_ids)
                 reminder_task = asyncio.create_task(reminder_loop.run(), name="reminders")
                 scheduler_task = asyncio.create_task(scheduler.run(), name="daily-scheduler")
