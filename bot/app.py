@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 from random import Random
 from typing import TYPE_CHECKING, Protocol
@@ -65,7 +66,12 @@ from bot.platform.telegram.middlewares import (
     RetryOnLostConnection,
 )
 from bot.platform.telegram.polling import poll
-from bot.platform.telegram.ratelimit import RateLimiter, RateLimitMiddleware
+from bot.platform.telegram.ratelimit import (
+    PAID_BROADCAST_PER_SECOND,
+    Monotonic,
+    RateLimiter,
+    RateLimitMiddleware,
+)
 from bot.platform.telegram.response_models import KeepResponseModels
 from bot.platform.telegram.retry import RetryMiddleware
 from bot.platform.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
@@ -190,14 +196,24 @@ def create_bot(
         else AiohttpSession()
     )
     session.middleware(RetryMiddleware())  # outermost: each retried attempt is rate limited
-    session.middleware(RateLimitMiddleware(
-        rate_limiter or RateLimiter(settings.telegram_rate_limit or None)))
+    session.middleware(RateLimitMiddleware(rate_limiter or create_rate_limiter(settings)))
     session.middleware(KeepResponseModels())
     session.middleware(BotApiMetrics(metrics or BotMetrics()))  # innermost: every attempt
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=None),
+    )
+
+
+def create_rate_limiter(
+    settings: Settings, *, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep
+) -> RateLimiter:
+    """TELEGRAM_RATE_LIMIT overall; 1000/s for the paid broadcasts with PAID_BROADCAST."""
+    return RateLimiter(
+        settings.telegram_rate_limit or None,
+        paid_per_second=PAID_BROADCAST_PER_SECOND if settings.paid_broadcast else None,
+        monotonic=monotonic, sleep=sleep,
     )
 
 
@@ -316,6 +332,7 @@ class App:
                 grace=timedelta(hours=settings.daily_grace_hours),
                 bot_username=me.username or "", replica=settings.replica_id,
                 lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
+                paid_broadcast=settings.paid_broadcast,
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None

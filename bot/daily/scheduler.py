@@ -134,11 +134,13 @@ class DailyScheduler:
         replica: str = "",
         lease_duration: timedelta = DEFAULT_LEASE,
         metrics: BotMetrics | None = None,
+        paid_broadcast: bool = False,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
         self.i18n = i18n
-        self.chats = ChatContexts(bot, i18n, clock, signature=signature, bot_username=bot_username)
+        self.chats = ChatContexts(bot, i18n, clock, signature=signature, bot_username=bot_username,
+                                  paid_broadcast=paid_broadcast)
         self.clock = clock
         self.rng = rng
         self.wakeup = wakeup

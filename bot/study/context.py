@@ -68,6 +68,8 @@ class ChatContext:
     locale: str
     signature: str = ""  # under each answer post; none when empty
     bot_username: str = ""  # for deep links into the private chat; none when empty
+    # Messages sent with allow_paid_broadcast: over the free limit, 0.1 Star each (PAID_BROADCAST)
+    paid_broadcast: bool = False
 
     @property
     def chat_id(self) -> int:
@@ -114,7 +116,8 @@ class ChatContext:
         self, text: str, reply_markup: InlineKeyboardMarkup | None = None
     ) -> Message:
         return await self.bot.send_message(self.chat_id, text, reply_markup=reply_markup,
-                                           message_thread_id=self.thread_id)
+                                           message_thread_id=self.thread_id,
+                                           allow_paid_broadcast=self._paid())
 
     async def send_post(
         self,
@@ -133,7 +136,7 @@ class ChatContext:
             message = await self.bot.send_message(
                 self.chat_id, chunk.text, entities=to_entities(chunk),
                 reply_markup=reply_markup if last else None, reply_parameters=reply,
-                message_thread_id=self.thread_id,
+                message_thread_id=self.thread_id, allow_paid_broadcast=self._paid(),
             )
         if message is None:
             raise ValueError("a post needs at least one chunk")
@@ -157,7 +160,11 @@ class ChatContext:
             is_anonymous=is_anonymous,
             open_period=open_period,
             message_thread_id=self.thread_id,
+            allow_paid_broadcast=self._paid(),
         )
+
+    def _paid(self) -> bool | None:
+        return True if self.paid_broadcast else None  # not sent at all unless paid
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,13 +187,14 @@ class ChatContexts:
     clock: Clock
     signature: str = ""
     bot_username: str = ""
+    paid_broadcast: bool = False
 
     def for_chat(self, chat_id: int, locale: str | None = None) -> ChatContext:
         """The chat at the clock's current time; in ``locale``, else the default language."""
         return ChatContext(
             bot=self.bot, where=Where(chat_id, chat_id), now=self.clock(), i18n=self.i18n,
             locale=locale or self.i18n.default_locale, signature=self.signature,
-            bot_username=self.bot_username,
+            bot_username=self.bot_username, paid_broadcast=self.paid_broadcast,
         )
 
 
