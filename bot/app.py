@@ -27,7 +27,7 @@ from bot.authoring import admin_add, admin_bank, admin_edit, admin_quiz_import, 
 from bot.daily import broadcast_admin, chat_migration, group, membership
 from bot.daily import subscribe as subscriptions
 from bot.daily.group_answers import GroupAnswers
-from bot.daily.scheduler import DailyScheduler
+from bot.daily.scheduler import DailyScheduler, send_page_size
 from bot.drills import drill, links, reminders, stats, topics
 from bot.drills.chart import ChartRenderer
 from bot.drills.reminder_loop import ReminderLoop
@@ -333,6 +333,8 @@ class App:
                 bot_username=me.username or "", replica=settings.replica_id,
                 lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
                 paid_broadcast=settings.paid_broadcast,
+                send_batch=send_page_size(PAID_BROADCAST_PER_SECOND if settings.paid_broadcast
+                                          else settings.telegram_rate_limit or None),
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None
