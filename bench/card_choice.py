@@ -30,9 +30,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.drills.practice import choose_item, next_card
+from bot.platform.content.documents import item_document
 from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.schema import Kind
-from bot.platform.content.sync import item_document
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.migrate import upgrade_to_head
 from bot.platform.db.models import Item, ReviewCard, Topic, UserTopic

@@ -6,7 +6,12 @@ Prints figures; it is not a test. Three runs on fresh databases:
 (b) the default limit (25/s), watched for ``--limited-seconds``: the achieved rate and the most
     sends the fake server saw in any one second (calendar seconds and any sliding 1 s window);
 (c) peak RSS (VmHWM) of the bot process in run (a), next to a bare process that imports aiogram,
-    builds a Bot and a Dispatcher and makes one call, measured in the same run.
+    builds a Bot and a Dispatcher and makes one call, measured in the same run;
+(d) with ``--paid``: PAID_BROADCAST=on at the default limit: the posts' rate as a share of the
+    paid limit (1000/s), the most in any sliding second, and whether every post was paid.
+
+``--hog`` runs a busy process (one core's worth) beside the bot during (b) and (d): a starved
+bot must still keep the arrivals within the limits.
 
     .venv/bin/python -m bench.daily_broadcast --subscriptions 10000
 """
@@ -15,11 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,6 +115,21 @@ class Run:
     peak_rss_kib: int
     bot_cpu_seconds: float  # while it broadcast
     server_cpu_seconds: float  # the fake Bot API (this process), meanwhile
+    too_many_requests: int  # 429s answered
+
+
+@contextlib.contextmanager
+def cpu_hog(enabled: bool) -> Iterator[None]:
+    """A process spinning on one core meanwhile, when ``enabled``."""
+    if not enabled:
+        yield
+        return
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
 
 
 async def run_bot(subscriptions: int, env: dict[str, str], watch_seconds: float | None) -> Run:
@@ -129,7 +152,8 @@ async def run_bot(subscriptions: int, env: dict[str, str], watch_seconds: float 
                 await wait_for_sends(api, 1, timeout=60)
                 await asyncio.sleep(watch_seconds)
             run = Run(broadcast_calls(api), peak_rss_kib(process.pid),
-                      cpu_seconds(process.pid) - bot_cpu, time.process_time() - server_cpu)
+                      cpu_seconds(process.pid) - bot_cpu, time.process_time() - server_cpu,
+                      sum(1 for call in api.calls if call.status == 429))
             await process.stop(check=False)
             return run
 
@@ -166,10 +190,42 @@ async def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--limit", type=float, default=25.0)
     parser.add_argument("--limited-seconds", type=float, default=30.0)
+    parser.add_argument("--hog", action="store_true", help="a busy process beside (b) and (d)")
+    parser.add_argument("--paid", action="store_true", help="(d): PAID_BROADCAST=on")
+    parser.add_argument("--skip-lifted", action="store_true", help="no (a) nor (c)")
     options = parser.parse_args()
 
     print(f"{options.subscriptions} subscriptions due in the same minute")
-    lifted = await run_bot(options.subscriptions, {"TELEGRAM_RATE_LIMIT": "0"}, None)
+    if not options.skip_lifted:
+        await lifted_run(options.subscriptions)
+    with cpu_hog(options.hog):
+        watched = await run_bot(options.subscriptions,
+                                {"TELEGRAM_RATE_LIMIT": str(options.limit)},
+                                options.limited_seconds)
+        load = os.getloadavg()[0]
+    limited = watched.calls
+    calendar, sliding = per_second(limited)
+    achieved = rate(limited)
+    print(f"(b) limit {options.limit:g}/s{' beside a CPU hog' if options.hog else ''}: "
+          f"{len(limited)} posts in {limited[-1].at - limited[0].at:.1f} s = {achieved:.2f} "
+          f"sends/s ({100 * achieved / options.limit:.1f} % of the limit); most in one calendar "
+          f"second: {calendar}; in any sliding 1 s window: {sliding}; 429s: "
+          f"{watched.too_many_requests}; load average {load:.2f}")
+    if options.paid:
+        with cpu_hog(options.hog):
+            paid = (await run_bot(options.subscriptions, {"PAID_BROADCAST": "on"}, None)).calls
+            load = os.getloadavg()[0]
+        _, sliding = per_second(paid)
+        print(f"(d) PAID_BROADCAST=on{' beside a CPU hog' if options.hog else ''}: {len(paid)} "
+              f"posts in {paid[-1].at - paid[0].at:.1f} s = {rate(paid):.0f} sends/s "
+              f"({100 * rate(paid) / 1000:.1f} % of 1000/s); most in any sliding 1 s window: "
+              f"{sliding}; all paid: "
+              f"{all(call.params.get('allow_paid_broadcast') is True for call in paid)}; "
+              f"load average {load:.2f}")
+
+
+async def lifted_run(subscriptions: int) -> None:
+    lifted = await run_bot(subscriptions, {"TELEGRAM_RATE_LIMIT": "0"}, None)
     calls = lifted.calls
     print(f"(a) limit lifted: {len(calls)} posts in {calls[-1].at - calls[0].at:.1f} s "
           f"= {rate(calls):.0f} sends/s; chats posted twice: "
@@ -178,16 +234,6 @@ async def main() -> None:
           f"({1000 * lifted.bot_cpu_seconds / len(calls):.2f} ms per post), "
           f"fake Bot API {lifted.server_cpu_seconds:.1f} s; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-
-    limited = (await run_bot(options.subscriptions, {"TELEGRAM_RATE_LIMIT": str(options.limit)},
-                             options.limited_seconds)).calls
-    calendar, sliding = per_second(limited)
-    achieved = rate(limited)
-    print(f"(b) limit {options.limit:g}/s: {len(limited)} posts in "
-          f"{limited[-1].at - limited[0].at:.1f} s = {achieved:.2f} sends/s "
-          f"({100 * achieved / options.limit:.1f} % of the limit); most in one calendar second: "
-          f"{calendar}; in any sliding 1 s window: {sliding}")
-
     async with FakeBotAPI() as api:
         bare_rss = await bare_aiogram_rss_kib(api.url, api.token)
     bot_rss = lifted.peak_rss_kib

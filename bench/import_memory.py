@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from bot.authoring.bank import content_file_yaml
+from bot.platform.content.documents import item_document
 from bot.platform.content.files import read_content_dir
-from bot.platform.content.sync import item_document
 from tests.fakebot import BotProcess, FakeBotAPI, make_user
 from tests.fakebot.process import bot_env
 

@@ -7,6 +7,7 @@ of CPU): a misconfiguration is reported at once.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -44,6 +45,10 @@ def _run(settings: Settings, content: ContentPreload) -> int:
     from bot.app import run
     from bot.platform.content.files import ContentError
 
+    # What is imported lives as long as the process: the collector need not walk it again. A
+    # full collection took 0.13 s at the start (freeing the parsed bank), and as long in each
+    # later one.
+    gc.freeze()
     log = logging.getLogger("bot")
     try:
         with asyncio.Runner(loop_factory=_fastest_event_loop()) as runner:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 from random import Random
 from typing import TYPE_CHECKING, Protocol
@@ -34,7 +35,7 @@ from bot.daily import broadcast_admin, chat_migration, chats_admin, group, membe
 from bot.daily import subscribe as subscriptions
 from bot.daily.group_answers import GroupAnswers
 from bot.daily.private_notes import PrivateNotes
-from bot.daily.scheduler import DailyScheduler
+from bot.daily.scheduler import DailyScheduler, send_page_size
 from bot.drills import drill, exam_date, links, reminders, stats, topics
 from bot.drills.chart import ChartRenderer
 from bot.drills.reminder_loop import ReminderLoop
@@ -52,7 +53,7 @@ from bot.platform.config import (
 )
 from bot.platform.content.files import ContentBundle
 from bot.platform.content.preload import ContentPreload
-from bot.platform.content.sync import sync_content
+from bot.platform.content.sync import sync_bank
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.migrate import exclusive_startup, upgrade_to_head
 from bot.platform.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
@@ -73,7 +74,12 @@ from bot.platform.telegram.middlewares import (
     RetryOnLostConnection,
 )
 from bot.platform.telegram.polling import poll
-from bot.platform.telegram.ratelimit import RateLimiter, RateLimitMiddleware
+from bot.platform.telegram.ratelimit import (
+    PAID_BROADCAST_PER_SECOND,
+    Monotonic,
+    RateLimiter,
+    RateLimitMiddleware,
+)
 from bot.platform.telegram.response_models import KeepResponseModels
 from bot.platform.telegram.retry import RetryMiddleware
 from bot.platform.telegram.webhook import OpsEndpoints, serve_webhook, serving_ops
@@ -213,8 +219,7 @@ def create_bot(
         else AiohttpSession()
     )
     session.middleware(RetryMiddleware())  # outermost: each retried attempt is rate limited
-    session.middleware(RateLimitMiddleware(
-        rate_limiter or RateLimiter(settings.telegram_rate_limit or None)))
+    session.middleware(RateLimitMiddleware(rate_limiter or create_rate_limiter(settings)))
     session.middleware(KeepResponseModels())
     session.middleware(BotApiMetrics(metrics or BotMetrics()))  # innermost: every attempt
     return Bot(
@@ -224,12 +229,27 @@ def create_bot(
     )
 
 
+def create_rate_limiter(
+    settings: Settings, *, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep
+) -> RateLimiter:
+    """TELEGRAM_RATE_LIMIT overall; 1000/s for the paid broadcasts with PAID_BROADCAST."""
+    return RateLimiter(
+        settings.telegram_rate_limit or None,
+        paid_per_second=PAID_BROADCAST_PER_SECOND if settings.paid_broadcast else None,
+        monotonic=monotonic, sleep=sleep,
+    )
+
+
 async def load_content(
-    session_factory: async_sessionmaker[AsyncSession], bundle: ContentBundle, clock: Clock
+    session_factory: async_sessionmaker[AsyncSession], bundle: ContentBundle, clock: Clock,
+    *, tables_changed: bool = False,
 ) -> None:
     async with session_factory() as session, session.begin():
-        report = await sync_content(session, bundle.topics, bundle.items, clock())
-    logger.info("content loaded: %s", report)
+        report = await sync_bank(session, bundle, clock(), tables_changed=tables_changed)
+    if report is None:
+        logger.info("content unchanged since the last sync")
+    else:
+        logger.info("content loaded: %s", report)
 
 
 async def prepare_database(
@@ -238,8 +258,8 @@ async def prepare_database(
 ) -> None:
     """Migrate and load the content; replicas starting together do it one at a time."""
     async with exclusive_startup(engine):
-        await upgrade_to_head(engine)
-        await load_content(session_factory, bundle, clock)
+        migrated = await upgrade_to_head(engine)
+        await load_content(session_factory, bundle, clock, tables_changed=migrated)
 
 
 class ContentSource(Protocol):
@@ -344,13 +364,16 @@ class App:
                 lease_duration=timedelta(seconds=settings.daily_lease_seconds), metrics=metrics,
                 rich_posts=rich_posts,
                 inline_mode=inline_mode,
+                paid_broadcast=settings.paid_broadcast,
+                send_batch=send_page_size(PAID_BROADCAST_PER_SECOND if settings.paid_broadcast
+                                          else settings.telegram_rate_limit or None),
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None
 
             async def on_startup(bot: Bot) -> None:
                 nonlocal reminder_task, scheduler_task
-                await set_bot_commands(bot, i18n)
+                await set_bot_commands(bot, i18n, session_factory)
                 await set_admin_menus(bot, i18n, session_factory, settings.admin_ids)
                 reminder_task = asyncio.create_task(reminder_loop.run(), name="reminders")
                 scheduler_task = asyncio.create_task(scheduler.run(), name="daily-scheduler")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.content.schema import Kind
+from bot.platform.content.sync import forget_last_sync
 from bot.platform.db.item_search import search_items
 from bot.platform.db.models import (
     AdminAction,
@@ -229,6 +230,7 @@ async def _set_archived(
         return ArchiveOutcome.ALREADY
     row.archived_at = now if archived else None
     row.archived_by = by if archived else None
+    await forget_last_sync(session)  # a file's item restored here may be one to archive again
     action = AdminActionKind.ARCHIVE if archived else AdminActionKind.RESTORE
     session.add(AdminAction(actor_id=by, action=action, target=slug, created_at=now))
     await session.flush()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.config import TELEGRAM_DOWNLOAD_MAX_BYTES
+from bot.platform.content.documents import document_hash, item_document
 from bot.platform.content.files import (
     CONTENT_SUFFIXES,
     ContentError,
@@ -27,7 +28,7 @@ from bot.platform.content.files import (
     parse_item_documents,
 )
 from bot.platform.content.schema import Topic as ContentTopic
-from bot.platform.content.sync import document_hash, item_document, write_item
+from bot.platform.content.sync import write_item
 from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
 
 ZIP_SUFFIX = ".zip"

@@ -163,7 +163,7 @@ def choose_item(
     not yet posted in this cycle; once every candidate was posted, a new cycle begins."""
     if pinned is not None:
         return pinned, False
-    fresh = [item_id for item_id in candidates if item_id not in posted]
+    fresh = [item_id for item_id in candidates if item_id not in posted] if posted else candidates
     if fresh:
         return rng.choice(fresh), False
     if not candidates:
@@ -293,8 +293,13 @@ async def _choose(
     posted = await posted_in_cycle(session, [s.id for s in due])
     pins = await pins_for(session, slots, {s.id: s.timezone for s in due})
     rows = []
+    # Chats mostly share a few choices of kinds and topics: each one's items are listed once.
+    candidates: dict[tuple[frozenset[str], frozenset[str]], list[int]] = {}
     for subscription in due:
-        item_id, new_cycle = choose_item(matching(pool, subscription),
+        choice = (frozenset(subscription.kinds), frozenset(subscription.topics))
+        if choice not in candidates:
+            candidates[choice] = matching(pool, subscription)
+        item_id, new_cycle = choose_item(candidates[choice],
                                          posted.get(subscription.id, set()),
                                          pins.get(subscription.id), rng)
         if new_cycle:

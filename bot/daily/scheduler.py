@@ -99,6 +99,16 @@ ResultT = TypeVar("ResultT")
 IDLE_CHECK_SECONDS = 60.0  # also notices subscriptions written by another process
 ERROR_PAUSE_SECONDS = 5.0
 DEFAULT_LEASE = timedelta(seconds=60)
+# Posts leased and written ahead per page: about a second's worth at the overall limit, within
+# these bounds. Bigger pages cost less per post (a quarter less CPU at 100 than at 25, the
+# limit lifted); a page's leases are what a stop or a crash leaves to recover.
+SEND_PAGE_BOUNDS = (25, 100)
+
+
+def send_page_size(per_second: float | None) -> int:
+    """The page for an overall limit of ``per_second`` messages (None: lifted)."""
+    smallest, largest = SEND_PAGE_BOUNDS
+    return largest if per_second is None else max(smallest, min(largest, int(per_second)))
 
 
 class _LeaseLost(Exception):
@@ -147,7 +157,7 @@ class DailyScheduler:
         grace: timedelta,
         bot_username: str = "",
         claim_batch: int = 500,
-        send_batch: int = 25,
+        send_batch: int = SEND_PAGE_BOUNDS[0],
         send_workers: int = 4,
         idle_check_seconds: float = IDLE_CHECK_SECONDS,
         replica: str = "",
@@ -155,13 +165,14 @@ class DailyScheduler:
         metrics: BotMetrics | None = None,
         rich_posts: RichPosts | None = None,
         inline_mode: bool = False,
+        paid_broadcast: bool = False,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
         self.i18n = i18n
         self.chats = ChatContexts(bot, i18n, clock, signature=signature, bot_username=bot_username,
                                   rich_posts=rich_posts or RichPosts.off(),
-                                  inline_mode=inline_mode)
+                                  inline_mode=inline_mode, paid_broadcast=paid_broadcast)
         self.clock = clock
         self.rng = rng
         self.wakeup = wakeup

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     daily_grace_hours: float = Field(default=3.0, ge=0, le=24 * 7)
     # Messages per second over all chats; 0 lifts the limit (per-chat limits stay).
     telegram_rate_limit: float = Field(default=25.0, ge=0)
+    # Daily posts as paid broadcasts: up to 1000 messages/s overall, 0.1 Star per message over
+    # the free limit, paid from the bot's Star balance.
+    paid_broadcast: bool = False
     # Several replicas on one PostgreSQL: each needs its own stable name (default: the host
     # name). A replica's unfinished daily posts are taken over by the others after the lease.
     replica_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")

@@ -81,6 +81,8 @@ class ChatContext:
     rich_posts: RichPosts = field(default_factory=RichPosts.off)
     # Inline mode is on in @BotFather (getMe's supports_inline_queries): "Share" buttons work.
     inline_mode: bool = False
+    # Messages sent with allow_paid_broadcast: over the free limit, 0.1 Star each (PAID_BROADCAST)
+    paid_broadcast: bool = False
 
     @property
     def chat_id(self) -> int:
@@ -137,6 +139,7 @@ class ChatContext:
                 message = await self.bot.send_rich_message(
                     self.chat_id, rich, reply_markup=reply_markup,
                     reply_parameters=_reply(reply_to), message_thread_id=self.thread_id,
+                    allow_paid_broadcast=self._paid(),
                 )
             except TelegramBadRequest as error:
                 refusal = error
@@ -184,7 +187,8 @@ class ChatContext:
         self, text: str, reply_markup: InlineKeyboardMarkup | None = None
     ) -> Message:
         return await self.bot.send_message(self.chat_id, text, reply_markup=reply_markup,
-                                           message_thread_id=self.thread_id)
+                                           message_thread_id=self.thread_id,
+                                           allow_paid_broadcast=self._paid())
 
     async def send_post(
         self,
@@ -202,7 +206,7 @@ class ChatContext:
             message = await self.bot.send_message(
                 self.chat_id, chunk.text, entities=to_entities(chunk),
                 reply_markup=reply_markup if last else None, reply_parameters=reply,
-                message_thread_id=self.thread_id,
+                message_thread_id=self.thread_id, allow_paid_broadcast=self._paid(),
             )
         if message is None:
             raise ValueError("a post needs at least one chunk")
@@ -235,7 +239,11 @@ class ChatContext:
             hide_results_until_closes=True if fair_play else None,
             allows_revoting=False if fair_play else None,
             message_thread_id=self.thread_id,
+            allow_paid_broadcast=self._paid(),
         )
+
+    def _paid(self) -> bool | None:
+        return True if self.paid_broadcast else None  # not sent at all unless paid
 
 
 def _reply(message_id: int | None) -> ReplyParameters | None:
@@ -267,6 +275,7 @@ class ChatContexts:
     bot_username: str = ""
     rich_posts: RichPosts = field(default_factory=RichPosts.off)
     inline_mode: bool = False  # see ChatContext.inline_mode
+    paid_broadcast: bool = False
 
     def for_chat(
         self, chat_id: int, locale: str | None = None, thread_id: int | None = None
@@ -278,7 +287,7 @@ class ChatContexts:
             i18n=self.i18n,
             locale=locale or self.i18n.default_locale, signature=self.signature,
             bot_username=self.bot_username, rich_posts=self.rich_posts,
-            inline_mode=self.inline_mode,
+            inline_mode=self.inline_mode, paid_broadcast=self.paid_broadcast,
         )
 
 

@@ -25,12 +25,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
 
-from bot.app import App
+from bot.app import App, create_rate_limiter
 from bot.platform.config import Settings
 from bot.platform.content.files import ContentBundle, read_content_dir
 from bot.platform.logs import LOG_FORMAT, RedactingFormatter
 from bot.platform.shutdown import Shutdown
-from bot.platform.telegram.ratelimit import RateLimiter
 from tests.fakebot import FakeBotAPI
 
 logger = logging.getLogger(__name__)
@@ -115,8 +114,8 @@ class InProcessBot:
         self.app = App(
             settings, content=ContentDir(settings.content_dir), clock=clock, sleep=clock.sleep,
             rng=Random(seed),
-            rate_limiter=RateLimiter(settings.telegram_rate_limit or None,
-                                     monotonic=pace.monotonic, sleep=pace.sleep),
+            rate_limiter=create_rate_limiter(settings, monotonic=pace.monotonic,
+                                             sleep=pace.sleep),
         )
         self._lines = _Lines([settings.bot_token.get_secret_value()])
         self._task: asyncio.Task[None] | None = None

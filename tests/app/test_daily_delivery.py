@@ -137,3 +137,33 @@ async def test_daily_posts_arrive_at_the_minute_answers_follow_and_refusals_chan
     assert model_answer.params["reply_parameters"]["message_id"] == question.result["message_id"]
     assert database.query("SELECT count(*) FROM attempts WHERE poll_id = :poll",
                           poll=poll["id"]) == [(2,)]
+
+
+async def test_with_paid_broadcast_daily_posts_go_out_as_paid_broadcasts(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    slot = a_minute_ahead(clock)
+    await subscribe_all(database, slot, clock())
+    fake_api.add_chat(GROUP, "supergroup", "ML club")
+    await start_bot(paid_broadcast=True)
+
+    clock.move_to(slot)
+    quiz = await fake_api.wait_for_call("sendPoll", to(GROUP))
+    question = await fake_api.wait_for_call("sendMessage", to(LEARNER))
+    assert quiz.params["allow_paid_broadcast"] is True
+    assert question.params["allow_paid_broadcast"] is True
+    clock.move(timedelta(minutes=1))  # the quiz's answer, a daily post too
+    answer = await fake_api.wait_for_call("sendMessage", to(GROUP))
+    assert answer.params["allow_paid_broadcast"] is True
+
+
+async def test_without_paid_broadcast_no_post_is_paid(
+    start_bot: StartBot, fake_api: FakeBotAPI, database: Database, clock: MovableClock,
+) -> None:
+    slot = a_minute_ahead(clock)
+    await subscribe_all(database, slot, clock())
+    await start_bot()
+
+    clock.move_to(slot)
+    question = await fake_api.wait_for_call("sendMessage", to(LEARNER))
+    assert "allow_paid_broadcast" not in question.params

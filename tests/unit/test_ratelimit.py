@@ -135,7 +135,7 @@ async def test_a_retried_send_waits_for_its_turn_again(
     acquired: list[int | str] = []
     original = limiter.acquire
 
-    async def counting_acquire(chat_id: int | str) -> None:
+    async def counting_acquire(chat_id: int | str, *, paid: bool = False) -> None:
         acquired.append(chat_id)
         await original(chat_id)
 
@@ -150,3 +150,40 @@ async def test_a_retried_send_waits_for_its_turn_again(
     assert retry_waits == [3.0]
     assert acquired == [42, 42]  # both attempts of the send; the edit is not a message
     assert [call.ok for call in fake_api.calls_of("sendMessage")] == [False, True]
+
+
+async def test_messages_released_on_time_but_written_late_arrive_within_the_margin() -> None:
+    clock = SimulatedTime()
+    limiter = limiter_on(clock)
+    arrivals: list[float] = []
+
+    async def send(chat_id: int) -> None:
+        async with limiter.turn(chat_id):
+            released = clock.now
+            # A starved process: what it releases from 1.0 s on reaches Telegram at 1.6 s, at
+            # once; without the count at arrival, 40 would arrive in the second from 1.6 s.
+            arrives = 1.6 if 1.0 <= released < 1.6 else released + 0.01
+            await clock.sleep(arrives - released)
+            arrivals.append(clock.now)
+
+    await clock.run(*(send(chat_id) for chat_id in range(1, 101)))
+    assert len(arrivals) == 100
+    assert most_in_any_window(arrivals, 1.0) <= 30  # 1.2 times the limit
+
+
+async def test_paid_broadcasts_keep_to_their_own_limit_and_other_messages_to_theirs() -> None:
+    clock = SimulatedTime()
+    limiter = RateLimiter(25, paid_per_second=1000, monotonic=clock.monotonic, sleep=clock.sleep)
+    paid: list[float] = []
+    free: list[float] = []
+
+    async def send(chat_id: int, times: list[float]) -> None:
+        async with limiter.turn(chat_id, paid=times is paid):
+            times.append(clock.now)
+
+    await clock.run(*(send(chat_id, paid) for chat_id in range(1, 2001)),
+                    *(send(chat_id, free) for chat_id in range(10_001, 10_051)))
+    assert most_in_any_window(paid, 1.0) <= 1000
+    assert max(paid) == pytest.approx(1999 * GLOBAL_WINDOW_SECONDS / 1000)
+    assert most_in_any_window(free, 1.0) <= 25
+    assert max(free) == pytest.approx(49 * GLOBAL_WINDOW_SECONDS / 25)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import load_content
 from bot.daily import daily_posts, subscriptions
 from bot.daily.daily_posts import Lease
-from bot.daily.scheduler import DailyScheduler
+from bot.daily.scheduler import DailyScheduler, send_page_size
 from bot.platform.content.files import read_content_dir
 from bot.platform.db.models import Delivery, SentPoll, Subscription
 from bot.platform.i18n import create_i18n
@@ -674,3 +674,11 @@ async def test_a_post_whose_send_timed_out_is_not_sent_again_and_its_outcome_is_
     outcomes = {delivery.chat_id: delivery.status for delivery in await deliveries(session_factory)}
     assert {chat for chat, status in outcomes.items() if status == "unknown"} == set(hanging)
     assert {outcomes[learner] for learner in learners if learner not in hanging} == {"sent"}
+
+
+def test_a_page_of_posts_is_about_a_second_at_the_overall_limit() -> None:
+    assert send_page_size(25) == 25
+    assert send_page_size(60) == 60
+    assert send_page_size(1000) == 100  # paid broadcasts
+    assert send_page_size(None) == 100  # the limit lifted
+    assert send_page_size(5) == 25

@@ -11,6 +11,7 @@ the data built from it and the models.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
@@ -22,6 +23,7 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from bot.platform.content.documents import document_hash, item_document
 from bot.platform.content.problems import (
     Context,
     english,
@@ -78,6 +80,16 @@ class SourcedItem:
 class ContentBundle:
     topics: list[Topic]
     items: list[SourcedItem]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """One hash of what a sync reads: the topics and every item's document, in order."""
+        digest = hashlib.sha256()
+        for topic in self.topics:
+            digest.update(document_hash(topic.model_dump(mode="json")).encode())
+        for sourced in self.items:
+            digest.update(document_hash(item_document(sourced.item)).encode())
+        return digest.hexdigest()
 
 
 # libyaml's parser is several times faster than PyYAML's own (start-up time), with the same

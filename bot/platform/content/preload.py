@@ -44,6 +44,8 @@ def _parse(root: Path) -> ContentBundle | list[ContentProblem]:
     from bot.platform.content.files import ContentError, read_content_dir
 
     try:
-        return read_content_dir(root)
+        bundle = read_content_dir(root)
     except ContentError as error:
         return error.problems
+    _ = bundle.fingerprint  # computed here, on the other core: cached, it crosses back too
+    return bundle

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.content.files import SourcedItem
+from bot.platform.content.documents import document_hash, item_document
+from bot.platform.content.files import ContentBundle, SourcedItem
 from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.schema import Topic as ContentTopic
 from bot.platform.db.item_search import index_items
 from bot.platform.db.models import Item, ItemSource, ItemVersion, Topic
+from bot.platform.db.startup_marks import forget_marks, read_mark, write_mark
+
+# The startup mark of the bank the last sync loaded: its fingerprint.
+SYNCED_BANK_MARK = "content"
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,6 @@ class SyncReport:
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.archived} archived, {self.restored} restored, {self.kept} kept"
         )
-
-
-def item_document(item: ContentItem) -> dict[str, Any]:
-    return item.model_dump(mode="json")
-
-
-def document_hash(document: dict[str, Any]) -> str:
-    canonical = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def sync_topics(session: AsyncSession, topics: Sequence[ContentTopic]) -> None:
@@ -71,13 +64,12 @@ async def sync_content(
     created = updated = unchanged = restored = kept = 0
     writes: list[ItemWrite] = []
     for sourced in items:
-        document = item_document(sourced.item)
-        digest = document_hash(document)
         row = existing.pop(sourced.item.id, None)
         if row is not None and row.source != ItemSource.FILE:
             kept += 1
             continue
-        if row is not None and row.content_hash == digest:
+        # Hashed only to compare: a new item's hash is computed once, as it is written.
+        if row is not None and row.content_hash == document_hash(item_document(sourced.item)):
             if row.archived_at is not None and row.archived_by is None:
                 row.archived_at = None
                 restored += 1
@@ -97,6 +89,27 @@ async def sync_content(
             archived += 1
     await session.flush()
     return SyncReport(created, updated, unchanged, archived, restored, kept)
+
+
+async def sync_bank(
+    session: AsyncSession, bundle: ContentBundle, now: datetime, *, tables_changed: bool = False
+) -> SyncReport | None:
+    """``sync_content`` of the bundle, unless the last sync was of the same bundle: then None.
+
+    A sync of the same bundle could still change something when an admin archived or restored
+    an item since (it archives again a file's item no longer in the files: ``forget_last_sync``
+    forgets the mark then), or when a migration changed the tables (``tables_changed``).
+    """
+    if not tables_changed and await read_mark(session, SYNCED_BANK_MARK) == bundle.fingerprint:
+        return None
+    report = await sync_content(session, bundle.topics, bundle.items, now)
+    await write_mark(session, SYNCED_BANK_MARK, bundle.fingerprint)
+    return report
+
+
+async def forget_last_sync(session: AsyncSession) -> None:
+    """The next start syncs the files again, even unchanged."""
+    await forget_marks(session, [SYNCED_BANK_MARK])
 
 
 @dataclass(frozen=True)

@@ -593,3 +593,14 @@ class HealthCheck(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     checked_at: Mapped[datetime]
+
+
+class StartupMark(Base):
+    """What a start last brought about, by name, so the next one skips it when nothing changed:
+    the content bank's fingerprint at its last sync, the hash of each command menu set
+    (``bot/platform/db/startup_marks.py``)."""
+
+    __tablename__ = "startup_marks"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))

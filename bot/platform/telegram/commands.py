@@ -1,9 +1,18 @@
-"""The command menu, in every interface language."""
+"""The command menu, in every interface language.
+
+The menus of the three scopes every chat falls under are remembered in the database (a startup
+mark per scope and language: the hash of its commands), so a start sets only those that changed:
+with Telegram each is a round trip. A chat's own menu (an admin's, a learner's /language) is not
+remembered: those change while the bot runs, and an admin's is set at every start, as before.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -17,7 +26,11 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 
+from bot.platform.db.startup_marks import forget_marks, read_marks, write_mark
 from bot.platform.roles import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +47,32 @@ ADMIN_COMMANDS = ("add", "edit", "import", "export", "find", "show", "archive", 
 OWNER_COMMANDS = ("admins", "log")
 
 
-async def set_bot_commands(bot: Bot, i18n: I18n) -> None:
+MENU_MARK_PREFIX = "menu "
+
+
+async def set_bot_commands(
+    bot: Bot, i18n: I18n, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """Every chat's menu, by scope and language, unless Telegram was given it last time."""
     menus: list[tuple[BotCommandScopeUnion, tuple[str, ...]]] = [
         (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
         (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
         (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS),
     ]
+    async with session_factory() as session:
+        held = await read_marks(session, MENU_MARK_PREFIX)
     for locale in i18n.available_locales:
         for scope, names in menus:
-            await bot.set_my_commands(_menu(i18n, names, locale), scope=scope,
-                                      language_code=_language(i18n, locale))
+            commands = _menu(i18n, names, locale)
+            language_code = _language(i18n, locale)
+            mark, fingerprint = menu_mark(scope, language_code), menu_fingerprint(commands)
+            if held.get(mark) == fingerprint:
+                continue
+            async with session_factory.begin() as session:  # a failed call leaves no mark
+                await forget_marks(session, [mark])
+            await bot.set_my_commands(commands, scope=scope, language_code=language_code)
+            async with session_factory.begin() as session:
+                await write_mark(session, mark, fingerprint)
 
 
 def admin_menu(role: Role) -> tuple[str, ...]:
@@ -105,3 +134,15 @@ def _menu(i18n: I18n, names: Sequence[str], locale: str) -> list[BotCommand]:
 
 def _language(i18n: I18n, locale: str) -> str | None:
     return None if locale == i18n.default_locale else locale
+
+
+def menu_mark(scope: BotCommandScopeUnion, language_code: str | None) -> str:
+    """The startup mark's name of the menu of ``scope`` in ``language_code``."""
+    scope_fields = scope.model_dump(mode="json", exclude_none=True)
+    return (f"{MENU_MARK_PREFIX}{language_code or '-'} "
+            f"{json.dumps(scope_fields, sort_keys=True, separators=(',', ':'))}")
+
+
+def menu_fingerprint(commands: Sequence[BotCommand]) -> str:
+    listed = [(command.command, command.description) for command in commands]
+    return hashlib.sha256(json.dumps(listed, ensure_ascii=False).encode()).hexdigest()

@@ -1,7 +1,8 @@
 """One rate limiter for every message the bot sends, as an aiogram session middleware.
 
-Telegram's limits for bots: about 30 messages per second overall (we keep to 25 by default),
-one message per second in a chat, 20 per minute in a group or channel. Calls over the limit
+Telegram's limits for bots: about 30 messages per second overall (we keep to 25 by default;
+up to 1000 for paid broadcasts), one message per second in a chat, 20 per minute in a group or
+channel. Calls over the limit
 wait for their turn; nothing is dropped. Only calls that put a message into a chat count
 (``send*``, ``copyMessage(s)``, ``forwardMessage(s)``); edits, stopPoll and reads do not.
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,6 +41,15 @@ _FORGET_AFTER_SECONDS = 60.0
 # few milliseconds apart from when they left, and that jitter must not add up to an extra
 # message in some second on Telegram's side.
 GLOBAL_WINDOW_SECONDS = 1.02
+# Telegram counts messages when they arrive. A process short of CPU releases them on time and
+# then writes them late, several at once; so besides the pace at release, no more than this
+# share of the limit may be on the way or have arrived in the last window (at 25/s, 30: what
+# Telegram itself allows).
+ARRIVAL_MARGIN = 1.2
+# Telegram's overall limit for messages sent with allow_paid_broadcast.
+PAID_BROADCAST_PER_SECOND = 1000.0
+# How often a sender checks for room while every counted message is still on its way.
+_IN_FLIGHT_POLL_SECONDS = 0.005
 
 
 @dataclass
@@ -49,44 +60,99 @@ class _ChatState:
     waiters: int = 0
 
 
+class _Lane:
+    """One overall limit: evenly spaced release slots, at most ``per_window`` releases in any
+    window, and at most ``arrival_cap`` messages on their way or arrived in any window."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = GLOBAL_WINDOW_SECONDS / per_second
+        self.per_window = max(1, int(per_second))
+        self.arrival_cap = max(self.per_window, int(per_second * ARRIVAL_MARGIN))
+        self.next_slot = 0.0
+        self.released: deque[float] = deque()
+        # A message counts as arrived when its response came: it reached Telegram before.
+        self.arrived: deque[float] = deque()
+        self.in_flight = 0
+
+    def take_slot(self, now: float) -> float:
+        slot = max(now, self.next_slot)
+        self.next_slot = slot + self.interval
+        return slot
+
+    def wake_at(self, now: float) -> float | None:
+        """When there may be room for one more message; None: there is, now."""
+        while self.released and self.released[0] + GLOBAL_WINDOW_SECONDS <= now:
+            self.released.popleft()
+        while self.arrived and self.arrived[0] + GLOBAL_WINDOW_SECONDS <= now:
+            self.arrived.popleft()
+        waits = []
+        if len(self.released) >= self.per_window:
+            waits.append(self.released[0] + GLOBAL_WINDOW_SECONDS)
+        if self.in_flight + len(self.arrived) >= self.arrival_cap:
+            waits.append(self.arrived[0] + GLOBAL_WINDOW_SECONDS if self.arrived
+                         else now + _IN_FLIGHT_POLL_SECONDS)
+        return max(waits) if waits else None
+
+
 class RateLimiter:
-    """``await limiter.acquire(chat_id)`` returns when a message to ``chat_id`` may go out.
+    """``async with limiter.turn(chat_id):`` send the message to ``chat_id`` inside.
 
     Per chat, callers queue in order (a lock per chat) and wait for the chat's own limits; then
     they take the next slot of the global pace, evenly spaced, so the overall rate is smooth
-    rather than bursty; a log of the last ``per_second`` sends makes sure no window of
+    rather than bursty; a log of the last ``per_second`` releases makes sure no window of
     :data:`GLOBAL_WINDOW_SECONDS` holds more, even when a busy event loop wakes several late
-    senders at once. ``per_second`` None lifts the global limit (per-chat limits stay).
+    senders at once; and a count of the messages still on their way or answered within the
+    window keeps what arrives at Telegram to :data:`ARRIVAL_MARGIN` times the limit whatever
+    the delay between release and arrival. ``per_second`` None lifts the global limit
+    (per-chat limits stay). Paid broadcasts (``turn(chat_id, paid=True)``) keep to their own
+    overall limit, ``paid_per_second``, when one is given.
     """
 
     def __init__(
         self,
         per_second: float | None = 25.0,
         *,
+        paid_per_second: float | None = None,
         chat_interval: float = 1.0,
         group_per_minute: int = 20,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.per_window = int(per_second) if per_second else 0
-        self.interval = GLOBAL_WINDOW_SECONDS / per_second if per_second else 0.0
-        self._recent: deque[float] = deque()
+        self._free = _Lane(per_second) if per_second else None
+        self._paid = _Lane(paid_per_second) if paid_per_second else self._free
         self.chat_interval = chat_interval
         self.group_per_minute = group_per_minute
         self.monotonic = monotonic
         self.sleep = sleep
-        self._next_global = 0.0
         self._chats: dict[int | str, _ChatState] = {}
         self._since_sweep = 0
 
-    async def acquire(self, chat_id: int | str) -> None:
+    @asynccontextmanager
+    async def turn(self, chat_id: int | str, *, paid: bool = False) -> AsyncIterator[None]:
+        """The message's turn; it is on its way to Telegram until the block ends."""
+        lane = self._paid if paid else self._free
+        await self.acquire(chat_id, paid=paid)
+        if lane is not None:  # no await since acquire checked the room: it is still there
+            lane.in_flight += 1
+        try:
+            yield
+        finally:
+            if lane is not None:
+                lane.in_flight -= 1
+                lane.arrived.append(self.monotonic())
+
+    async def acquire(self, chat_id: int | str, *, paid: bool = False) -> None:
+        """Wait for the turn of a message to ``chat_id`` (``turn`` also counts it on its way,
+        then arrived)."""
+        lane = self._paid if paid else self._free
         state = self._chats.setdefault(chat_id, _ChatState())
         state.waiters += 1
         try:
             async with state.lock:
                 await self._wait_until(self._chat_ready_at(chat_id, state))
-                await self._wait_until(self._take_global_slot())
-                await self._wait_for_window()
+                if lane is not None:
+                    await self._wait_until(lane.take_slot(self.monotonic()))
+                    await self._wait_for_room(lane)
                 now = self.monotonic()
                 state.last_send = now
                 if _is_group(chat_id):
@@ -105,24 +171,12 @@ class RateLimiter:
                 ready = max(ready, state.recent[-self.group_per_minute] + 60.0)
         return ready
 
-    def _take_global_slot(self) -> float:
-        slot = max(self.monotonic(), self._next_global)
-        self._next_global = slot + self.interval
-        return slot
-
-    async def _wait_for_window(self) -> None:
-        """Wait until fewer than ``per_window`` sends happened in the last window; count this
-        one. Without awaits between the check and the count, so concurrent callers agree."""
-        if not self.per_window:
-            return
-        while True:
-            now = self.monotonic()
-            while self._recent and self._recent[0] + GLOBAL_WINDOW_SECONDS <= now:
-                self._recent.popleft()
-            if len(self._recent) < self.per_window:
-                self._recent.append(now)
-                return
-            await self._wait_until(self._recent[0] + GLOBAL_WINDOW_SECONDS)
+    async def _wait_for_room(self, lane: _Lane) -> None:
+        """Wait for room in the lane's windows, then count this message: without awaits between
+        the check and the count, so concurrent callers agree."""
+        while (wake_at := lane.wake_at(self.monotonic())) is not None:
+            await self._wait_until(wake_at)
+        lane.released.append(self.monotonic())
 
     async def _wait_until(self, instant: float) -> None:
         delay = instant - self.monotonic()
@@ -152,9 +206,11 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         chat_id = getattr(method, "chat_id", None)
-        if chat_id is not None and is_message_method(method.__api_method__):
-            await self.limiter.acquire(chat_id)
-        return await make_request(bot, method)
+        if chat_id is None or not is_message_method(method.__api_method__):
+            return await make_request(bot, method)
+        async with self.limiter.turn(chat_id,
+                                     paid=bool(getattr(method, "allow_paid_broadcast", False))):
+            return await make_request(bot, method)
 
 
 def is_message_method(name: str) -> bool:
