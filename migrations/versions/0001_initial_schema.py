@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -27,7 +25,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=256), nullable=True),
         sa.Column(
             "created_at",
-            bot.platform.db.models.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
@@ -49,17 +47,17 @@ def upgrade() -> None:
         sa.Column("language_code", sa.String(length=16), nullable=True),
         sa.Column(
             "created_at",
-            bot.platform.db.models.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
         sa.Column(
             "last_seen_at",
-            bot.platform.db.models.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
-        sa.Column("blocked_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
     op.create_table(
@@ -75,16 +73,16 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("source_file", sa.String(length=255), nullable=True),
-        sa.Column("archived_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
-            bot.platform.db.models.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
         sa.Column(
             "updated_at",
-            bot.platform.db.models.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
@@ -107,7 +105,7 @@ def upgrade() -> None:
         sa.Column("changed_by", sa.BigInteger(), nullable=True),
         sa.Column(
             "created_at",
-            bot.platform.db.models.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
@@ -122,7 +120,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=False),
-        sa.Column("shown_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_id"], ["items.id"], name=op.f("fk_item_views_item_id_items")
         ),
@@ -139,7 +137,7 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=False),
         sa.Column("grade", sa.String(length=8), nullable=False),
-        sa.Column("graded_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("graded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_id"], ["items.id"], name=op.f("fk_self_grades_item_id_items")
         ),
@@ -163,7 +161,7 @@ def upgrade() -> None:
         sa.Column("correct_option_ids", sa.JSON(), nullable=False),
         sa.Column(
             "sent_at",
-            bot.platform.db.models.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
@@ -180,7 +178,7 @@ def upgrade() -> None:
         sa.Column("poll_id", sa.String(length=64), nullable=False),
         sa.Column("chosen_option_ids", sa.JSON(), nullable=False),
         sa.Column("is_correct", sa.Boolean(), nullable=False),
-        sa.Column("answered_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_attempts_item_id_items")),
         sa.ForeignKeyConstraint(
             ["poll_id"], ["sent_polls.poll_id"], name=op.f("fk_attempts_poll_id_sent_polls")

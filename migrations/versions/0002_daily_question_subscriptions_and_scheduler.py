@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -21,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def _created_at(name: str) -> sa.Column[object]:
     return sa.Column(
         name,
-        bot.platform.db.models.UtcDateTime(timezone=True),
+        sa.DateTime(timezone=True),
         server_default=sa.text("(CURRENT_TIMESTAMP)"),
         nullable=False,
     )
@@ -34,7 +32,7 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("pause_reason", sa.String(length=255), nullable=True),
-        sa.Column("paused_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("times", sa.JSON(), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("weekdays", sa.JSON(), nullable=False),
@@ -43,7 +41,7 @@ def upgrade() -> None:
         sa.Column("anonymous_polls", sa.Boolean(), nullable=False),
         sa.Column("reveal_after_minutes", sa.Integer(), nullable=False),
         sa.Column("cycle", sa.Integer(), nullable=False),
-        sa.Column("next_run_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("next_run_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.BigInteger(), nullable=True),
         _created_at("created_at"),
         _created_at("updated_at"),
@@ -62,19 +60,17 @@ def upgrade() -> None:
         "deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subscription_id", sa.Integer(), nullable=False),
-        sa.Column("slot_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("slot_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=True),
         sa.Column("cycle", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("claimed_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("poll_id", sa.String(length=64), nullable=True),
-        sa.Column(
-            "reveal_due_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("revealed_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("reveal_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revealed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(
             ["item_id"], ["items.id"], name=op.f("fk_deliveries_item_id_items")

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -24,7 +22,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("granted_by", sa.BigInteger(), nullable=False),
-        sa.Column("granted_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_admin_roles")),
     )
     op.create_table(
@@ -33,7 +31,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.BigInteger(), nullable=False),
         sa.Column("action", sa.String(length=16), nullable=False),
         sa.Column("target", sa.String(length=255), nullable=False),
-        sa.Column("created_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_actions")),
     )
     with op.batch_alter_table("items") as batch_op:
@@ -50,7 +48,7 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column(
             "updated_at",
-            bot.platform.db.models.UtcDateTime(timezone=True),
+            sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -27,9 +25,7 @@ def upgrade() -> None:
         sa.Column("new_cards_per_day", sa.Integer(), server_default=sa.text("10"), nullable=False),
         sa.Column("reminder_enabled", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("reminder_time", sa.Time(), nullable=True),
-        sa.Column(
-            "next_reminder_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("next_reminder_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_learner_settings")),
     )
     with op.batch_alter_table("learner_settings", schema=None) as batch_op:
@@ -53,14 +49,12 @@ def upgrade() -> None:
         sa.Column("step", sa.Integer(), nullable=True),
         sa.Column("stability", sa.Float(), nullable=True),
         sa.Column("difficulty", sa.Float(), nullable=True),
-        sa.Column("due", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("last_review", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("due", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_review", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_rating", sa.SmallInteger(), nullable=True),
         sa.Column("reps", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("lapses", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column(
-            "introduced_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("introduced_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_cards_item_id_items")),
         sa.PrimaryKeyConstraint("user_id", "item_id", name=op.f("pk_cards")),
     )
@@ -77,7 +71,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("served", sa.Integer(), nullable=False),
         sa.Column("current_item_id", sa.Integer(), nullable=True),
-        sa.Column("started_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["current_item_id"],
             ["items.id"],
@@ -95,8 +89,8 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("difficulty", sa.String(length=16), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("started_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_interviews")),
     )
     with op.batch_alter_table("interviews", schema=None) as batch_op:
@@ -111,11 +105,11 @@ def upgrade() -> None:
         sa.Column("topic_id", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("poll_id", sa.String(length=64), nullable=True),
-        sa.Column("sent_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("deadline_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("revealed_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deadline_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revealed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=8), nullable=True),
-        sa.Column("settled_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["interview_id"],
             ["interviews.id"],

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -21,11 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("leased_by", sa.String(length=120), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "lease_until", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
-            )
-        )
+        batch_op.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
@@ -23,13 +21,13 @@ def upgrade() -> None:
         "kept_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("kept_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("kept_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_kept_updates")),
     )
     op.create_table(
         "handled_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("handled_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_handled_updates")),
     )
     with op.batch_alter_table("handled_updates", schema=None) as batch_op:

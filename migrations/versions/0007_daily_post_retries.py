@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -23,11 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("failed_attempts", sa.Integer(), server_default=sa.text("0"), nullable=False)
         )
-        batch_op.add_column(
-            sa.Column(
-                "next_attempt_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
-            )
-        )
+        batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(
             sa.Column("parts_sent", sa.Integer(), server_default=sa.text("0"), nullable=False)
         )

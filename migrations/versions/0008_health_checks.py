@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
@@ -22,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "health_checks",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("checked_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_health_checks")),
     )
 

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -28,8 +26,8 @@ def upgrade() -> None:
         sa.Column("exam_on", sa.Date(), nullable=False),
         sa.Column("level", sa.String(length=16), nullable=True),
         sa.Column("topic_ids", sa.JSON(), nullable=False),
-        sa.Column("set_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("asked_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_exam_plans")),
     )

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.platform.db.models
-
 revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
@@ -31,10 +29,8 @@ def upgrade() -> None:
         "chat_quiz_reveals",
         sa.Column("poll_id", sa.String(length=64), nullable=False),
         sa.Column("thread_id", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
-        sa.Column(
-            "reveal_due_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("revealed_at", bot.platform.db.models.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("reveal_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revealed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["poll_id"],
             ["sent_polls.poll_id"],

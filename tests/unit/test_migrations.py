@@ -6,6 +6,7 @@ the suite's database (SQLite, or PostgreSQL with ``TEST_DATABASE_URL``), startin
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,7 @@ from alembic.script import ScriptDirectory
 from bot.platform.db.item_search import is_search_structure
 from bot.platform.db.migrate import alembic_config
 from bot.platform.db.models import Base
+from tests.conftest import REPO_ROOT
 from tests.databases import Database
 
 
@@ -61,3 +63,16 @@ def test_models_match_migrations(database: Database) -> None:
         })
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_no_revision_imports_the_bot() -> None:
+    """A revision is history: built from the live models, a change to them would change what an
+    old revision creates. Revisions spell their types out (``sa.DateTime(timezone=True)`` for
+    the models' ``UtcDateTime``: the same column)."""
+    importing = []
+    for path in sorted((REPO_ROOT / "migrations" / "versions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            importing += [path.name for name in names if name.split(".")[0] == "bot"]
+    assert importing == []
