@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.daily.subscriptions import governing_subscription
 from bot.platform.db.models import (
     Attempt,
     ChatQuizReveal,
@@ -49,11 +50,8 @@ async def answer_note(
     """The note for a member's answer in a group; None when the group (the quiz's forum topic,
     else the chat's own subscription) turned notes off."""
     thread_id = await poll_thread(session, chat_id, poll_id)
-    wanted = await session.scalar(
-        select(Subscription.private_feedback)
-        .where((Subscription.chat_id == chat_id)
-               & Subscription.thread_id.in_({thread_id or 0, 0}))
-        .order_by(Subscription.thread_id.desc()).limit(1))  # the topic's first
+    wanted = await session.scalar(governing_subscription(
+        select(Subscription.private_feedback), chat_id, thread_id))
     if wanted is False:
         return None
     item = (await session.execute(

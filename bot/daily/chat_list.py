@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.daily.chat_access import ChatKind
 from bot.daily.daily_posts import subscription_times
+from bot.daily.subscriptions import subscription_key
 from bot.platform.db.models import (
     Chat,
     Delivery,
@@ -99,9 +100,8 @@ async def chat_card(
 ) -> ChatCard | None:
     """The subscription of the chat (of its forum topic ``thread_id``) and its last deliveries;
     None when it is not subscribed."""
-    row = (await session.execute(_listed().where(
-        (Subscription.chat_id == chat_id) & (Subscription.thread_id == (thread_id or 0))
-    ))).one_or_none()
+    row = (await session.execute(
+        _listed().where(subscription_key(chat_id, thread_id)))).one_or_none()
     if row is None:
         return None
     chat = _listed_chat(row)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.daily.subscriptions import DEFAULT_REVEAL_AFTER_MINUTES
+from bot.daily.subscriptions import DEFAULT_REVEAL_AFTER_MINUTES, governing_subscription
 from bot.platform.db.models import ChatQuizReveal, SentPoll, Subscription, SubscriptionStatus
 
 
@@ -31,13 +31,9 @@ class QuizRevealJob:
 async def reveal_delay(session: AsyncSession, chat_id: int, thread_id: int | None) -> timedelta:
     """The reveal delay the forum topic's subscription says, else the chat's own one's, else
     the default."""
-    minutes = await session.scalar(
-        select(Subscription.reveal_after_minutes).where(
-            (Subscription.chat_id == chat_id)
-            & Subscription.thread_id.in_({thread_id or 0, 0})
-            & (Subscription.status != SubscriptionStatus.STOPPED))
-        .order_by(Subscription.thread_id.desc()).limit(1)  # the topic's first
-    )
+    minutes = await session.scalar(governing_subscription(
+        select(Subscription.reveal_after_minutes)
+        .where(Subscription.status != SubscriptionStatus.STOPPED), chat_id, thread_id))
     return timedelta(minutes=minutes or DEFAULT_REVEAL_AFTER_MINUTES)
 
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from random import Random
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiogram.enums import ChatType
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.daily import daily_posts
@@ -40,6 +41,8 @@ from bot.study.catalog import has_drillable_items
 
 DAILY_KINDS: tuple[str, ...] = (Kind.QUIZ.value, Kind.QUESTION.value, Kind.TASK.value)
 DEFAULT_TIMES: tuple[time, ...] = (time(10, 0),)
+RowT = TypeVar("RowT")
+
 DEFAULT_REVEAL_AFTER_MINUTES = 240
 MAX_REVEAL_AFTER_MINUTES = 7 * 24 * 60
 MAX_TIMES_PER_DAY = 6
@@ -206,7 +209,7 @@ async def subscribe(
     chosen_times = _valid_times(times) if times is not None else None
     await _remember_chat(session, chat_id, chat_type, chat_title)
     subscription = await session.scalar(
-        select(Subscription).where(_key(chat_id, thread_id))
+        select(Subscription).where(subscription_key(chat_id, thread_id))
     )
     if subscription is None:
         subscription = Subscription(
@@ -325,12 +328,12 @@ async def move_chat(
         old_chat.migrated_to = new_chat_id
     await _remember_chat(session, new_chat_id, ChatType.SUPERGROUP,
                          old_chat.title if old_chat else None)
-    subscription = await session.scalar(
-        select(Subscription).where(_key(old_chat_id, None))  # a basic group has no topics
+    subscription = await session.scalar(  # a basic group has no topics
+        select(Subscription).where(subscription_key(old_chat_id, None))
     )
     if subscription is None:
         return await get_subscription(session, new_chat_id)
-    if await session.scalar(select(Subscription.id).where(_key(new_chat_id, None))):
+    if await session.scalar(select(Subscription.id).where(subscription_key(new_chat_id, None))):
         subscription.status = SubscriptionStatus.STOPPED
         subscription.next_run_at = None
         await session.flush()
@@ -562,8 +565,20 @@ def _notify(wakeup: ScheduleWakeup | None, session: AsyncSession) -> None:
         wakeup.notify_after_commit(session)
 
 
-def _key(chat_id: int, thread_id: int | None) -> ColumnElement[bool]:
+def subscription_key(chat_id: int, thread_id: int | None) -> ColumnElement[bool]:
+    """The subscription of the chat, or of its forum topic ``thread_id`` (stored as 0 for the
+    chat itself: NULLs would not collide in the unique key)."""
     return (Subscription.chat_id == chat_id) & (Subscription.thread_id == (thread_id or 0))
+
+
+def governing_subscription(
+    query: Select[RowT], chat_id: int, thread_id: int | None
+) -> Select[RowT]:
+    """``query`` narrowed to the subscription that speaks for the chat's forum topic
+    ``thread_id``: the topic's own, else the chat's."""
+    return (query.where((Subscription.chat_id == chat_id)
+                        & Subscription.thread_id.in_({thread_id or 0, 0}))
+            .order_by(Subscription.thread_id.desc()).limit(1))
 
 
 async def _find(
@@ -571,7 +586,7 @@ async def _find(
 ) -> tuple[Subscription, str] | None:
     row = (await session.execute(
         select(Subscription, Chat.type).join(Chat, Chat.id == Subscription.chat_id)
-        .where(_key(chat_id, thread_id))
+        .where(subscription_key(chat_id, thread_id))
     )).one_or_none()
     return (row[0], row[1]) if row else None
 
@@ -580,7 +595,7 @@ async def _live(
     session: AsyncSession, chat_id: int, thread_id: int | None = None
 ) -> Subscription | None:
     return await session.scalar(
-        select(Subscription).where(_key(chat_id, thread_id)
+        select(Subscription).where(subscription_key(chat_id, thread_id)
                                    & (Subscription.status != SubscriptionStatus.STOPPED))
     )
 
