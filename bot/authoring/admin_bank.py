@@ -24,10 +24,11 @@ from bot.authoring.importing import ImportReport, check_upload, import_upload
 from bot.authoring.preview import item_reference, send_preview
 from bot.platform.content.markdown import plain, shortened
 from bot.platform.content.problems import problem_text
-from bot.platform.content.schema import Kind, Language
+from bot.platform.content.schema import Kind
 from bot.platform.telegram.downloads import FileTooLarge, download_capped
 from bot.platform.telegram.filters import IsBotAdmin
 from bot.study.callbacks import ItemAction, ItemHistory, ManageItem, ShowItem, is_admin_button
+from bot.study.catalog import topic_title
 from bot.study.context import UpdateContext
 from bot.study.learners import load_learner
 from bot.study.posts import MESSAGE_LIMIT
@@ -308,7 +309,7 @@ def _status(item: bank.ItemSummary) -> str:
 def _bank_text(counts: list[bank.BankCount], locale: str) -> str:
     by_topic: dict[str, list[bank.BankCount]] = {}
     for count in counts:
-        title = count.title_en if locale == Language.EN else count.title_ru
+        title = topic_title(count, locale)
         by_topic.setdefault(title, []).append(count)
     lines = [_("bank-summary-header").format(
         active=sum(count.active for count in counts),

@@ -33,6 +33,7 @@ from bot.authoring.preview import item_reference, send_preview
 from bot.platform.content.problems import problem_message
 from bot.platform.content.schema import Difficulty, Kind, Language
 from bot.study.callbacks import DraftAction, DraftButton, ShowItem
+from bot.study.catalog import topic_title
 from bot.study.context import ChatContext
 
 DIALOG = "dialog"
@@ -272,7 +273,7 @@ async def _step_keyboard(
     builder = InlineKeyboardBuilder()
     if name is DraftField.TOPIC:
         for topic in await list_topics(session):
-            title = topic.title_en if locale == Language.EN else topic.title_ru
+            title = topic_title(topic, locale)
             builder.button(text=title,
                            callback_data=DraftButton(dialog=dialog, action=DraftAction.TOPIC,
                                                      value=topic.id))

@@ -20,11 +20,11 @@ from bot.daily.subscriptions import (
     SubscriptionView,
     TopicOption,
 )
-from bot.platform.content.schema import Language
 from bot.platform.db.models import SubscriptionStatus
 from bot.platform.i18n import day_count
 from bot.platform.zones import COMMON_ZONES
 from bot.study.callbacks import SettingsAction, SettingsPress, SettingsScreen
+from bot.study.catalog import topic_title
 
 PRESET_TIMES = tuple(time(hour) for hour in (7, 8, 9, 10, 12, 14, 18, 20, 21))
 REVEAL_CHOICES_MINUTES = (5, 15, 30, 60, 120, 240, 480, 720, 1440)
@@ -201,4 +201,4 @@ def _mark(on: bool, label: str) -> str:
 
 
 def _topic_title(topic: TopicOption) -> str:
-    return topic.title_en if get_i18n().current_locale == Language.EN else topic.title_ru
+    return topic_title(topic, get_i18n().current_locale)

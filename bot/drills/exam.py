@@ -34,10 +34,11 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.content.schema import Difficulty, Kind, Language
+from bot.platform.content.schema import Difficulty, Kind
 from bot.platform.db.models import ExamPlan, Item, ReviewCard, Topic
 from bot.platform.db.upsert import insert_for
 from bot.platform.recurrence import occurrence_at
+from bot.study.catalog import topic_title_column
 from bot.study.learners import MAX_NEW_CARDS_PER_DAY, Learner, day_start
 from bot.study.srs import CardState, retrievability
 
@@ -248,7 +249,7 @@ async def exam_readiness(
 ) -> Readiness:
     """Predicted recall on the interview day, per topic of the scope and over all of it."""
     scope = in_scope(exam, learner)
-    title = Topic.title_en if language == Language.EN else Topic.title_ru
+    title = topic_title_column(language)
     counts = (await session.execute(
         select(Topic.id, title, func.count(Item.id))
         .join(Item, Item.topic_id == Topic.id).where(scope)

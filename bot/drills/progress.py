@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from bot.platform.content.schema import Language
 from bot.platform.db.models import Attempt, Item, ReviewCard, SelfGrade, Topic
+from bot.study.catalog import topic_title_column
 from bot.study.grades import Grade
 
 QUARTER_HOUR = 900  # seconds
@@ -266,7 +266,7 @@ async def topic_accuracy(
 ) -> list[TopicAccuracy]:
     """Per topic answered, the most answered first."""
     answers = _answers(user_id)
-    title = Topic.title_en if language == Language.EN else Topic.title_ru
+    title = topic_title_column(language)
     count = func.count().label("answers")
     rows = await session.execute(
         select(Topic.id, title, count, func.sum(answers.c.correct))
@@ -284,7 +284,7 @@ async def points_grades(
 ) -> list[PointsGrade]:
     """The learner's self-grades given with key points, with the items' points as they read
     now (a point an edit removed is no longer counted)."""
-    title = Topic.title_en if language == Language.EN else Topic.title_ru
+    title = topic_title_column(language)
     rows = await session.execute(
         select(Topic.id, title, Item.document, SelfGrade.covered_points)
         .join(Item, Item.id == SelfGrade.item_id)

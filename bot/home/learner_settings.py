@@ -30,8 +30,8 @@ from bot.home.callbacks import (
     OnboardingStep,
     SettingsStep,
 )
-from bot.platform.content.schema import Language
 from bot.platform.zones import COMMON_ZONES, ZoneInputError, parse_zone
+from bot.study.catalog import topic_title
 from bot.study.context import UpdateContext
 from bot.study.keyboards import language_keyboard
 from bot.study.learners import Learner, load_learner, set_timezone, topic_choices
@@ -194,7 +194,7 @@ async def _settings_screen(ctx: UpdateContext, session: AsyncSession) -> dict[st
 
 async def chosen_topics(session: AsyncSession, user_id: int, locale: str) -> str:
     """The titles of the learner's topics, or "every topic"."""
-    titles = [choice.title_en if locale == Language.EN else choice.title_ru
+    titles = [topic_title(choice, locale)
               for choice in await topic_choices(session, user_id) if choice.selected]
     return ", ".join(titles) or _("topics-all")
 

@@ -22,7 +22,7 @@ from fsrs import Rating
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.platform.content.schema import Difficulty, Kind, Language
+from bot.platform.content.schema import Difficulty, Kind
 from bot.platform.db.models import (
     Attempt,
     Interview,
@@ -32,7 +32,7 @@ from bot.platform.db.models import (
     Item,
     Topic,
 )
-from bot.study.catalog import Card, load_card
+from bot.study.catalog import Card, load_card, topic_title_column
 from bot.study.grades import Grade, record_self_grade
 from bot.study.srs import review
 
@@ -247,7 +247,7 @@ async def _finish(
 
 
 async def scorecard(session: AsyncSession, interview_id: int, language: str) -> Scorecard:
-    title = Topic.title_en if language == Language.EN else Topic.title_ru
+    title = topic_title_column(language)
     rows = await session.execute(
         select(InterviewItem.topic_id, title, InterviewItem.outcome)
         .join(Topic, Topic.id == InterviewItem.topic_id)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.platform.content.schema import Item as ContentItem
-from bot.platform.content.schema import Kind
+from bot.platform.content.schema import Kind, Language
 from bot.platform.db.models import Item, Topic
 
 _item_adapter: TypeAdapter[ContentItem] = TypeAdapter(ContentItem)
@@ -72,3 +74,23 @@ async def content_languages(session: AsyncSession) -> set[str]:
     """The languages the active items are written in."""
     return set(await session.scalars(
         select(Item.language).where(Item.archived_at.is_(None)).distinct()))
+
+
+class Titled(Protocol):
+    """A topic, or a row naming one, with its title in both languages."""
+
+    @property
+    def title_ru(self) -> str: ...
+
+    @property
+    def title_en(self) -> str: ...
+
+
+def topic_title(topic: Titled, language: str) -> str:
+    """The topic's title in ``language`` (Russian unless English is asked for)."""
+    return topic.title_en if language == Language.EN else topic.title_ru
+
+
+def topic_title_column(language: str) -> InstrumentedAttribute[str]:
+    """The column of the topic's title in ``language``, to select it in a query."""
+    return Topic.title_en if language == Language.EN else Topic.title_ru

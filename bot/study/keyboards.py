@@ -29,6 +29,7 @@ from bot.study.callbacks import (
     ToggleTopic,
     UndoGrade,
 )
+from bot.study.catalog import topic_title
 from bot.study.grades import Grade
 from bot.study.learners import TopicChoice
 
@@ -111,7 +112,7 @@ def topics_keyboard(
     "done" button last when ``done`` is given."""
     builder = InlineKeyboardBuilder()
     for choice in choices:
-        title = choice.title_ru if locale == Language.RU else choice.title_en
+        title = topic_title(choice, locale)
         builder.button(text=f"✅ {title}" if choice.selected else title,
                        callback_data=toggle(choice.topic_id))
     all_topics = _("button-all-topics")
