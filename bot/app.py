@@ -72,6 +72,7 @@ from bot.platform.telegram.middlewares import (
     NoDialogStateForPolls,
     RepeatedUpdatesDropped,
     RetryOnLostConnection,
+    callback_data_prefixes,
 )
 from bot.platform.telegram.polling import poll
 from bot.platform.telegram.ratelimit import (
@@ -161,17 +162,22 @@ def create_dispatcher(
         inline_mode=inline_mode,
         notes=PrivateNotes(session_factory, i18n, bot_username),
     )
-    dispatcher.update.outer_middleware(UpdateMetrics(metrics or BotMetrics()))
+    metrics = metrics or BotMetrics()
+    # Also the polling's lane: a page's group answers are recorded before the dispatcher.
+    dispatcher["group_answers"] = GroupAnswers(answer_recorder, clock, dispatcher["notes"],
+                                               metrics)
+    dispatcher.update.outer_middleware(UpdateMetrics(metrics))
     dispatcher.update.outer_middleware(in_flight or InFlightUpdates())
     dispatcher.update.outer_middleware(RetryOnLostConnection())
-    dispatcher.update.outer_middleware(GroupAnswers(answer_recorder, clock, dispatcher["notes"]))
+    dispatcher.update.outer_middleware(dispatcher["group_answers"])
+    languages = LearnerI18nMiddleware(i18n, language_overrides)
+    dispatcher.update.outer_middleware(KnownButtonsOnly(languages, callback_data_prefixes()))
     # The dialog state is read from the database before the handler runs: an update waiting
     # for it already counts as in flight, so a shutdown does not cut it off.
     dispatcher.update.outer_middleware(NoDialogStateForPolls(dispatcher.fsm))
-    LearnerI18nMiddleware(i18n, language_overrides).setup(dispatcher)
+    languages.setup(dispatcher)
     UpdateContextMiddleware().setup(dispatcher)  # handlers' ``ctx``, in the learner's language
     ActingAdminsRemembered().setup(dispatcher)
-    dispatcher.callback_query.outer_middleware(KnownButtonsOnly())
     dispatcher.update.middleware(DbSessionMiddleware(session_factory))
     dispatcher.update.middleware(RepeatedUpdatesDropped(clock))
     dispatcher.update.middleware(DialogStateInTransaction())
@@ -407,7 +413,7 @@ class App:
                            allowed_updates=dispatcher.resolve_used_update_types(),
                            shutdown=shutdown,
                            unfinished=DatabaseUnfinishedUpdates(session_factory, clock),
-                           stop_on_signals=stop_on_signals)
+                           lane=dispatcher["group_answers"], stop_on_signals=stop_on_signals)
         finally:
             await bot.session.close()
             if fsm_storage is not None:

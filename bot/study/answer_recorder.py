@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -69,13 +69,23 @@ class AnswerRecorder:
         poll = await self.polls.get(answer.poll_id)
         if poll is None:
             return None
-        outcome: asyncio.Future[AnswerOutcome | None] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(answer, poll, outcome))
+        [outcome] = self.hand_in([(answer, poll)])
+        return await outcome
+
+    def hand_in(
+        self, answers: Sequence[tuple[PollAnswer, PollFacts]]
+    ) -> list[asyncio.Future[AnswerOutcome | None]]:
+        """The answers to polls already looked up, each with its committed outcome to come.
+
+        A whole page at once joins one batch without a task per answer."""
+        loop = asyncio.get_running_loop()
+        pending = [_Pending(answer, poll, loop.create_future()) for answer, poll in answers]
+        self._pending.extend(pending)
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_pending(), name="answer-writer")
         elif len(self._pending) >= self.batch_size:
             self._batch_full.set()
-        return await outcome
+        return [each.outcome for each in pending]
 
     async def close(self) -> None:
         """Writes every answer handed in so far at once, and waits until it is committed

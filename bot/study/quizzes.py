@@ -3,12 +3,15 @@ recorder takes it, and the verdict on an answer."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from typing import Any, NotRequired
 
 from aiogram.types import Message, PollAnswer
 from aiogram.utils.i18n import gettext as _
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import TypedDict
 
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
@@ -82,5 +85,44 @@ def recorded_answer(poll_answer: PollAnswer, answered_at: datetime) -> answers.P
         poll_id=poll_answer.poll_id,
         user=UserProfile(user.id, user.first_name, user.username, user.language_code),
         option_ids=tuple(poll_answer.option_ids),
+        answered_at=answered_at,
+    )
+
+
+class _UserJson(TypedDict):
+    id: int
+    first_name: str
+    username: NotRequired[str]
+    language_code: NotRequired[str]
+
+
+class _PollAnswerJson(TypedDict):
+    poll_id: str
+    user: NotRequired[_UserJson]
+    option_ids: list[int]
+
+
+# The few fields the recorder needs, checked by pydantic-core in a few microseconds: aiogram's
+# full Update model of an answer costs several times that, on the busiest path.
+_POLL_ANSWER_JSON = TypeAdapter(_PollAnswerJson)
+
+
+def answer_from_json(
+    poll_answer: Mapping[str, Any], answered_at: datetime
+) -> answers.PollAnswer | None:
+    """``recorded_answer`` of a ``poll_answer`` as Telegram's JSON has it; None also for one
+    that does not parse (the dispatcher's models then say what is wrong with it)."""
+    try:
+        parsed = _POLL_ANSWER_JSON.validate_python(poll_answer)
+    except ValidationError:
+        return None
+    user = parsed.get("user")
+    if user is None:
+        return None
+    return answers.PollAnswer(
+        poll_id=parsed["poll_id"],
+        user=UserProfile(user["id"], user["first_name"], user.get("username"),
+                         user.get("language_code")),
+        option_ids=tuple(parsed["option_ids"]),
         answered_at=answered_at,
     )

@@ -150,16 +150,35 @@ async def test_forged_and_stale_buttons_change_nothing(
     database: Database, alice: Learner,
 ) -> None:
     question = await alice.says("/question")
+    presses = []
     for forged in ("grade:1:good", "reveal:999", "garbage", "next:astrology"):
-        fake_api.click(alice.user, question.result, forged)
+        presses.append(fake_api.click(alice.user, question.result, forged)["update_id"])
         refusal = await alice.api.wait_for_call("answerCallbackQuery")
         assert (refusal.params["text"], refusal.params["show_alert"]) == (
             "Эта кнопка устарела.", True
         )
     await running_bot.stop()
     assert database.query("SELECT count(*) FROM self_grades") == [(0,)]
+    # Refused before the update's transaction: not even a handled-update mark is written.
+    assert not [mark for (mark,) in database.query("SELECT update_id FROM handled_updates")
+                if mark in presses]
     assert labels(question) == ["Показать ответ"]
     assert button_data(question, "Показать ответ").startswith("reveal:")
+
+
+async def test_a_button_of_a_kind_the_bot_never_made_is_refused_in_the_presser_s_language(
+    fake_api: FakeBotAPI, running_bot: InProcessBot, database: Database,
+) -> None:
+    # No message with it (an inline message's, say): only its data can tell it is stale.
+    press = fake_api.push_update("callback_query", {
+        "id": fake_api.new_callback_query_id(), "from": make_user(4242, "Ann", "en"),
+        "chat_instance": "somewhere", "data": "stale:button"})
+    refusal = await fake_api.wait_for_call("answerCallbackQuery")
+    assert (refusal.params["text"], refusal.params["show_alert"]) == (
+        "This button is outdated.", True)
+    await running_bot.stop()
+    assert database.query(
+        f"SELECT count(*) FROM handled_updates WHERE update_id = {press['update_id']}") == [(0,)]
 
 
 async def test_restart_on_the_same_database_loses_nothing_and_loads_nothing_twice(

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, PollAnswer
 from aiogram.utils.backoff import BackoffConfig
@@ -14,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.platform.shutdown import Shutdown
 from bot.platform.telegram.kept_updates import DatabaseUnfinishedUpdates
-from bot.platform.telegram.polling import UnfinishedUpdates, poll
+from bot.platform.telegram.polling import UnfinishedUpdates, UpdateLane, poll
 from tests.fakebot import FakeBotAPI, make_user
 from tests.fakebot.server import server_error
 
@@ -45,14 +48,37 @@ def answers(api: FakeBotAPI, count: int) -> list[int]:
     ])]
 
 
+class HeldLane:
+    """Takes the answers to polls named "lane-…" from the JSON, done when the test says so."""
+
+    def __init__(self, *, fails: bool = False) -> None:
+        self.fails = fails
+        self.taken: list[str] = []
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def take(self, bot: Bot, updates: Sequence[Mapping[str, Any]]) -> set[int]:
+        self.entered.set()
+        await self.release.wait()
+        if self.fails:
+            raise RuntimeError("the lane's database is gone")
+        mine = {int(update["update_id"]): str(update["poll_answer"]["poll_id"])
+                for update in updates
+                if str(update.get("poll_answer", {}).get("poll_id", "")).startswith("lane-")}
+        self.taken.extend(mine.values())
+        return set(mine)
+
+
 def polling(
     dispatcher: Dispatcher, bot: Bot, stop: Shutdown,
     unfinished: UnfinishedUpdates | None = None, *, stop_on_signals: bool = True,
+    lane: UpdateLane | None = None,
 ) -> asyncio.Task[None]:
     return asyncio.create_task(poll(dispatcher, bot,
                                     allowed_updates=dispatcher.resolve_used_update_types(),
                                     polling_timeout=1, backoff_config=NO_WAIT, shutdown=stop,
-                                    unfinished=unfinished, stop_on_signals=stop_on_signals))
+                                    unfinished=unfinished, lane=lane,
+                                    stop_on_signals=stop_on_signals))
 
 
 async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
@@ -78,6 +104,87 @@ async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
     assert fake_api.unconfirmed_count == 0
     stop.begin()
     await task
+
+
+async def test_the_lane_takes_its_updates_first_and_the_page_waits_for_it(
+    fake_api: FakeBotAPI, aiogram_bot: Bot
+) -> None:
+    handler = HeldHandler()
+    handler.release.set()
+    dispatcher = Dispatcher()
+    dispatcher.poll_answer.register(handler.handle)
+    voter = make_user(77, "Vera")
+    pushed = fake_api.push_updates("poll_answer", [
+        {"poll_id": poll, "user": voter, "option_ids": [0], "option_persistent_ids": ["0"]}
+        for poll in ("lane-1", "private-1", "lane-2")
+    ])
+    lane = HeldLane()
+    stop = Shutdown()
+    task = polling(dispatcher, aiogram_bot, stop, lane=lane)
+
+    await lane.entered.wait()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert handler.started == []  # the dispatcher's turn comes after the lane's
+    assert fake_api.unconfirmed_count == 3
+    lane.release.set()
+    await fake_api.wait_for_call(
+        "getUpdates", lambda call: call.params.get("offset") == int(pushed[-1]["update_id"]) + 1
+    )
+    stop.begin()
+    await task
+
+    assert lane.taken == ["lane-1", "lane-2"]
+    assert handler.finished == ["private-1"]
+
+
+async def test_when_the_lane_fails_the_dispatcher_handles_the_whole_page(
+    fake_api: FakeBotAPI, aiogram_bot: Bot
+) -> None:
+    handler = HeldHandler()
+    handler.release.set()
+    dispatcher = Dispatcher()
+    dispatcher.poll_answer.register(handler.handle)
+    voter = make_user(77, "Vera")
+    fake_api.push_updates("poll_answer", [
+        {"poll_id": poll, "user": voter, "option_ids": [0], "option_persistent_ids": ["0"]}
+        for poll in ("lane-1", "private-1")
+    ])
+    lane = HeldLane(fails=True)
+    lane.release.set()
+    stop = Shutdown()
+    task = polling(dispatcher, aiogram_bot, stop, lane=lane)
+
+    await fake_api.wait_for_call("getUpdates", lambda call: bool(call.params.get("offset")))
+    stop.begin()
+    await task
+
+    assert sorted(handler.finished) == ["lane-1", "private-1"]
+    assert fake_api.unconfirmed_count == 0
+
+
+async def test_an_update_that_does_not_parse_is_skipped_not_fetched_for_ever(
+    fake_api: FakeBotAPI, aiogram_bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    handler = HeldHandler()
+    handler.release.set()
+    dispatcher = Dispatcher()
+    dispatcher.poll_answer.register(handler.handle)
+    voter = make_user(77, "Vera")
+    broken, _ = fake_api.push_updates("poll_answer", [
+        {"poll_id": "poll-broken", "user": voter, "option_ids": "not a list"},
+        {"poll_id": "poll-fine", "user": voter, "option_ids": [0], "option_persistent_ids": ["0"]},
+    ])
+    stop = Shutdown()
+    task = polling(dispatcher, aiogram_bot, stop)
+
+    await asyncio.wait_for(handler.entered.wait(), 5)
+    stop.begin()
+    await task
+
+    assert handler.finished == ["poll-fine"]
+    assert fake_api.unconfirmed_count == 0
+    assert f"update {broken['update_id']} does not parse: skipped" in caplog.text
 
 
 async def test_other_updates_finish_in_the_background_and_a_stop_waits_for_them(

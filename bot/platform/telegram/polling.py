@@ -8,6 +8,10 @@ button press, a command) start then and finish in the background, as with aiogra
 polling: one slow reply does not hold up a busy group's answers, and their queries do not
 compete with the answers' write. A stop waits for them.
 
+Before any of that, an ``UpdateLane`` may take a page's updates it can handle from Telegram's
+JSON (the bot's lane: answers to group quizzes, recorded as one batch): aiogram's models and
+dispatcher cost more per answer than recording it. The page is confirmed once they are done too.
+
 aiogram's backoff on failed requests, its startup/shutdown events and its SIGTERM/SIGINT
 handling are kept: a signal stops the asking, and the updates in hand get what is left of the
 shutdown's grace period to finish. Those still running then (a reply held up by a chat's rate
@@ -27,14 +31,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
+from pydantic import ValidationError
 
 from bot.platform.shutdown import Shutdown
 
@@ -61,6 +66,32 @@ class UnfinishedUpdates(Protocol):
     async def done(self, update_id: int) -> None: ...
 
 
+class UpdateLane(Protocol):
+    """Handles some of a page's updates from Telegram's JSON, before the dispatcher sees any."""
+
+    async def take(self, bot: Bot, updates: Sequence[Mapping[str, Any]]) -> set[int]:
+        """The ids of the updates handled here (done, as a handler's would be); the rest go to
+        the dispatcher."""
+        ...
+
+
+class _NoLane:
+    async def take(self, bot: Bot, updates: Sequence[Mapping[str, Any]]) -> set[int]:
+        return set()
+
+
+class _GetUpdatesJson(TelegramMethod[list[dict[str, Any]]]):
+    """getUpdates answered as JSON objects: the lane's updates are never turned into aiogram's
+    models, which cost more than the busiest updates' whole handling."""
+
+    __returning__: ClassVar[Any] = list[dict[str, Any]]
+    __api_method__: ClassVar[str] = "getUpdates"
+
+    offset: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
+
+
 class _NothingKept:
     async def keep(self, updates: Sequence[Update]) -> None:
         logger.warning("nowhere to keep %d unfinished updates: they are lost", len(updates))
@@ -81,13 +112,15 @@ async def poll(
     backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
     shutdown: Shutdown | None = None,
     unfinished: UnfinishedUpdates | None = None,
+    lane: UpdateLane | None = None,
     stop_on_signals: bool = True,
 ) -> None:
     """Like ``Dispatcher.start_polling``, until ``shutdown.begin()`` or, with
     ``stop_on_signals``, SIGTERM/SIGINT; updates kept by the last stop are handled first.
 
     Without ``stop_on_signals`` (a bot run inside a test's event loop) the process's signals
-    are left alone: only ``shutdown`` stops the polling."""
+    are left alone: only ``shutdown`` stops the polling. ``lane`` takes the updates it can of
+    each page first, all at once; the page is confirmed once they are done too."""
     shutdown = shutdown or Shutdown()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT) if stop_on_signals else ()
@@ -97,7 +130,7 @@ async def poll(
     workflow_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
     await dispatcher.emit_startup(bot=bot, **workflow_data)
     logger.info("polling")
-    pages = _Pages(dispatcher, bot, workflow_data, unfinished or _NothingKept())
+    pages = _Pages(dispatcher, bot, workflow_data, unfinished or _NothingKept(), lane or _NoLane())
     try:
         await pages.resume_kept()
         await pages.poll(allowed_updates, polling_timeout, backoff_config, shutdown)
@@ -120,12 +153,13 @@ class _Pages:
 
     def __init__(
         self, dispatcher: Dispatcher, bot: Bot, workflow_data: dict[str, Any],
-        unfinished: UnfinishedUpdates,
+        unfinished: UnfinishedUpdates, lane: UpdateLane,
     ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.workflow_data = workflow_data
         self.unfinished = unfinished
+        self.lane = lane
         self.in_background: dict[asyncio.Task[None], Update] = {}
 
     async def resume_kept(self) -> None:
@@ -140,7 +174,7 @@ class _Pages:
         shutdown: Shutdown,
     ) -> None:
         backoff = Backoff(config=backoff_config)
-        request = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
+        request = _GetUpdatesJson(timeout=polling_timeout, allowed_updates=allowed_updates)
         # The request may take the whole long poll: wait a little longer than it.
         request_timeout = (int(self.bot.session.timeout + polling_timeout)
                            if self.bot.session.timeout else None)
@@ -148,7 +182,7 @@ class _Pages:
         try:
             while not shutdown.started:
                 try:
-                    updates = await _unless_stopped(
+                    page = await _unless_stopped(
                         self.bot(request, request_timeout=request_timeout), shutdown.stopping
                     )
                 except _Stopped:
@@ -164,17 +198,38 @@ class _Pages:
                     logger.info("fetching updates again after %d failures", backoff.counter)
                     backoff.reset()
                     failed = False
-                if updates:
+                if page:
+                    updates = self._models(page, await self._taken_by_lane(page))
                     await asyncio.gather(*(self._handle(update) for update in updates
                                            if update.poll_answer is not None))
                     for update in updates:
                         if update.poll_answer is None:
                             self._in_background(update)
-                    request.offset = updates[-1].update_id + 1
+                    request.offset = page[-1]["update_id"] + 1
         finally:
             await self._finish_or_keep(shutdown)
             if request.offset is not None:
                 await _confirm(self.bot, request.offset)
+
+    async def _taken_by_lane(self, page: list[dict[str, Any]]) -> set[int]:
+        try:
+            return await self.lane.take(self.bot, page)
+        except Exception:
+            logger.exception("the update lane failed: the dispatcher handles the whole page")
+            return set()
+
+    def _models(self, page: list[dict[str, Any]], taken: set[int]) -> list[Update]:
+        """The page's other updates as aiogram's models; one that does not parse is logged and
+        skipped (before, it held up the whole page for good)."""
+        updates = []
+        for update in page:
+            if update["update_id"] in taken:
+                continue
+            try:
+                updates.append(Update.model_validate(update, context={"bot": self.bot}))
+            except ValidationError:
+                logger.exception("update %s does not parse: skipped", update["update_id"])
+        return updates
 
     def _in_background(self, update: Update, *, then_forget: bool = False) -> None:
         task = asyncio.create_task(self._handle(update, then_forget=then_forget))
