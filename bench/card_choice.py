@@ -5,9 +5,12 @@
 Builds 10 000 items in 20 topics and 100 000 cards (2 000 learners × 50, a quarter of them
 due, a few introduced today, some learners with chosen topics) in a fresh SQLite file and,
 when reachable, in a throwaway PostgreSQL database (created next to the given one, dropped at
-the end). Then picks the next card (``next_card``: the choice plus loading the item) for random
-learners, some with no cards at all, and prints p50/p99 and the query plan of each statement
-the choice ran.
+the end). A fifth of the learners have an interview date (``/exam``): half of them three weeks
+ahead (new cards paced to it), half the day after tomorrow (reviews pulled forward). Then picks
+the next card (``next_card``: the choice plus loading the item) for random learners, some with
+no cards at all, two ways: as ``/practice`` does, and as ``/drill`` does (the daily pace, the
+review cap, the interview's plan); prints p50/p99 of each and the query plan of each statement
+the choices ran.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.schema import Kind
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.migrate import upgrade_to_head
-from bot.platform.db.models import Item, ReviewCard, Topic, UserTopic
+from bot.platform.db.models import ExamPlan, Item, ReviewCard, Topic, UserTopic
 from bot.study.learners import Learner
 
 ITEMS = 10_000
@@ -44,6 +47,7 @@ LEARNERS = 2_000
 CARDS_PER_LEARNER = 50
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Moscow")
+MAX_REVIEWS_PER_DAY = 50  # the default
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 KINDS = (Kind.QUIZ, Kind.QUIZ, Kind.QUESTION, Kind.TASK)
 _items: TypeAdapter[ContentItem] = TypeAdapter(ContentItem)
@@ -82,11 +86,18 @@ async def populate(engine: AsyncEngine, rng: Random) -> None:
     chosen_topics = [{"user_id": learner, "topic_id": topic}
                      for learner in range(1, LEARNERS + 1, 5)
                      for topic in rng.sample(topic_ids, 3)]
+    exams = [{"user_id": learner,
+              "exam_on": (NOW + timedelta(days=21 if learner % 10 == 2 else 2)).date(),
+              "level": "middle" if learner % 4 else None,
+              "topic_ids": rng.sample(topic_ids, 4) if learner % 3 else [],
+              "set_at": NOW - timedelta(days=3), "asked_at": None, "outcome": None}
+             for learner in range(2, LEARNERS + 1, 5)]
     async with engine.begin() as connection:
         await connection.execute(insert(Topic), [
             {"id": topic, "hashtag": topic.replace("-", "_"), "title_ru": topic,
              "title_en": topic} for topic in topic_ids])
-        for table, rows in ((Item, items), (ReviewCard, cards), (UserTopic, chosen_topics)):
+        for table, rows in ((Item, items), (ReviewCard, cards), (UserTopic, chosen_topics),
+                            (ExamPlan, exams)):
             for start in range(0, len(rows), 5_000):
                 await connection.execute(insert(table), rows[start:start + 5_000])
         await connection.execute(text("ANALYZE"))
@@ -94,10 +105,12 @@ async def populate(engine: AsyncEngine, rng: Random) -> None:
 
 def learner_for(user_id: int) -> Learner:
     topics = frozenset({f"topic-{user_id % TOPICS}"}) if user_id % 5 == 1 else frozenset()
-    return Learner(user_id, ZONE, 10, topics)
+    return Learner(user_id, ZONE, 10, topics, reviews_per_day=MAX_REVIEWS_PER_DAY)
 
 
-async def measure(engine: AsyncEngine, picks: int, rng: Random) -> list[float]:
+async def measure(
+    engine: AsyncEngine, picks: int, rng: Random, *, practice: bool
+) -> list[float]:
     factory = create_session_factory(engine)
     timings = []
     for _ in range(picks):
@@ -106,9 +119,10 @@ async def measure(engine: AsyncEngine, picks: int, rng: Random) -> list[float]:
         kinds = [Kind.QUIZ] if rng.random() < 0.5 else [Kind.QUIZ, Kind.QUESTION, Kind.TASK]
         async with factory() as session:
             started = time.perf_counter()
-            card = await next_card(session, learner_for(user_id), kinds, NOW, rng)
+            card = await next_card(session, learner_for(user_id), kinds, NOW, rng,
+                                   practice=practice)
             timings.append((time.perf_counter() - started) * 1000)
-        assert card is not None
+        assert card is not None or not practice
     return timings
 
 
@@ -121,14 +135,18 @@ async def query_plans(engine: AsyncEngine) -> list[str]:
 
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
     scenarios = (
-        (learner_for(7), NOW + timedelta(days=30)),  # reviews due
-        (Learner(10**6, ZONE, 10, frozenset()), NOW),  # a newcomer: new items
-        (Learner(7, ZONE, 0, frozenset()), NOW - timedelta(days=30)),  # nothing due, cap met
+        (learner_for(7), NOW + timedelta(days=30), True),  # reviews due
+        (Learner(10**6, ZONE, 10, frozenset()), NOW, True),  # a newcomer: new items
+        (Learner(7, ZONE, 0, frozenset()), NOW - timedelta(days=30), True),  # nothing due
+        (learner_for(7), NOW, False),  # the drill, no interview
+        (learner_for(12), NOW, False),  # the drill, an interview in three weeks
+        (learner_for(17), NOW, False),  # the drill, an interview the day after tomorrow
     )
     try:
         async with create_session_factory(engine)() as session:
-            for learner, at in scenarios:
-                await choose_item(session, learner, [Kind.QUIZ], at, Random(1), practice=True)
+            for learner, at, practice in scenarios:
+                await choose_item(session, learner, [Kind.QUIZ], at, Random(1),
+                                  practice=practice)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
     explain = ("EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN ")
@@ -153,12 +171,13 @@ async def run_backend(url: str, picks: int) -> None:
         await populate(engine, rng)
         print(f"  populated {ITEMS} items, {LEARNERS * CARDS_PER_LEARNER} cards in "
               f"{time.perf_counter() - started:.1f}s")
-        await measure(engine, 50, rng)  # warm the caches
-        timings = sorted(await measure(engine, picks, rng))
-        p50 = statistics.median(timings)
-        p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-        print(f"  next card: {picks} picks, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
-              f"max {timings[-1]:.2f} ms")
+        for practice, name in ((True, "/practice"), (False, "/drill")):
+            await measure(engine, 50, rng, practice=practice)  # warm the caches
+            timings = sorted(await measure(engine, picks, rng, practice=practice))
+            p50 = statistics.median(timings)
+            p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+            print(f"  next card, {name}: {picks} picks, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+                  f"max {timings[-1]:.2f} ms")
         print("  query plans:")
         for plan in await query_plans(engine):
             print("    " + plan)

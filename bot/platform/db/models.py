@@ -119,7 +119,10 @@ class Item(Base):
     """The current version of a content item; ``document`` is the validated content JSON."""
 
     __tablename__ = "items"
-    __table_args__ = (Index("ix_items_kind_topic_active", "kind", "topic_id", "archived_at"),)
+    # Difficulty last: counting a level's items (an interview's plan) reads the index alone.
+    __table_args__ = (
+        Index("ix_items_kind_topic_active_level", "kind", "topic_id", "archived_at", "difficulty"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(48), unique=True)
