@@ -41,11 +41,23 @@ class HeldHandler:
 
 
 def answers(api: FakeBotAPI, count: int) -> list[int]:
+    return answers_to(api, *(f"poll-{n}" for n in range(count)))
+
+
+def answers_to(api: FakeBotAPI, *polls: str) -> list[int]:
+    """Vera's answers to these polls, queued; their update ids."""
     voter = make_user(77, "Vera")
     return [int(update["update_id"]) for update in api.push_updates("poll_answer", [
-        {"poll_id": f"poll-{n}", "user": voter, "option_ids": [0], "option_persistent_ids": ["0"]}
-        for n in range(count)
+        {"poll_id": poll, "user": voter, "option_ids": [0], "option_persistent_ids": ["0"]}
+        for poll in polls
     ])]
+
+
+def answers_handled_at_once(dispatcher: Dispatcher) -> HeldHandler:
+    handler = HeldHandler()
+    handler.release.set()
+    dispatcher.poll_answer.register(handler.handle)
+    return handler
 
 
 class HeldLane:
@@ -109,15 +121,9 @@ async def test_a_page_is_confirmed_only_after_all_its_answers_were_handled(
 async def test_the_lane_takes_its_updates_first_and_the_page_waits_for_it(
     fake_api: FakeBotAPI, aiogram_bot: Bot
 ) -> None:
-    handler = HeldHandler()
-    handler.release.set()
     dispatcher = Dispatcher()
-    dispatcher.poll_answer.register(handler.handle)
-    voter = make_user(77, "Vera")
-    pushed = fake_api.push_updates("poll_answer", [
-        {"poll_id": poll, "user": voter, "option_ids": [0], "option_persistent_ids": ["0"]}
-        for poll in ("lane-1", "private-1", "lane-2")
-    ])
+    handler = answers_handled_at_once(dispatcher)
+    ids = answers_to(fake_api, "lane-1", "private-1", "lane-2")
     lane = HeldLane()
     stop = Shutdown()
     task = polling(dispatcher, aiogram_bot, stop, lane=lane)
@@ -129,7 +135,7 @@ async def test_the_lane_takes_its_updates_first_and_the_page_waits_for_it(
     assert fake_api.unconfirmed_count == 3
     lane.release.set()
     await fake_api.wait_for_call(
-        "getUpdates", lambda call: call.params.get("offset") == int(pushed[-1]["update_id"]) + 1
+        "getUpdates", lambda call: call.params.get("offset") == ids[-1] + 1
     )
     stop.begin()
     await task
@@ -141,15 +147,9 @@ async def test_the_lane_takes_its_updates_first_and_the_page_waits_for_it(
 async def test_when_the_lane_fails_the_dispatcher_handles_the_whole_page(
     fake_api: FakeBotAPI, aiogram_bot: Bot
 ) -> None:
-    handler = HeldHandler()
-    handler.release.set()
     dispatcher = Dispatcher()
-    dispatcher.poll_answer.register(handler.handle)
-    voter = make_user(77, "Vera")
-    fake_api.push_updates("poll_answer", [
-        {"poll_id": poll, "user": voter, "option_ids": [0], "option_persistent_ids": ["0"]}
-        for poll in ("lane-1", "private-1")
-    ])
+    handler = answers_handled_at_once(dispatcher)
+    answers_to(fake_api, "lane-1", "private-1")
     lane = HeldLane(fails=True)
     lane.release.set()
     stop = Shutdown()
@@ -166,10 +166,8 @@ async def test_when_the_lane_fails_the_dispatcher_handles_the_whole_page(
 async def test_an_update_that_does_not_parse_is_skipped_not_fetched_for_ever(
     fake_api: FakeBotAPI, aiogram_bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    handler = HeldHandler()
-    handler.release.set()
     dispatcher = Dispatcher()
-    dispatcher.poll_answer.register(handler.handle)
+    handler = answers_handled_at_once(dispatcher)
     voter = make_user(77, "Vera")
     broken, _ = fake_api.push_updates("poll_answer", [
         {"poll_id": "poll-broken", "user": voter, "option_ids": "not a list"},
@@ -278,10 +276,8 @@ async def test_a_stop_lets_the_page_in_hand_finish_and_confirms_it(
 
 
 async def test_a_failed_request_is_retried(fake_api: FakeBotAPI, aiogram_bot: Bot) -> None:
-    handler = HeldHandler()
-    handler.release.set()
     dispatcher = Dispatcher()
-    dispatcher.poll_answer.register(handler.handle)
+    handler = answers_handled_at_once(dispatcher)
     fake_api.fail_next("getUpdates", server_error(502), times=2)
     answers(fake_api, 1)
     stop = Shutdown()
