@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.platform.clock import Clock
 from bot.platform.content.files import ContentBundle, SourcedItem
 from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.schema import Topic as ContentTopic
 from bot.platform.db.item_search import index_items
+from bot.platform.db.migrate import exclusive_startup, upgrade_to_head
 from bot.platform.db.models import Item, ItemSource, ItemVersion, Topic
 from bot.platform.db.startup_marks import forget_marks, read_mark, write_mark
+
+logger = logging.getLogger(__name__)
 
 # The startup mark of the bank the last sync loaded: its fingerprint.
 SYNCED_BANK_MARK = "content"
@@ -104,6 +109,28 @@ async def sync_bank(
     report = await sync_content(session, bundle.topics, bundle.items, now)
     await write_mark(session, SYNCED_BANK_MARK, bundle.fingerprint)
     return report
+
+
+async def load_content(
+    session_factory: async_sessionmaker[AsyncSession], bundle: ContentBundle, clock: Clock,
+    *, tables_changed: bool = False,
+) -> None:
+    async with session_factory() as session, session.begin():
+        report = await sync_bank(session, bundle, clock(), tables_changed=tables_changed)
+    if report is None:
+        logger.info("content unchanged since the last sync")
+    else:
+        logger.info("content loaded: %s", report)
+
+
+async def prepare_database(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession],
+    bundle: ContentBundle, clock: Clock,
+) -> None:
+    """Migrate and load the content; replicas starting together do it one at a time."""
+    async with exclusive_startup(engine):
+        migrated = await upgrade_to_head(engine)
+        await load_content(session_factory, bundle, clock, tables_changed=migrated)
 
 
 async def forget_last_sync(session: AsyncSession) -> None:
