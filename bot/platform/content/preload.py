@@ -7,8 +7,9 @@ imported (a third of a second), before aiogram.
 
 On a first start on SQLite (no database file yet) the forked process also builds the database,
 every migration and the whole bank, in a file beside it: the bot moves that file into place
-once the Bot API has accepted its token (a refused token leaves no database behind), and finds
-it at head with this bank loaded, as at a restart.
+once the Bot API has accepted its token (a refused token leaves no database behind, only that
+file, built again at the next start), and finds it at head with this bank loaded, as at a
+restart.
 """
 
 from __future__ import annotations
