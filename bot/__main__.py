@@ -33,7 +33,8 @@ def main() -> int:
         settings.log_level,
         secrets=[settings.bot_token.get_secret_value(), settings.webhook_secret_token()],
     )
-    content = ContentPreload(settings.content_dir)  # parsed while aiogram is imported
+    # Parsed (and, on a first start on SQLite, the database built) while aiogram is imported.
+    content = ContentPreload(settings.content_dir, settings.database_url)
     code = _run(settings, content)
     logging.getLogger("bot").info("stopped")  # after the reason, if it stopped for one
     return code

@@ -21,7 +21,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.authoring import (
     admin_add,
@@ -53,9 +53,8 @@ from bot.platform.config import (
 )
 from bot.platform.content.files import ContentBundle
 from bot.platform.content.preload import ContentPreload
-from bot.platform.content.sync import sync_bank
+from bot.platform.content.sync import prepare_database
 from bot.platform.db.engine import create_engine, create_session_factory
-from bot.platform.db.migrate import exclusive_startup, upgrade_to_head
 from bot.platform.i18n import LanguageOverrides, LearnerI18nMiddleware, create_i18n
 from bot.platform.memory import return_freed_memory
 from bot.platform.roles import Role, editor_ids
@@ -246,33 +245,15 @@ def create_rate_limiter(
     )
 
 
-async def load_content(
-    session_factory: async_sessionmaker[AsyncSession], bundle: ContentBundle, clock: Clock,
-    *, tables_changed: bool = False,
-) -> None:
-    async with session_factory() as session, session.begin():
-        report = await sync_bank(session, bundle, clock(), tables_changed=tables_changed)
-    if report is None:
-        logger.info("content unchanged since the last sync")
-    else:
-        logger.info("content loaded: %s", report)
-
-
-async def prepare_database(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession],
-    bundle: ContentBundle, clock: Clock,
-) -> None:
-    """Migrate and load the content; replicas starting together do it one at a time."""
-    async with exclusive_startup(engine):
-        migrated = await upgrade_to_head(engine)
-        await load_content(session_factory, bundle, clock, tables_changed=migrated)
-
-
 class ContentSource(Protocol):
     """Where the bank comes from: ``ContentPreload`` (parsed by a forked process) in
     production."""
 
     async def bundle(self) -> ContentBundle: ...
+
+    def adopt_database(self) -> None:
+        """Put in place a database built beside the start-up, if any (before the bot's own
+        first use of it)."""
 
 
 class App:
@@ -308,7 +289,8 @@ class App:
         updates finish first. The webhook server always stops on the signals too."""
         settings, clock = self.settings, self.clock
         # A bad file stops us before any DB write.
-        bundle = await (self.content or ContentPreload(settings.content_dir)).bundle()
+        content = self.content or ContentPreload(settings.content_dir, settings.database_url)
+        bundle = await content.bundle()
         metrics = BotMetrics()
         bot = create_bot(settings, metrics, self.rate_limiter)
         engine = create_engine(settings.database_url)
@@ -320,6 +302,7 @@ class App:
             if not me.supports_inline_queries:
                 logger.warning("inline mode is off: @%s <words> offers nothing until it is "
                                "switched on in @BotFather (/setinline)", me.username)
+            content.adopt_database()  # the token is good: the database may be written
             session_factory = create_session_factory(engine)
             await prepare_database(engine, session_factory, bundle, clock)
             del bundle  # in the database now

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.config import TELEGRAM_DOWNLOAD_MAX_BYTES
-from bot.platform.content.documents import document_hash, item_document
 from bot.platform.content.files import (
     CONTENT_SUFFIXES,
     ContentError,
@@ -28,7 +27,7 @@ from bot.platform.content.files import (
     parse_item_documents,
 )
 from bot.platform.content.schema import Topic as ContentTopic
-from bot.platform.content.sync import write_item
+from bot.platform.content.sync import ItemWrite, write_items
 from bot.platform.db.models import AdminAction, AdminActionKind, Item, ItemSource, Topic
 
 ZIP_SUFFIX = ".zip"
@@ -92,7 +91,7 @@ async def import_upload(
         digest = stored.get(sourced.item.id)
         if digest is None:
             report.created.append(sourced.item.id)
-        elif digest == document_hash(item_document(sourced.item)):
+        elif digest == sourced.content_hash:
             report.unchanged.append(sourced.item.id)
             continue
         else:
@@ -100,12 +99,12 @@ async def import_upload(
         changed.append(sourced)
     if dry_run:
         return report
-    for sourced in changed:
-        row = (await session.scalar(select(Item).where(Item.slug == sourced.item.id))
-               if sourced.item.id in stored else None)
-        await write_item(session, row, sourced.item,
-                         source=ItemSource.IMPORT, source_file=sourced.file, changed_by=actor_id,
-                         now=now)
+    writes = [
+        ItemWrite(await session.scalar(select(Item).where(Item.slug == sourced.item.id))
+                  if sourced.item.id in stored else None, sourced)
+        for sourced in changed
+    ]
+    await write_items(session, writes, source=ItemSource.IMPORT, changed_by=actor_id, now=now)
     session.add(AdminAction(actor_id=actor_id, action=AdminActionKind.IMPORT,
                             target=file_name[:255], created_at=now))
     await session.flush()

@@ -95,6 +95,9 @@ class ContentDir:
     async def bundle(self) -> ContentBundle:
         return read_content_dir(self.root)
 
+    def adopt_database(self) -> None:
+        """Nothing is built beside the start-up: the app prepares the database itself."""
+
 
 class _Lines(logging.Handler):
     def __init__(self, secrets: list[str]) -> None:

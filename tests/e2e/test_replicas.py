@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, insert, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import load_content
 from bot.daily import subscriptions
 from bot.platform.content.files import read_content_dir
+from bot.platform.content.sync import load_content
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.models import Chat, Delivery, DeliveryStatus, Subscription
 from tests.e2e.conftest import E2E_CONTENT, Learner, StartBot, button_data, start_webhook_bot

@@ -10,8 +10,9 @@ from pathlib import Path
 from aiogram import Bot
 from sqlalchemy import func, select
 
-from bot.app import create_dispatcher, load_content
+from bot.app import create_dispatcher
 from bot.platform.content.files import read_content_dir
+from bot.platform.content.sync import load_content
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.models import Attempt
 from bot.platform.i18n import create_i18n

@@ -17,7 +17,8 @@ def test_published_json_schema_matches_the_models() -> None:
 
 def test_content_folder_is_valid_and_holds_the_seed_channel() -> None:
     bundle = read_content_dir(REPO_ROOT / "content")
-    seed = [sourced.item for sourced in bundle.items if sourced.file.endswith("seed.yaml")]
+    seed = [sourced.item for sourced in bundle.items
+            if (sourced.file or "").endswith("seed.yaml")]
     kinds = {item.kind for item in seed}
     assert {Kind.QUIZ, Kind.QUESTION, Kind.TASK, Kind.RESOURCE} <= kinds
     assert len(seed) >= 17

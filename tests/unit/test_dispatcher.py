@@ -12,8 +12,9 @@ from aiogram.filters.callback_data import CallbackData
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_dispatcher, load_content
+from bot.app import create_dispatcher
 from bot.platform.content.files import read_content_dir
+from bot.platform.content.sync import load_content
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.models import HandledUpdate, ItemView, SentPoll
 from bot.platform.i18n import create_i18n

@@ -18,11 +18,11 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import load_content
 from bot.daily import daily_posts, subscriptions
 from bot.daily.daily_posts import Lease
 from bot.daily.scheduler import DailyScheduler, send_page_size
 from bot.platform.content.files import read_content_dir
+from bot.platform.content.sync import load_content
 from bot.platform.db.models import Delivery, SentPoll, Subscription
 from bot.platform.i18n import create_i18n
 from bot.platform.telegram.metrics import BotMetrics

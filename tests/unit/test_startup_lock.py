@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.app import prepare_database
 from bot.platform.content.files import read_content_dir
+from bot.platform.content.sync import prepare_database
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.models import Item, ItemVersion
 from tests.databases import PostgresDatabases

@@ -14,10 +14,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import prepare_database
 from bot.authoring.bank import archive_item, restore_item
 from bot.platform.content.files import ContentBundle
-from bot.platform.content.sync import SyncReport, sync_bank
+from bot.platform.content.sync import SyncReport, prepare_database, sync_bank
 from bot.platform.db import migrate
 from bot.platform.db.engine import create_engine, create_session_factory
 from bot.platform.db.migrate import alembic_config, head_revisions, upgrade_to_head

@@ -72,8 +72,20 @@ class ContentError(Exception):
 
 @dataclass(frozen=True)
 class SourcedItem:
+    """An item and the file it came from (none for an item an admin wrote in the bot)."""
+
     item: Item
-    file: str
+    file: str | None
+
+    # Computed once, where the bank is parsed (the forked parser, for the fingerprint): they
+    # cross back with the item, and the sync compares and writes them as they are.
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        return item_document(self.item)
+
+    @cached_property
+    def content_hash(self) -> str:
+        return document_hash(self.document)
 
 
 @dataclass(frozen=True)
@@ -88,7 +100,7 @@ class ContentBundle:
         for topic in self.topics:
             digest.update(document_hash(topic.model_dump(mode="json")).encode())
         for sourced in self.items:
-            digest.update(document_hash(item_document(sourced.item)).encode())
+            digest.update(sourced.content_hash.encode())
         return digest.hexdigest()
 
 

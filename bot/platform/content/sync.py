@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.platform.content.documents import document_hash, item_document
+from bot.platform.clock import Clock
 from bot.platform.content.files import ContentBundle, SourcedItem
 from bot.platform.content.schema import Item as ContentItem
 from bot.platform.content.schema import Topic as ContentTopic
 from bot.platform.db.item_search import index_items
+from bot.platform.db.migrate import exclusive_startup, upgrade_to_head
 from bot.platform.db.models import Item, ItemSource, ItemVersion, Topic
 from bot.platform.db.startup_marks import forget_marks, read_mark, write_mark
+
+logger = logging.getLogger(__name__)
 
 # The startup mark of the bank the last sync loaded: its fingerprint.
 SYNCED_BANK_MARK = "content"
@@ -68,8 +73,7 @@ async def sync_content(
         if row is not None and row.source != ItemSource.FILE:
             kept += 1
             continue
-        # Hashed only to compare: a new item's hash is computed once, as it is written.
-        if row is not None and row.content_hash == document_hash(item_document(sourced.item)):
+        if row is not None and row.content_hash == sourced.content_hash:
             if row.archived_at is not None and row.archived_by is None:
                 row.archived_at = None
                 restored += 1
@@ -80,7 +84,7 @@ async def sync_content(
             created += 1
         else:
             updated += 1
-        writes.append(ItemWrite(row, sourced.item, sourced.file))
+        writes.append(ItemWrite(row, sourced))
     await write_items(session, writes, source=ItemSource.FILE, changed_by=None, now=now)
     archived = 0
     for row in existing.values():
@@ -107,6 +111,28 @@ async def sync_bank(
     return report
 
 
+async def load_content(
+    session_factory: async_sessionmaker[AsyncSession], bundle: ContentBundle, clock: Clock,
+    *, tables_changed: bool = False,
+) -> None:
+    async with session_factory() as session, session.begin():
+        report = await sync_bank(session, bundle, clock(), tables_changed=tables_changed)
+    if report is None:
+        logger.info("content unchanged since the last sync")
+    else:
+        logger.info("content loaded: %s", report)
+
+
+async def prepare_database(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession],
+    bundle: ContentBundle, clock: Clock,
+) -> None:
+    """Migrate and load the content; replicas starting together do it one at a time."""
+    async with exclusive_startup(engine):
+        migrated = await upgrade_to_head(engine)
+        await load_content(session_factory, bundle, clock, tables_changed=migrated)
+
+
 async def forget_last_sync(session: AsyncSession) -> None:
     """The next start syncs the files again, even unchanged."""
     await forget_marks(session, [SYNCED_BANK_MARK])
@@ -114,11 +140,17 @@ async def forget_last_sync(session: AsyncSession) -> None:
 
 @dataclass(frozen=True)
 class ItemWrite:
-    """``item`` to save as the next version of ``row`` (a new item when None)."""
+    """``sourced.item`` to save as the next version of ``row`` (a new item when None)."""
 
     row: Item | None
-    item: ContentItem
-    source_file: str | None = None
+    sourced: SourcedItem
+
+
+@dataclass(frozen=True)
+class WrittenItem:
+    id: int
+    slug: str
+    version: int
 
 
 async def write_item(
@@ -130,13 +162,13 @@ async def write_item(
     source_file: str | None,
     changed_by: int | None,
     now: datetime,
-) -> Item:
+) -> WrittenItem:
     """Save ``item`` as the next version of ``row`` (a new item when None); old versions stay.
 
     The one write path for content, whoever changes it: files, imports, the bot's editors.
     """
-    (saved,) = await write_items(session, [ItemWrite(row, item, source_file)], source=source,
-                                 changed_by=changed_by, now=now)
+    (saved,) = await write_items(session, [ItemWrite(row, SourcedItem(item, source_file))],
+                                 source=source, changed_by=changed_by, now=now)
     return saved
 
 
@@ -147,36 +179,54 @@ async def write_items(
     source: ItemSource,
     changed_by: int | None,
     now: datetime,
-) -> list[Item]:
+) -> list[WrittenItem]:
     """``write_item`` for many: a few batched statements, not round trips per item (a first
-    start loads the whole bank). The search index follows in the same transaction."""
-    rows = [_current_version(write, source, now) for write in writes]
-    session.add_all(rows)
-    await session.flush()  # the new items' ids, for their versions
-    session.add_all(
-        ItemVersion(item_id=row.id, version=row.version, document=row.document,
-                    content_hash=row.content_hash, changed_by=changed_by, created_at=now)
-        for row in rows
-    )
-    await session.flush()
-    await index_items(session, [(row.id, row.document) for row in rows])
-    return rows
+    start loads the whole bank). The search index follows in the same transaction.
+
+    New items go in as plain rows in one multi-row INSERT: through the unit of work, which needs
+    their ids back in order, SQLite took an INSERT per item (843 on a first start). An item
+    already loaded is updated as the object it is.
+    """
+    new = [write.sourced for write in writes if write.row is None]
+    new_ids: dict[str, int] = {}
+    if new:
+        # Matched by slug: RETURNING in the rows' own order would cost SQLite one statement
+        # per row.
+        inserted = await session.execute(
+            insert(Item).returning(Item.slug, Item.id),
+            [_item_row(sourced, source, now) | {"slug": sourced.item.id, "version": 1,
+                                                 "created_at": now, "archived_at": None}
+             for sourced in new])
+        new_ids = dict(inserted.all())
+    written: list[WrittenItem] = []
+    for write in writes:
+        if write.row is None:
+            slug = write.sourced.item.id
+            written.append(WrittenItem(new_ids[slug], slug, 1))
+            continue
+        row = write.row
+        for name, value in _item_row(write.sourced, source, now).items():
+            setattr(row, name, value)
+        row.version += 1
+        if row.archived_by is None:  # an admin's archiving stands until an admin restores
+            row.archived_at = None
+        written.append(WrittenItem(row.id, row.slug, row.version))
+    await session.flush()  # the stored items' new versions, before the rows of those versions
+    if written:
+        await session.execute(insert(ItemVersion), [
+            {"item_id": saved.id, "version": saved.version, "document": write.sourced.document,
+             "content_hash": write.sourced.content_hash, "changed_by": changed_by,
+             "created_at": now}
+            for saved, write in zip(written, writes, strict=True)])
+    await index_items(session, [(saved.id, write.sourced.document)
+                                for saved, write in zip(written, writes, strict=True)])
+    return written
 
 
-def _current_version(write: ItemWrite, source: ItemSource, now: datetime) -> Item:
-    item = write.item
-    document = item_document(item)
-    row = write.row or Item(slug=item.id, version=0, created_at=now)
-    row.kind = item.kind.value
-    row.topic_id = item.topic
-    row.difficulty = item.difficulty.value
-    row.language = item.language.value
-    row.document = document
-    row.content_hash = document_hash(document)
-    row.version += 1
-    row.updated_at = now
-    row.source = source
-    row.source_file = write.source_file
-    if row.archived_by is None:  # an admin's archiving stands until an admin restores
-        row.archived_at = None
-    return row
+def _item_row(sourced: SourcedItem, source: ItemSource, now: datetime) -> dict[str, Any]:
+    """The columns a write sets on new and stored items alike."""
+    item = sourced.item
+    return {"kind": item.kind.value, "topic_id": item.topic, "difficulty": item.difficulty.value,
+            "language": item.language.value, "document": sourced.document,
+            "content_hash": sourced.content_hash, "updated_at": now, "source": source,
+            "source_file": sourced.file}
