@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -62,6 +61,7 @@ from bot.platform.roles import Role, editor_ids
 from bot.platform.shutdown import Shutdown
 from bot.platform.telegram.commands import set_admin_commands, set_bot_commands
 from bot.platform.telegram.fsm_storage import DatabaseStorage
+from bot.platform.telegram.json_session import JsonBodySession
 from bot.platform.telegram.kept_updates import DatabaseUnfinishedUpdates
 from bot.platform.telegram.metrics import BotApiMetrics, BotMetrics, UpdateMetrics
 from bot.platform.telegram.middlewares import (
@@ -214,9 +214,9 @@ def create_bot(
 ) -> Bot:
     """The Bot API client; ``rate_limiter`` defaults to TELEGRAM_RATE_LIMIT's."""
     session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(str(settings.telegram_api_url)))
+        JsonBodySession(api=TelegramAPIServer.from_base(str(settings.telegram_api_url)))
         if settings.telegram_api_url
-        else AiohttpSession()
+        else JsonBodySession()
     )
     session.middleware(RetryMiddleware())  # outermost: each retried attempt is rate limited
     session.middleware(RateLimitMiddleware(rate_limiter or create_rate_limiter(settings)))
