@@ -133,6 +133,53 @@ class _Refused:
         return cls(job.chat_id, job.delivery_id, job.subscription_id, error, **what)
 
 
+class _ClaimsAhead:
+    """The claims of one round, made while the posts claimed before are sent: at most
+    ``ahead`` claimed posts wait to be leased, and a sender out of posts waits for the claim in
+    progress."""
+
+    def __init__(self, ahead: int) -> None:
+        self.ahead = ahead
+        self.unleased = 0
+        self.commits = 0  # claims committed so far
+        self.over = False  # no more claims this round
+        self._changed = asyncio.Condition()
+
+    async def committed(self, claimed: int) -> None:
+        self.unleased += claimed
+        self.commits += 1
+        await self._notify()
+
+    async def leased(self, count: int) -> None:
+        if count:
+            self.unleased = max(0, self.unleased - count)
+            await self._notify()
+
+    async def end(self) -> None:
+        self.over = True
+        await self._notify()
+
+    async def room(self) -> None:
+        """Until fewer than ``ahead`` claimed posts wait to be leased, or the claims end."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.unleased < self.ahead or self.over)
+
+    async def next_claim(self, seen: int) -> bool:
+        """A sender found nothing to lease after the ``seen``-th claim: wait for the next one;
+        False when there will be none."""
+        if self.commits == seen:
+            # Everything claimed by then is leased (by this replica or another one).
+            self.unleased = 0
+            await self._notify()
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.commits != seen or self.over)
+        return self.commits != seen
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """An item ready to post: its card and what goes out first (a quiz, its options in a new
@@ -227,21 +274,48 @@ class DailyScheduler:
         try:
             while not self._stopping:
                 await self.recover()
-                async with self._writing, self.session_factory() as session, session.begin():
-                    report = await daily_posts.claim_due(
-                        session, self.clock(), self.grace, self.rng, self.claim_batch
-                    )
-                if self.metrics is not None:
-                    for late in report.lateness:
-                        self.metrics.scheduler_lag.observe(late.total_seconds())
-                sent = await self._send_claimed()
+                posted = await self._claim_and_send()
                 revealed = await self._reveal_due() + await self._reveal_chat_quizzes()
-                if not (report.claimed or report.skipped or sent or revealed):
+                if not (posted or revealed):
                     return
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+
+    async def _claim_and_send(self) -> bool:
+        """Claim what is due a batch at a time and send the posts claimed; the next batch is
+        claimed while the last one is sent, so the sends never wait for a claim. True if
+        anything was claimed, skipped or sent."""
+        claims = _ClaimsAhead(self.claim_batch)
+
+        async def claim_ahead() -> bool:
+            claimed = False
+            try:
+                while not self._stopping and not claims.over:
+                    async with self._writing, self.session_factory() as session, session.begin():
+                        report = await daily_posts.claim_due(
+                            session, self.clock(), self.grace, self.rng, self.claim_batch
+                        )
+                    if self.metrics is not None:
+                        for late in report.lateness:
+                            self.metrics.scheduler_lag.observe(late.total_seconds())
+                    await claims.committed(report.claimed)
+                    if not (report.claimed or report.skipped):
+                        break
+                    claimed = True
+                    await claims.room()
+            finally:
+                await claims.end()
+            return claimed
+
+        claiming = asyncio.create_task(claim_ahead(), name="daily-claims")
+        try:
+            sent = await self._send_claimed(claims)
+        finally:
+            await claims.end()  # a stop: the claims end with the sends
+            claimed = await claiming
+        return claimed or bool(sent)
 
     async def _renew_leases(self) -> None:
         """While this replica works, its leases stay its own (a page may wait long for its
@@ -271,20 +345,27 @@ class DailyScheduler:
         take: Callable[[AsyncSession], Awaitable[list[JobT]]],
         handle: Callable[[JobT], Awaitable[ResultT]],
         finish: Callable[[AsyncSession, list[JobT], list[ResultT]], Awaitable[None]] | None = None,
+        claims: _ClaimsAhead | None = None,
     ) -> int:
         """Work through pages of jobs, ``send_workers`` pages in flight so that one page's
         database work overlaps another's Bot API calls. The workers' transactions take turns
         (``_writing``): no two workers ever take the same job, and SQLite's single writer is
-        never contended (its busy handler would sleep)."""
+        never contended (its busy handler would sleep). With ``claims``, a worker out of jobs
+        waits for the claim in progress instead of stopping."""
 
         async def worker() -> int:
             done = 0
             while not self._stopping:
+                seen = claims.commits if claims is not None else 0
                 async with self._writing, self.session_factory() as session, session.begin():
                     jobs = await take(session)
                     if jobs:
                         await self._prepare(job.item_id for job in jobs)
+                if claims is not None:
+                    await claims.leased(len(jobs))
                 if not jobs:
+                    if claims is not None and await claims.next_claim(seen):
+                        continue
                     break
                 results = await asyncio.gather(*(handle(job) for job in jobs))
                 if finish is not None:
@@ -297,12 +378,12 @@ class DailyScheduler:
 
     # --- sending -------------------------------------------------------------------------------
 
-    async def _send_claimed(self) -> int:
+    async def _send_claimed(self, claims: _ClaimsAhead) -> int:
         async def take(session: AsyncSession) -> list[DeliveryJob]:
             return await daily_posts.lease_deliveries(session, self.clock(), self.grace,
                                                       self.send_batch, self._lease())
 
-        return await self._in_pages(take, self._deliver_and_record)
+        return await self._in_pages(take, self._deliver_and_record, claims=claims)
 
     async def _deliver_and_record(self, job: DeliveryJob) -> None:
         async def mark_in_flight() -> None:

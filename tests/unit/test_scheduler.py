@@ -301,6 +301,41 @@ async def test_a_stop_in_the_middle_of_a_broadcast_then_a_restart_posts_each_cha
 
 
 @pytest.mark.usefixtures("bank")
+async def test_the_next_batch_is_claimed_while_the_last_ones_posts_are_on_their_way(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    learners = list(range(7001, 7007))
+    for learner in learners:
+        await subscribe(session_factory, clock, learner, "private")
+    clock.now = NINE_BERLIN
+    fake_api.fail_next("*", delay(30))  # the first post is answered late
+    claim_due = daily_posts.claim_due
+    answered_at_claims: list[int] = []
+    second_claim = asyncio.Event()
+
+    async def counted_claim(*args: Any, **kwargs: Any) -> daily_posts.ClaimReport:
+        answered_at_claims.append(sum(1 for call in fake_api.calls
+                                      if call.method in ("sendPoll", "sendMessage")
+                                      and call.finished_at is not None))
+        if len(answered_at_claims) == 2:
+            second_claim.set()
+        return await claim_due(*args, **kwargs)
+
+    monkeypatch.setattr(daily_posts, "claim_due", counted_claim)
+    scheduler = scheduler_for(claim_batch=2, send_batch=2, send_workers=1)
+    broadcast = asyncio.create_task(scheduler.run_due())
+    await second_claim.wait()
+    broadcast.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await broadcast
+    # The second batch was claimed before the first one's two posts were answered (before: only
+    # once the late answer came, 30 s on).
+    assert answered_at_claims[0] == 0
+    assert answered_at_claims[1] < 2
+
+
+@pytest.mark.usefixtures("bank")
 async def test_a_crash_with_sends_in_flight_never_posts_a_chat_twice(
     fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
     scheduler_for: Callable[..., DailyScheduler],
