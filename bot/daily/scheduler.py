@@ -68,6 +68,7 @@ from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import DeliveryStatus
+from bot.platform.telegram.json_session import sent_ids_only
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
 from bot.platform.telegram.topics import topic_gone
@@ -181,6 +182,14 @@ class _ClaimsAhead:
 
 
 @dataclass(frozen=True)
+class _Ending:
+    """How an item's post ends in some chats: the footer, and a post's parts with it."""
+
+    footer: Rendered
+    parts: list[Rendered]
+
+
+@dataclass(frozen=True)
 class _Prepared:
     """An item ready to post: its card and what goes out first (a quiz, its options in a new
     order for every chat, or a post)."""
@@ -230,6 +239,9 @@ class DailyScheduler:
         self._writing = asyncio.Lock()
         self.idle_check_seconds = idle_check_seconds
         self._prepared: dict[int, _Prepared | None] = {}
+        # An item's footer and its post's parts with it, by (item, zone, answer delay, minute):
+        # the same for every chat of a round that shares those.
+        self._endings: dict[tuple[int, str, int, datetime], _Ending] = {}
         self._stopping = False
         # A new incarnation per process: a restarted replica's old leases are told from its own.
         self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
@@ -270,6 +282,7 @@ class DailyScheduler:
     async def run_due(self) -> None:
         """Claim, send and reveal until nothing is due at the clock's current time."""
         self._prepared.clear()  # items may have changed since the last round
+        self._endings.clear()
         renewing = asyncio.create_task(self._renew_leases(), name="lease-renewal")
         try:
             while not self._stopping:
@@ -392,7 +405,9 @@ class DailyScheduler:
 
         token = write_ahead.set(mark_in_flight)
         try:
-            with at_most_once():  # a duplicate in the chat is worse than a post lost in doubt
+            # A duplicate in the chat is worse than a post lost in doubt; of the message sent,
+            # only its ids are kept.
+            with at_most_once(), sent_ids_only():
                 outcome = await self._deliver(job)
         except _LeaseLost:
             logger.warning("chat %s: the daily post was taken over by another replica",
@@ -421,9 +436,9 @@ class DailyScheduler:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
                 return _Refused.of(job, "the item no longer exists")
-            footer = self._footer(prepared.card, job, chat)
+            ending = self._ending(prepared, job, chat)
             if prepared.quiz is not None:
-                poll = poll_with_footer(shuffled_quiz_poll(prepared.quiz, self.rng), footer)
+                poll = poll_with_footer(shuffled_quiz_poll(prepared.quiz, self.rng), ending.footer)
                 closes_at = self._closing(job)
                 message = await chat.send_quiz(poll, is_anonymous=job.anonymous_polls,
                                                fair_play=job.fair_play, close_date=closes_at)
@@ -434,7 +449,7 @@ class DailyScheduler:
                                 reveal_at=closes_at)
             # One message at a time: after a refusal, only the parts not yet in the chat go.
             last_part: Message | None = None
-            for part in with_footer(prepared.question, footer)[job.parts_sent:]:
+            for part in ending.parts[job.parts_sent:]:
                 last_part = await chat.send_post([part])
                 parts_sent += 1
             if last_part is None:
@@ -449,6 +464,18 @@ class DailyScheduler:
                               if isinstance(error, TelegramRetryAfter) else timedelta(0))
                 return Postponed(job, _describe(error), not_before, parts_sent)
             return _refusal(job, error)
+
+    def _ending(self, prepared: _Prepared, job: DeliveryJob, chat: ChatContext) -> _Ending:
+        """The post's footer, and the post's parts with it: worded once for every chat of the
+        same zone and answer delay within a minute (the footer names the answer's minute)."""
+        key = (prepared.card.id, job.timezone, job.reveal_after_minutes,
+               chat.now.replace(second=0, microsecond=0))
+        ending = self._endings.get(key)
+        if ending is None:
+            footer = self._footer(prepared.card, job, chat)
+            ending = self._endings[key] = _Ending(
+                footer, [] if prepared.quiz is not None else with_footer(prepared.question, footer))
+        return ending
 
     def _footer(self, card: Card, job: DeliveryJob, chat: ChatContext) -> Rendered:
         """Hashtags, signature and when the answer comes, in the chat's zone and the item's

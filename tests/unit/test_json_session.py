@@ -28,7 +28,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.platform.telegram.json_session import JsonBodySession
+from bot.platform.telegram.json_session import JsonBodySession, sent_ids_only
 from tests.fakebot import FakeBotAPI, bad_request, too_many_requests
 
 LEARNER = 1001
@@ -149,3 +149,21 @@ async def test_the_session_middlewares_wrap_every_call(
 
     assert middleware.seen == ["getMe", "sendMessage", "sendMessage"]
     assert fake_api.calls[-1].params["reply_parameters"] == {"message_id": first.message_id}
+
+
+async def test_inside_sent_ids_only_a_sent_message_is_read_for_its_ids_alone(
+    fake_api: FakeBotAPI, bots: dict[str, Bot]
+) -> None:
+    bot = bots["json"]
+    with sent_ids_only():
+        quiz = await CALLS[1](bot, datetime.now(UTC))
+        post = await CALLS[0](bot, datetime.now(UTC))
+    outside = await CALLS[0](bot, datetime.now(UTC))
+
+    answers = [call.result for call in fake_api.calls[-3:]]
+    assert quiz.poll is not None
+    assert (quiz.message_id, quiz.chat.id, quiz.poll.id) == (
+        answers[0]["message_id"], LEARNER, answers[0]["poll"]["id"])
+    assert (post.message_id, post.chat.id) == (answers[1]["message_id"], LEARNER)
+    assert post.text is None  # not read
+    assert outside.text == answers[2]["text"]
