@@ -34,7 +34,7 @@ from bot.daily import broadcast_admin, chat_migration, chats_admin, group, membe
 from bot.daily import subscribe as subscriptions
 from bot.daily.group_answers import GroupAnswers
 from bot.daily.private_notes import PrivateNotes
-from bot.daily.scheduler import DailyScheduler, send_page_size
+from bot.daily.scheduler import DailyScheduler, send_page_size, send_workers_for
 from bot.drills import drill, exam_date, links, reminders, stats, topics
 from bot.drills.chart import ChartRenderer
 from bot.drills.reminder_loop import ReminderLoop
@@ -356,6 +356,8 @@ class App:
             reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
                                          default_zone=default_zone, clock=clock,
                                          sleep=self.sleep)
+            broadcast_limit = (PAID_BROADCAST_PER_SECOND if settings.paid_broadcast
+                               else settings.telegram_rate_limit or None)
             scheduler = DailyScheduler(
                 bot=bot, session_factory=session_factory, i18n=i18n, signature=signature,
                 clock=clock, rng=self.rng, wakeup=schedule_wakeup,
@@ -365,8 +367,8 @@ class App:
                 rich_posts=rich_posts,
                 inline_mode=inline_mode,
                 paid_broadcast=settings.paid_broadcast,
-                send_batch=send_page_size(PAID_BROADCAST_PER_SECOND if settings.paid_broadcast
-                                          else settings.telegram_rate_limit or None),
+                send_batch=send_page_size(broadcast_limit),
+                send_workers=send_workers_for(broadcast_limit),
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -106,10 +107,24 @@ DEFAULT_LEASE = timedelta(seconds=60)
 SEND_PAGE_BOUNDS = (25, 100)
 
 
+# Pages in flight at once: at least this many, and at an overall limit, enough for a second's
+# worth of posts to wait for their turn. A page goes on to the next only once all of its posts
+# are answered and recorded; at 1000/s, four pages (0.4 s) ran dry between pages and lost
+# slots of the limit.
+SEND_WORKERS_AT_LEAST = 4
+
+
 def send_page_size(per_second: float | None) -> int:
     """The page for an overall limit of ``per_second`` messages (None: lifted)."""
     smallest, largest = SEND_PAGE_BOUNDS
     return largest if per_second is None else max(smallest, min(largest, int(per_second)))
+
+
+def send_workers_for(per_second: float | None) -> int:
+    """Pages in flight for an overall limit of ``per_second`` messages (None: lifted)."""
+    if per_second is None:
+        return SEND_WORKERS_AT_LEAST
+    return max(SEND_WORKERS_AT_LEAST, math.ceil(per_second / send_page_size(per_second)))
 
 
 class _LeaseLost(Exception):
@@ -214,7 +229,7 @@ class DailyScheduler:
         bot_username: str = "",
         claim_batch: int = 500,
         send_batch: int = SEND_PAGE_BOUNDS[0],
-        send_workers: int = 4,
+        send_workers: int = SEND_WORKERS_AT_LEAST,
         idle_check_seconds: float = IDLE_CHECK_SECONDS,
         replica: str = "",
         lease_duration: timedelta = DEFAULT_LEASE,

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import load_content
 from bot.daily import daily_posts, subscriptions
 from bot.daily.daily_posts import Lease
-from bot.daily.scheduler import DailyScheduler, send_page_size
+from bot.daily.scheduler import DailyScheduler, send_page_size, send_workers_for
 from bot.platform.content.files import read_content_dir
 from bot.platform.db.models import Delivery, SentPoll, Subscription
 from bot.platform.i18n import create_i18n
@@ -717,3 +717,9 @@ def test_a_page_of_posts_is_about_a_second_at_the_overall_limit() -> None:
     assert send_page_size(1000) == 100  # paid broadcasts
     assert send_page_size(None) == 100  # the limit lifted
     assert send_page_size(5) == 25
+
+
+def test_a_seconds_worth_of_posts_waits_for_its_turn_at_the_overall_limit() -> None:
+    assert send_workers_for(1000) == 10  # paid broadcasts: ten pages of 100
+    assert send_workers_for(25) == 4  # pages of 25: four seconds' worth
+    assert send_workers_for(None) == 4  # the limit lifted: nothing waits
