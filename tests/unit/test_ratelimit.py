@@ -209,3 +209,16 @@ async def test_while_the_lane_is_full_one_sender_waits_for_room_not_all_of_them(
     # every counted message is still on its way): 1 315 sleeps. All of them waiting, woken
     # together for each free place, slept 59 304 times.
     assert sleeps <= 10 * 200
+
+
+async def test_a_private_chat_is_forgotten_after_its_second_and_a_group_after_its_minute() -> None:
+    clock = SimulatedTime()
+    limiter = limiter_on(clock, per_second=None)
+    await send_times(limiter, clock, [-100, *range(1, 1000)])  # a sweep after 1 000 sends
+    clock.now = 2.0
+    await send_times(limiter, clock, list(range(1001, 2001)))
+    # The first thousand's states are gone (the sweep's business: no API tells it), the
+    # group's stays for the rest of its minute.
+    remembered = set(limiter._chats)
+    assert -100 in remembered
+    assert remembered.isdisjoint(range(1, 1000))
