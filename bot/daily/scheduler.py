@@ -313,7 +313,6 @@ class DailyScheduler:
         renewing = asyncio.create_task(self._renew_leases(), name="lease-renewal")
         try:
             while not self._stopping:
-                await self.recover()
                 posted = await self._claim_and_send()
                 revealed = await self._reveal_due() + await self._reveal_chat_quizzes()
                 if not (posted or revealed):
@@ -333,6 +332,7 @@ class DailyScheduler:
             claimed = False
             try:
                 while not self._stopping and not claims.over:
+                    await self.recover()  # before each claim, as stopped replicas' leases expire
                     async with self._transaction() as session:
                         report = await daily_posts.claim_due(
                             session, self.clock(), self.grace, self.rng, self.claim_batch
