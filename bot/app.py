@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -35,7 +34,7 @@ from bot.daily import broadcast_admin, chat_migration, chats_admin, group, membe
 from bot.daily import subscribe as subscriptions
 from bot.daily.group_answers import GroupAnswers
 from bot.daily.private_notes import PrivateNotes
-from bot.daily.scheduler import DailyScheduler, send_page_size
+from bot.daily.scheduler import DailyScheduler, send_page_size, send_workers_for
 from bot.drills import drill, exam_date, links, reminders, stats, topics
 from bot.drills.chart import ChartRenderer
 from bot.drills.reminder_loop import ReminderLoop
@@ -61,6 +60,7 @@ from bot.platform.roles import Role, editor_ids
 from bot.platform.shutdown import Shutdown
 from bot.platform.telegram.commands import set_admin_commands, set_bot_commands
 from bot.platform.telegram.fsm_storage import DatabaseStorage
+from bot.platform.telegram.json_session import JsonBodySession
 from bot.platform.telegram.kept_updates import DatabaseUnfinishedUpdates
 from bot.platform.telegram.metrics import BotApiMetrics, BotMetrics, UpdateMetrics
 from bot.platform.telegram.middlewares import (
@@ -219,9 +219,9 @@ def create_bot(
 ) -> Bot:
     """The Bot API client; ``rate_limiter`` defaults to TELEGRAM_RATE_LIMIT's."""
     session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(str(settings.telegram_api_url)))
+        JsonBodySession(api=TelegramAPIServer.from_base(str(settings.telegram_api_url)))
         if settings.telegram_api_url
-        else AiohttpSession()
+        else JsonBodySession()
     )
     session.middleware(RetryMiddleware())  # outermost: each retried attempt is rate limited
     session.middleware(RateLimitMiddleware(rate_limiter or create_rate_limiter(settings)))
@@ -345,6 +345,8 @@ class App:
             reminder_loop = ReminderLoop(session_factory, bot, i18n, language_overrides,
                                          default_zone=default_zone, clock=clock,
                                          sleep=self.sleep)
+            broadcast_limit = (PAID_BROADCAST_PER_SECOND if settings.paid_broadcast
+                               else settings.telegram_rate_limit or None)
             scheduler = DailyScheduler(
                 bot=bot, session_factory=session_factory, i18n=i18n, signature=signature,
                 clock=clock, rng=self.rng, wakeup=schedule_wakeup,
@@ -354,8 +356,8 @@ class App:
                 rich_posts=rich_posts,
                 inline_mode=inline_mode,
                 paid_broadcast=settings.paid_broadcast,
-                send_batch=send_page_size(PAID_BROADCAST_PER_SECOND if settings.paid_broadcast
-                                          else settings.telegram_rate_limit or None),
+                send_batch=send_page_size(broadcast_limit),
+                send_workers=send_workers_for(broadcast_limit),
             )
             reminder_task: asyncio.Task[None] | None = None
             scheduler_task: asyncio.Task[None] | None = None

@@ -33,9 +33,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
@@ -68,6 +69,7 @@ from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
 from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import DeliveryStatus
+from bot.platform.telegram.json_session import sent_ids_only
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
 from bot.platform.telegram.topics import topic_gone
@@ -105,10 +107,24 @@ DEFAULT_LEASE = timedelta(seconds=60)
 SEND_PAGE_BOUNDS = (25, 100)
 
 
+# Pages in flight at once: at least this many, and at an overall limit, enough for a second's
+# worth of posts to wait for their turn. A page goes on to the next only once all of its posts
+# are answered and recorded; at 1000/s, four pages (0.4 s) ran dry between pages and lost
+# slots of the limit.
+SEND_WORKERS_AT_LEAST = 4
+
+
 def send_page_size(per_second: float | None) -> int:
     """The page for an overall limit of ``per_second`` messages (None: lifted)."""
     smallest, largest = SEND_PAGE_BOUNDS
     return largest if per_second is None else max(smallest, min(largest, int(per_second)))
+
+
+def send_workers_for(per_second: float | None) -> int:
+    """Pages in flight for an overall limit of ``per_second`` messages (None: lifted)."""
+    if per_second is None:
+        return SEND_WORKERS_AT_LEAST
+    return max(SEND_WORKERS_AT_LEAST, math.ceil(per_second / send_page_size(per_second)))
 
 
 class _LeaseLost(Exception):
@@ -131,6 +147,61 @@ class _Refused:
     @classmethod
     def of(cls, job: DeliveryJob | RevealJob, error: str, **what: Any) -> _Refused:
         return cls(job.chat_id, job.delivery_id, job.subscription_id, error, **what)
+
+
+class _ClaimsAhead:
+    """The claims of one round, made while the posts claimed before are sent: at most
+    ``ahead`` claimed posts wait to be leased, and a sender out of posts waits for the claim in
+    progress."""
+
+    def __init__(self, ahead: int) -> None:
+        self.ahead = ahead
+        self.unleased = 0
+        self.commits = 0  # claims committed so far
+        self.over = False  # no more claims this round
+        self._changed = asyncio.Condition()
+
+    async def committed(self, claimed: int) -> None:
+        self.unleased += claimed
+        self.commits += 1
+        await self._notify()
+
+    async def leased(self, count: int) -> None:
+        if count:
+            self.unleased = max(0, self.unleased - count)
+            await self._notify()
+
+    async def end(self) -> None:
+        self.over = True
+        await self._notify()
+
+    async def room(self) -> None:
+        """Until fewer than ``ahead`` claimed posts wait to be leased, or the claims end."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.unleased < self.ahead or self.over)
+
+    async def next_claim(self, seen: int) -> bool:
+        """A sender found nothing to lease after the ``seen``-th claim: wait for the next one;
+        False when there will be none."""
+        if self.commits == seen:
+            # Everything claimed by then is leased (by this replica or another one).
+            self.unleased = 0
+            await self._notify()
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.commits != seen or self.over)
+        return self.commits != seen
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How an item's post ends in some chats: the footer, and a post's parts with it."""
+
+    footer: Rendered
+    parts: list[Rendered]
 
 
 @dataclass(frozen=True)
@@ -158,7 +229,7 @@ class DailyScheduler:
         bot_username: str = "",
         claim_batch: int = 500,
         send_batch: int = SEND_PAGE_BOUNDS[0],
-        send_workers: int = 4,
+        send_workers: int = SEND_WORKERS_AT_LEAST,
         idle_check_seconds: float = IDLE_CHECK_SECONDS,
         replica: str = "",
         lease_duration: timedelta = DEFAULT_LEASE,
@@ -180,9 +251,17 @@ class DailyScheduler:
         self.claim_batch = claim_batch
         self.send_batch = send_batch
         self.send_workers = send_workers
+        # One transaction at a time (SQLite's single writer). The send ledger's, which posts
+        # released by the rate limiter wait for, take it directly; the others queue behind
+        # ``_queueing`` one at a time, so the ledger waits behind at most one of them (behind
+        # ten pages and a claim, its posts waited 0.2 s and then reached Telegram at once).
         self._writing = asyncio.Lock()
+        self._queueing = asyncio.Lock()
         self.idle_check_seconds = idle_check_seconds
         self._prepared: dict[int, _Prepared | None] = {}
+        # An item's footer and its post's parts with it, by (item, zone, answer delay, minute):
+        # the same for every chat of a round that shares those.
+        self._endings: dict[tuple[int, str, int, datetime], _Ending] = {}
         self._stopping = False
         # A new incarnation per process: a restarted replica's old leases are told from its own.
         self.lease_owner = f"{replica or socket.gethostname()}/{uuid.uuid4().hex[:12]}"
@@ -212,36 +291,71 @@ class DailyScheduler:
         self._stopping = True
         self.wakeup.notify()
 
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction other than the send ledger's, in its turn."""
+        async with (self._queueing, self._writing, self.session_factory() as session,
+                    session.begin()):
+            yield session
+
     def _lease(self) -> Lease:
         return Lease(self.lease_owner, self.clock() + self.lease_duration)
 
     async def recover(self) -> None:
         """Take over what stopped replicas (this one before a restart, too) left unfinished."""
-        async with self._writing, self.session_factory() as session, session.begin():
+        async with self._transaction() as session:
             await daily_posts.reap_expired(session, self.clock(), self._lease())
 
     async def run_due(self) -> None:
         """Claim, send and reveal until nothing is due at the clock's current time."""
         self._prepared.clear()  # items may have changed since the last round
+        self._endings.clear()
         renewing = asyncio.create_task(self._renew_leases(), name="lease-renewal")
         try:
             while not self._stopping:
-                await self.recover()
-                async with self._writing, self.session_factory() as session, session.begin():
-                    report = await daily_posts.claim_due(
-                        session, self.clock(), self.grace, self.rng, self.claim_batch
-                    )
-                if self.metrics is not None:
-                    for late in report.lateness:
-                        self.metrics.scheduler_lag.observe(late.total_seconds())
-                sent = await self._send_claimed()
+                posted = await self._claim_and_send()
                 revealed = await self._reveal_due() + await self._reveal_chat_quizzes()
-                if not (report.claimed or report.skipped or sent or revealed):
+                if not (posted or revealed):
                     return
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+
+    async def _claim_and_send(self) -> bool:
+        """Claim what is due a batch at a time and send the posts claimed; the next batch is
+        claimed while the last one is sent, so the sends never wait for a claim. True if
+        anything was claimed, skipped or sent."""
+        claims = _ClaimsAhead(self.claim_batch)
+
+        async def claim_ahead() -> bool:
+            claimed = False
+            try:
+                while not self._stopping and not claims.over:
+                    await self.recover()  # before each claim, as stopped replicas' leases expire
+                    async with self._transaction() as session:
+                        report = await daily_posts.claim_due(
+                            session, self.clock(), self.grace, self.rng, self.claim_batch
+                        )
+                    if self.metrics is not None:
+                        for late in report.lateness:
+                            self.metrics.scheduler_lag.observe(late.total_seconds())
+                    await claims.committed(report.claimed)
+                    if not (report.claimed or report.skipped):
+                        break
+                    claimed = True
+                    await claims.room()
+            finally:
+                await claims.end()
+            return claimed
+
+        claiming = asyncio.create_task(claim_ahead(), name="daily-claims")
+        try:
+            sent = await self._send_claimed(claims)
+        finally:
+            await claims.end()  # a stop: the claims end with the sends
+            claimed = await claiming
+        return claimed or bool(sent)
 
     async def _renew_leases(self) -> None:
         """While this replica works, its leases stay its own (a page may wait long for its
@@ -249,7 +363,7 @@ class DailyScheduler:
         while True:
             await asyncio.sleep(self.lease_duration.total_seconds() / 3)
             try:
-                async with self._writing, self.session_factory() as session, session.begin():
+                async with self._transaction() as session:
                     await daily_posts.renew_leases(session, self._lease())
             except Exception:  # the next beat tries again; the lease still has two thirds left
                 logger.exception("renewing the daily posts' leases failed")
@@ -271,24 +385,31 @@ class DailyScheduler:
         take: Callable[[AsyncSession], Awaitable[list[JobT]]],
         handle: Callable[[JobT], Awaitable[ResultT]],
         finish: Callable[[AsyncSession, list[JobT], list[ResultT]], Awaitable[None]] | None = None,
+        claims: _ClaimsAhead | None = None,
     ) -> int:
         """Work through pages of jobs, ``send_workers`` pages in flight so that one page's
         database work overlaps another's Bot API calls. The workers' transactions take turns
-        (``_writing``): no two workers ever take the same job, and SQLite's single writer is
-        never contended (its busy handler would sleep)."""
+        (``_transaction``): no two workers ever take the same job, and SQLite's single writer is
+        never contended (its busy handler would sleep). With ``claims``, a worker out of jobs
+        waits for the claim in progress instead of stopping."""
 
         async def worker() -> int:
             done = 0
             while not self._stopping:
-                async with self._writing, self.session_factory() as session, session.begin():
+                seen = claims.commits if claims is not None else 0
+                async with self._transaction() as session:
                     jobs = await take(session)
                     if jobs:
                         await self._prepare(job.item_id for job in jobs)
+                if claims is not None:
+                    await claims.leased(len(jobs))
                 if not jobs:
+                    if claims is not None and await claims.next_claim(seen):
+                        continue
                     break
                 results = await asyncio.gather(*(handle(job) for job in jobs))
                 if finish is not None:
-                    async with self._writing, self.session_factory() as session, session.begin():
+                    async with self._transaction() as session:
                         await finish(session, jobs, list(results))
                 done += len(jobs)
             return done
@@ -297,12 +418,12 @@ class DailyScheduler:
 
     # --- sending -------------------------------------------------------------------------------
 
-    async def _send_claimed(self) -> int:
+    async def _send_claimed(self, claims: _ClaimsAhead) -> int:
         async def take(session: AsyncSession) -> list[DeliveryJob]:
             return await daily_posts.lease_deliveries(session, self.clock(), self.grace,
                                                       self.send_batch, self._lease())
 
-        return await self._in_pages(take, self._deliver_and_record)
+        return await self._in_pages(take, self._deliver_and_record, claims=claims)
 
     async def _deliver_and_record(self, job: DeliveryJob) -> None:
         async def mark_in_flight() -> None:
@@ -311,7 +432,9 @@ class DailyScheduler:
 
         token = write_ahead.set(mark_in_flight)
         try:
-            with at_most_once():  # a duplicate in the chat is worse than a post lost in doubt
+            # A duplicate in the chat is worse than a post lost in doubt; of the message sent,
+            # only its ids are kept.
+            with at_most_once(), sent_ids_only():
                 outcome = await self._deliver(job)
         except _LeaseLost:
             logger.warning("chat %s: the daily post was taken over by another replica",
@@ -340,9 +463,9 @@ class DailyScheduler:
             prepared = self._prepared.get(job.item_id)
             if prepared is None:
                 return _Refused.of(job, "the item no longer exists")
-            footer = self._footer(prepared.card, job, chat)
+            ending = self._ending(prepared, job, chat)
             if prepared.quiz is not None:
-                poll = poll_with_footer(shuffled_quiz_poll(prepared.quiz, self.rng), footer)
+                poll = poll_with_footer(shuffled_quiz_poll(prepared.quiz, self.rng), ending.footer)
                 closes_at = self._closing(job)
                 message = await chat.send_quiz(poll, is_anonymous=job.anonymous_polls,
                                                fair_play=job.fair_play, close_date=closes_at)
@@ -353,7 +476,7 @@ class DailyScheduler:
                                 reveal_at=closes_at)
             # One message at a time: after a refusal, only the parts not yet in the chat go.
             last_part: Message | None = None
-            for part in with_footer(prepared.question, footer)[job.parts_sent:]:
+            for part in ending.parts[job.parts_sent:]:
                 last_part = await chat.send_post([part])
                 parts_sent += 1
             if last_part is None:
@@ -368,6 +491,18 @@ class DailyScheduler:
                               if isinstance(error, TelegramRetryAfter) else timedelta(0))
                 return Postponed(job, _describe(error), not_before, parts_sent)
             return _refusal(job, error)
+
+    def _ending(self, prepared: _Prepared, job: DeliveryJob, chat: ChatContext) -> _Ending:
+        """The post's footer, and the post's parts with it: worded once for every chat of the
+        same zone and answer delay within a minute (the footer names the answer's minute)."""
+        key = (prepared.card.id, job.timezone, job.reveal_after_minutes,
+               chat.now.replace(second=0, microsecond=0))
+        ending = self._endings.get(key)
+        if ending is None:
+            footer = self._footer(prepared.card, job, chat)
+            ending = self._endings[key] = _Ending(
+                footer, [] if prepared.quiz is not None else with_footer(prepared.question, footer))
+        return ending
 
     def _footer(self, card: Card, job: DeliveryJob, chat: ChatContext) -> Rendered:
         """Hashtags, signature and when the answer comes, in the chat's zone and the item's

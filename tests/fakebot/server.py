@@ -280,6 +280,7 @@ class Call:
     response: JSONDict | None = None  # the whole answer body
     fault: Fault | None = None  # the injected fault, if any
     finished_at: float | None = None
+    content_type: str = ""  # of the request body: application/json, multipart/form-data, …
 
     @property
     def done(self) -> bool:
@@ -1363,6 +1364,7 @@ class FakeBotAPI(_Builders, ForumTopics, InlineMode):
             params=params,
             at=at,
             files=files,
+            content_type=request.content_type if request.body_exists else "",
         )
         self._call_seq += 1
         self.calls.append(call)

@@ -173,6 +173,39 @@ async def test_raw_http(fake_api: FakeBotAPI) -> None:
     assert fake_api.calls_of("sendMessage")[1].params["text"] == "true"
 
 
+REFUSED_BODIES: list[tuple[str, dict[str, Any]]] = [
+    ("sendMessage", {"chat_id": 1001, "text": "   "}),
+    ("sendMessage", {"chat_id": -100999, "text": "nobody here"}),
+    ("sendMessage", {"chat_id": 1001, "text": "short",
+                     "entities": [{"type": "bold", "offset": 3, "length": 5}]}),
+    ("sendMessage", {"chat_id": 1001, "text": "x", "reply_markup": {"x": 1}}),
+    ("sendPoll", {"chat_id": 1001, "question": "Q?", "options": [{"text": "a"}, {"text": "b"}],
+                  "type": "quiz", "correct_option_ids": [5]}),
+    ("sendPoll", {"chat_id": 1001, "question": "Q?", "options": [{"text": "a"}],
+                  "type": "quiz", "correct_option_ids": [0], "is_anonymous": False}),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("method", "params"), REFUSED_BODIES)
+async def test_a_json_body_is_refused_as_the_same_form_is(
+    fake_api: FakeBotAPI, method: str, params: dict[str, Any]
+) -> None:
+    """Telegram takes application/json bodies as well as forms (where objects are JSON text)."""
+    form = {key: value if isinstance(value, str) else json.dumps(value)
+            for key, value in params.items()}
+    url = f"{fake_api.url}/bot{fake_api.token}/{method}"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=form) as response:
+            as_form = response.status, await response.json()
+        async with http.post(url, json=params) as response:
+            as_json = response.status, await response.json()
+    assert as_form[0] == 400
+    assert as_json == as_form
+    form_call, json_call = fake_api.calls
+    assert json_call.params == form_call.params
+
+
 # --------------------------------------------------------------------------------------------
 # messages
 

@@ -187,3 +187,38 @@ async def test_paid_broadcasts_keep_to_their_own_limit_and_other_messages_to_the
     assert max(paid) == pytest.approx(1999 * GLOBAL_WINDOW_SECONDS / 1000)
     assert most_in_any_window(free, 1.0) <= 25
     assert max(free) == pytest.approx(49 * GLOBAL_WINDOW_SECONDS / 25)
+
+
+async def test_while_the_lane_is_full_one_sender_waits_for_room_not_all_of_them() -> None:
+    clock = SimulatedTime()
+    sleeps = 0
+
+    async def counted_sleep(seconds: float) -> None:
+        nonlocal sleeps
+        sleeps += 1
+        await clock.sleep(seconds)
+
+    limiter = RateLimiter(25, monotonic=clock.monotonic, sleep=counted_sleep)
+
+    async def send(chat_id: int) -> None:
+        async with limiter.turn(chat_id):
+            await clock.sleep(2.0)  # slow answers: 30 on their way fill the lane
+
+    await clock.run(*(send(chat_id) for chat_id in range(1, 201)))
+    # Each sender sleeps for its slot, and only the first in line waits for room (polling while
+    # every counted message is still on its way): 1 315 sleeps. All of them waiting, woken
+    # together for each free place, slept 59 304 times.
+    assert sleeps <= 10 * 200
+
+
+async def test_a_private_chat_is_forgotten_after_its_second_and_a_group_after_its_minute() -> None:
+    clock = SimulatedTime()
+    limiter = limiter_on(clock, per_second=None)
+    await send_times(limiter, clock, [-100, *range(1, 1000)])  # a sweep after 1 000 sends
+    clock.now = 2.0
+    await send_times(limiter, clock, list(range(1001, 2001)))
+    # The first thousand's states are gone (the sweep's business: no API tells it), the
+    # group's stays for the rest of its minute.
+    remembered = set(limiter._chats)
+    assert -100 in remembered
+    assert remembered.isdisjoint(range(1, 1000))

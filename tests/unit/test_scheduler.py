@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.daily import daily_posts, subscriptions
 from bot.daily.daily_posts import Lease
-from bot.daily.scheduler import DailyScheduler, send_page_size
+from bot.daily.scheduler import DailyScheduler, send_page_size, send_workers_for
 from bot.platform.content.files import read_content_dir
 from bot.platform.content.sync import load_content
 from bot.platform.db.models import Delivery, SentPoll, Subscription
@@ -298,6 +298,41 @@ async def test_a_stop_in_the_middle_of_a_broadcast_then_a_restart_posts_each_cha
     await restarted.recover()
     await restarted.run_due()
     assert [len(posts(fake_api, learner)) for learner in learners] == [1] * len(learners)
+
+
+@pytest.mark.usefixtures("bank")
+async def test_the_next_batch_is_claimed_while_the_last_ones_posts_are_on_their_way(
+    fake_api: FakeBotAPI, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock,
+    scheduler_for: Callable[..., DailyScheduler], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    learners = list(range(7001, 7007))
+    for learner in learners:
+        await subscribe(session_factory, clock, learner, "private")
+    clock.now = NINE_BERLIN
+    fake_api.fail_next("*", delay(30))  # the first post is answered late
+    claim_due = daily_posts.claim_due
+    answered_at_claims: list[int] = []
+    second_claim = asyncio.Event()
+
+    async def counted_claim(*args: Any, **kwargs: Any) -> daily_posts.ClaimReport:
+        answered_at_claims.append(sum(1 for call in fake_api.calls
+                                      if call.method in ("sendPoll", "sendMessage")
+                                      and call.finished_at is not None))
+        if len(answered_at_claims) == 2:
+            second_claim.set()
+        return await claim_due(*args, **kwargs)
+
+    monkeypatch.setattr(daily_posts, "claim_due", counted_claim)
+    scheduler = scheduler_for(claim_batch=2, send_batch=2, send_workers=1)
+    broadcast = asyncio.create_task(scheduler.run_due())
+    await second_claim.wait()
+    broadcast.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await broadcast
+    # The second batch was claimed before the first one's two posts were answered (before: only
+    # once the late answer came, 30 s on).
+    assert answered_at_claims[0] == 0
+    assert answered_at_claims[1] < 2
 
 
 @pytest.mark.usefixtures("bank")
@@ -682,3 +717,9 @@ def test_a_page_of_posts_is_about_a_second_at_the_overall_limit() -> None:
     assert send_page_size(1000) == 100  # paid broadcasts
     assert send_page_size(None) == 100  # the limit lifted
     assert send_page_size(5) == 25
+
+
+def test_a_seconds_worth_of_posts_waits_for_its_turn_at_the_overall_limit() -> None:
+    assert send_workers_for(1000) == 10  # paid broadcasts: ten pages of 100
+    assert send_workers_for(25) == 4  # pages of 25: four seconds' worth
+    assert send_workers_for(None) == 4  # the limit lifted: nothing waits
