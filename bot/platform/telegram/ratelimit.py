@@ -44,10 +44,11 @@ _FORGET_AFTER_SECONDS = 60.0
 GLOBAL_WINDOW_SECONDS = 1.02
 # Telegram counts messages when they arrive. A process short of CPU releases them on time and
 # then writes them late, several at once; so besides the pace at release, no more than this
-# share of the limit may be on the way or have arrived in the last window (at 25/s, 30: what
-# Telegram itself allows).
+# share of the limit may be on the way or have arrived in the last window, and never more than
+# Telegram's own ceiling for the lane (at 25/s, 30; paid broadcasts at 1000/s, 1000).
 ARRIVAL_MARGIN = 1.2
-# Telegram's overall limit for messages sent with allow_paid_broadcast.
+# Telegram's overall ceilings: about 30 messages a second, 1000 sent with allow_paid_broadcast.
+TELEGRAM_PER_SECOND = 30
 PAID_BROADCAST_PER_SECOND = 1000.0
 # How often a sender checks for room while every counted message is still on its way.
 _IN_FLIGHT_POLL_SECONDS = 0.005
@@ -65,10 +66,11 @@ class _Lane:
     """One overall limit: evenly spaced release slots, at most ``per_window`` releases in any
     window, and at most ``arrival_cap`` messages on their way or arrived in any window."""
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(self, per_second: float, ceiling: float) -> None:
         self.interval = GLOBAL_WINDOW_SECONDS / per_second
         self.per_window = max(1, int(per_second))
-        self.arrival_cap = max(self.per_window, int(per_second * ARRIVAL_MARGIN))
+        self.arrival_cap = max(self.per_window,
+                               int(min(ceiling, per_second * ARRIVAL_MARGIN)))
         self.next_slot = 0.0
         self.released: deque[float] = deque()
         # A message counts as arrived when its response came: it reached Telegram before.
@@ -107,8 +109,8 @@ class RateLimiter:
     rather than bursty; a log of the last ``per_second`` releases makes sure no window of
     :data:`GLOBAL_WINDOW_SECONDS` holds more, even when a busy event loop wakes several late
     senders at once; and a count of the messages still on their way or answered within the
-    window keeps what arrives at Telegram to :data:`ARRIVAL_MARGIN` times the limit whatever
-    the delay between release and arrival. ``per_second`` None lifts the global limit
+    window keeps what arrives at Telegram to :data:`ARRIVAL_MARGIN` times the limit, within
+    Telegram's ceiling, whatever the delay between release and arrival. ``per_second`` None lifts the global limit
     (per-chat limits stay). Paid broadcasts (``turn(chat_id, paid=True)``) keep to their own
     overall limit, ``paid_per_second``, when one is given.
     """
@@ -123,8 +125,9 @@ class RateLimiter:
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._free = _Lane(per_second) if per_second else None
-        self._paid = _Lane(paid_per_second) if paid_per_second else self._free
+        self._free = _Lane(per_second, TELEGRAM_PER_SECOND) if per_second else None
+        self._paid = (_Lane(paid_per_second, PAID_BROADCAST_PER_SECOND) if paid_per_second
+                      else self._free)
         self.chat_interval = chat_interval
         self.group_per_minute = group_per_minute
         self.monotonic = monotonic
