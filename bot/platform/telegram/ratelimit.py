@@ -110,9 +110,10 @@ class RateLimiter:
     :data:`GLOBAL_WINDOW_SECONDS` holds more, even when a busy event loop wakes several late
     senders at once; and a count of the messages still on their way or answered within the
     window keeps what arrives at Telegram to :data:`ARRIVAL_MARGIN` times the limit, within
-    Telegram's ceiling, whatever the delay between release and arrival. ``per_second`` None lifts the global limit
-    (per-chat limits stay). Paid broadcasts (``turn(chat_id, paid=True)``) keep to their own
-    overall limit, ``paid_per_second``, when one is given.
+    Telegram's ceiling, whatever the delay between release and arrival. ``per_second`` None
+    lifts the global limit (per-chat limits stay). Paid broadcasts
+    (``turn(chat_id, paid=True)``) keep to their own overall limit, ``paid_per_second``, when
+    one is given.
     """
 
     def __init__(
