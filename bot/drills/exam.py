@@ -27,7 +27,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -203,18 +203,33 @@ class DrillPace:
 
 async def drill_pace(session: AsyncSession, learner: Learner, now: datetime) -> DrillPace:
     """The learner's own pace, or the one their interview ahead sets."""
+    return await with_new_cards_plan(session, learner, await review_pace(session, learner, now),
+                                     now)
+
+
+async def review_pace(session: AsyncSession, learner: Learner, now: datetime) -> DrillPace:
+    """``drill_pace`` without the interview's plan of new cards (the learner's own cap): what
+    serving a due review needs, without counting the scope's unseen items."""
     exam = await load_exam(session, learner.user_id)
     if exam is None or now >= exam_end(exam.exam_on, learner):
         return DrillPace(ReviewCard.due <= now, learner.new_cards_per_day)
     scope = in_scope(exam, learner)
     window = final_review_start(exam.exam_on, learner)
     pulled = (ReviewCard.last_review < window) & scope if now >= window else None
-    plan = await planned_new_today(session, learner, exam, now)
     return DrillPace(
         due=(ReviewCard.due <= now) | pulled if pulled is not None else ReviewCard.due <= now,
-        new_cards_per_day=raised_cap(learner.new_cards_per_day, plan),
-        new_items_first=scope, plan=plan, exam=exam,
+        new_cards_per_day=learner.new_cards_per_day, new_items_first=scope, exam=exam,
     )
+
+
+async def with_new_cards_plan(
+    session: AsyncSession, learner: Learner, pace: DrillPace, now: datetime
+) -> DrillPace:
+    """``pace`` with the interview's plan of new cards for today, and the cap it raises."""
+    if pace.exam is None or pace.plan is not None:
+        return pace
+    plan = await planned_new_today(session, learner, pace.exam, now)
+    return replace(pace, new_cards_per_day=raised_cap(learner.new_cards_per_day, plan), plan=plan)
 
 
 async def planned_new_today(

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from bot.drills.backlog import reviews_left_today
-from bot.drills.exam import drill_pace
+from bot.drills.exam import review_pace, with_new_cards_plan
 from bot.platform.content.schema import Difficulty, Kind
 from bot.platform.db.models import (
     Attempt,
@@ -121,10 +121,12 @@ async def choose_item(
     user = learner.user_id
     if practice:
         return await _practice_item(session, user, allowed, now, rng)
-    pace = await drill_pace(session, learner, now)
+    pace = await review_pace(session, learner, now)
     item_id = await _first_card(session, user, allowed, (ReviewCard.reps > 0) & pace.due)
     if item_id is not None and await reviews_left_today(session, learner, now) == 0:
         return None  # the backlog waits for tomorrow, and new items behind it
+    if item_id is None:  # the interview's plan matters only for new cards
+        pace = await with_new_cards_plan(session, learner, pace, now)
     if item_id is None and await _under_daily_cap(session, learner, now,
                                                   pace.new_cards_per_day):
         if pace.new_items_first is not None and topic_id is None:
