@@ -152,41 +152,38 @@ async def test_a_retried_send_waits_for_its_turn_again(
     assert [call.ok for call in fake_api.calls_of("sendMessage")] == [False, True]
 
 
-async def test_messages_released_on_time_but_written_late_arrive_within_the_margin() -> None:
-    clock = SimulatedTime()
-    limiter = limiter_on(clock)
+async def arrivals_held_back(
+    limiter: RateLimiter, clock: SimulatedTime, sends: int, held: tuple[float, float], *,
+    paid: bool = False,
+) -> list[float]:
+    """When ``sends`` messages reach Telegram if those released within ``held`` are written
+    only at its end, together (a starved process; a commit between release and the wire)."""
     arrivals: list[float] = []
 
     async def send(chat_id: int) -> None:
-        async with limiter.turn(chat_id):
+        async with limiter.turn(chat_id, paid=paid):
             released = clock.now
-            # A starved process: what it releases from 1.0 s on reaches Telegram at 1.6 s, at
-            # once; without the count at arrival, 40 would arrive in the second from 1.6 s.
-            arrives = 1.6 if 1.0 <= released < 1.6 else released + 0.01
+            arrives = held[1] if held[0] <= released < held[1] else released + 0.01
             await clock.sleep(arrives - released)
             arrivals.append(clock.now)
 
-    await clock.run(*(send(chat_id) for chat_id in range(1, 101)))
-    assert len(arrivals) == 100
+    await clock.run(*(send(chat_id) for chat_id in range(1, sends + 1)))
+    assert len(arrivals) == sends
+    return arrivals
+
+
+async def test_messages_released_on_time_but_written_late_arrive_within_the_margin() -> None:
+    clock = SimulatedTime()
+    # Without the count at arrival, 40 would arrive in the second from 1.6 s.
+    arrivals = await arrivals_held_back(limiter_on(clock), clock, 100, (1.0, 1.6))
     assert most_in_any_window(arrivals, 1.0) <= 30  # 1.2 times the limit
 
 
 async def test_paid_broadcasts_written_late_arrive_within_telegram_s_1000_a_second() -> None:
     clock = SimulatedTime()
     limiter = RateLimiter(25, paid_per_second=1000, monotonic=clock.monotonic, sleep=clock.sleep)
-    arrivals: list[float] = []
-
-    async def send(chat_id: int) -> None:
-        async with limiter.turn(chat_id, paid=True):
-            released = clock.now
-            # Posts wait for a commit between release and the wire (the send ledger's), then
-            # go together: 1000/s is Telegram's own ceiling, with no margin above it.
-            arrives = 1.3 if 1.0 <= released < 1.3 else released + 0.01
-            await clock.sleep(arrives - released)
-            arrivals.append(clock.now)
-
-    await clock.run(*(send(chat_id) for chat_id in range(1, 3001)))
-    assert len(arrivals) == 3000
+    arrivals = await arrivals_held_back(limiter, clock, 3000, (1.0, 1.3), paid=True)
+    # 1000/s is Telegram's own ceiling for paid broadcasts: no margin above it.
     assert most_in_any_window(arrivals, 1.0) <= 1000
 
 
