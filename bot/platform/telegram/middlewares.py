@@ -166,17 +166,21 @@ class KnownButtonsOnly(BaseMiddleware):
         return (callback.data or "").partition(":")[0] in self.prefixes
 
 
+def callback_data_classes() -> list[type[CallbackData]]:
+    """Every ``CallbackData`` class defined so far: the kinds of the bot's buttons."""
+    found: list[type[CallbackData]] = []
+    unexplored = CallbackData.__subclasses__()
+    while unexplored:
+        kind = unexplored.pop()
+        found.append(kind)
+        unexplored.extend(kind.__subclasses__())
+    return found
+
+
 def callback_data_prefixes() -> frozenset[str]:
-    """The prefixes of every ``CallbackData`` class defined so far: the bot's buttons (all
-    with aiogram's default separator, ":", which a test keeps so)."""
-    prefixes = set()
-    classes: list[type[CallbackData]] = [CallbackData]
-    while classes:
-        kind = classes.pop()
-        classes.extend(kind.__subclasses__())
-        if kind is not CallbackData:
-            prefixes.add(kind.__prefix__)
-    return frozenset(prefixes)
+    """The prefixes of the bot's buttons (all with aiogram's default separator, ":", which a
+    test keeps so)."""
+    return frozenset(kind.__prefix__ for kind in callback_data_classes())
 
 
 def _is_on_keyboard(callback: CallbackQuery) -> bool:
