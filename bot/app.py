@@ -263,7 +263,8 @@ class App:
     ``clock`` and ``sleep`` are time (the scheduler's and the reminders' naps end early when a
     test moves its clock), ``rng`` the randomness, ``rate_limiter`` the pace of sends (a test's
     may run on skipped time), ``content`` the bank (default: ``ContentPreload`` of
-    ``settings.content_dir``).
+    ``settings.content_dir``). ``in_flight`` counts the updates being handled: shutdown waits
+    on it, and so does a test's script for the bot to be done with its step.
     """
 
     def __init__(
@@ -282,6 +283,7 @@ class App:
         self.sleep = sleep
         self.rng = rng or Random()
         self.rate_limiter = rate_limiter
+        self.in_flight = InFlightUpdates()
 
     async def serve(self, shutdown: Shutdown, *, stop_on_signals: bool = True) -> None:
         """Migrate, load content, then poll (or serve the webhook, with WEBHOOK_URL) until
@@ -308,7 +310,6 @@ class App:
             del bundle  # in the database now
             return_freed_memory()
             i18n = create_i18n(settings.default_language)
-            in_flight = InFlightUpdates()
             answer_recorder = AnswerRecorder(session_factory, PollCache(session_factory),
                                              batch_size=settings.answer_batch_size)
             language_overrides = LanguageOverrides(session_factory)
@@ -325,7 +326,7 @@ class App:
                 clock=clock,
                 rng=self.rng,
                 answer_recorder=answer_recorder,
-                in_flight=in_flight,
+                in_flight=self.in_flight,
                 import_max_bytes=settings.import_max_bytes,
                 default_zone=default_zone,
                 language_overrides=language_overrides,
@@ -372,7 +373,7 @@ class App:
                 shutdown.on_begin(scheduler.stop)
 
             async def on_shutdown() -> None:
-                if not await in_flight.wait_idle(shutdown.remaining()):
+                if not await self.in_flight.wait_idle(shutdown.remaining()):
                     logger.warning("stopped with updates still in flight after the grace period")
                 await answer_recorder.close()
                 await dispatcher["notes"].close()

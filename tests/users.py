@@ -71,7 +71,8 @@ def button_data(call: Call, label: str) -> str:
 
 
 class Learner:
-    """A user in a private chat with the bot; every step waits for the bot's reply."""
+    """A user in a private chat with the bot; every step waits for the bot's reply, and for the
+    bot to be done with the step's update (``reply_to``)."""
 
     def __init__(self, api: FakeBotAPI, user: dict[str, Any]) -> None:
         self.api = api
@@ -86,14 +87,21 @@ class Learner:
             method, lambda call: call.params.get("chat_id", self.id) == self.id
         )
 
+    async def reply_to(self, update: dict[str, Any], method: str = "sendMessage") -> Call:
+        """The bot's reply to ``update``, once the bot is done with that update (its transaction
+        committed): the script's next step — moving the clock, reading the database — sees all
+        the update changed, not only what the bot said before committing."""
+        call = await self.reply(method)
+        await self.api.wait_handled(update)
+        return call
+
     def received(self) -> list[str]:
         """What the bot sent to this chat so far, as it reads now: texts, captions, poll
         questions, rich messages as plain text (deleted messages left out)."""
         return self.api.sent_texts(self.chat_id)
 
     async def says(self, text: str, expect: str = "sendMessage") -> Call:
-        self.api.send_text(self.user, text)
-        return await self.reply(expect)
+        return await self.reply_to(self.api.send_text(self.user, text), expect)
 
     async def presses(self, post: Call, label: str, expect: str = "sendMessage") -> Call:
         """Presses a button; the bot must answer the callback, then do ``expect``."""
@@ -102,7 +110,10 @@ class Learner:
         ack = await self.api.wait_for_call(
             "answerCallbackQuery", lambda call: call.params["callback_query_id"] == query_id
         )
-        return ack if expect == "answerCallbackQuery" else await self.reply(expect)
+        if expect == "answerCallbackQuery":
+            await self.api.wait_handled(update)
+            return ack
+        return await self.reply_to(update, expect)
 
     async def answers(
         self, quiz: Call, option_ids: list[int], expect: str = "sendMessage"
@@ -110,7 +121,7 @@ class Learner:
         """Votes in a quiz the bot sent; returns the bot's next ``expect`` call to this learner
         (its explanation: "sendRichMessage" where answer posts go as rich messages)."""
         self.last_answer = self.api.answer_poll(self.user, quiz.result["poll"]["id"], option_ids)
-        return await self.reply(expect)
+        return await self.reply_to(self.last_answer, expect)
 
     async def answers_with(self, quiz: Call, *options: str, expect: str = "sendMessage") -> Call:
         """Votes for the options with these texts, as a person taps them."""
@@ -138,14 +149,14 @@ class ChatUser(Learner):
         return await self.api.wait_for_call(method, to(self.chat_id, self.thread_id))
 
     async def says(self, text: str, expect: str = "sendMessage") -> Call:
-        self.api.send_text(self.user, text, self.chat_id, anonymous_admin=self.anonymous_admin,
-                           thread_id=self.thread_id)
-        return await self.reply(expect)
+        return await self.reply_to(self.api.send_text(
+            self.user, text, self.chat_id, anonymous_admin=self.anonymous_admin,
+            thread_id=self.thread_id), expect)
 
     async def replies(self, post: Call, text: str, expect: str = "sendMessage") -> Call:
         """Answers the bot's ``post`` with a reply (in groups, the way to talk to the bot)."""
-        self.api.send_text(self.user, text, self.chat_id, reply_to=post.result)
-        return await self.reply(expect)
+        return await self.reply_to(
+            self.api.send_text(self.user, text, self.chat_id, reply_to=post.result), expect)
 
 
 async def settled(database: Database, sql: str, expected: list[tuple[Any, ...]]) -> None:

@@ -137,6 +137,7 @@ class InProcessBot:
         if self._task is not None:
             raise RuntimeError("already started")
         logging.getLogger().addHandler(self._lines)
+        api.bot_idle = self.idle
         mark = api.mark()
         # The start-up collects the garbage once (``return_freed_memory``): here that would
         # walk every object of the test session, most of a second each time. They sit out.
@@ -159,6 +160,11 @@ class InProcessBot:
                 await self.stop()
                 raise AssertionError(f"the bot did not poll within {timeout}s; log:\n{self.log}")
             await asyncio.sleep(0.01)
+
+    async def idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until no update is being handled: each one's transaction committed."""
+        if not await self.app.in_flight.wait_idle(timeout):
+            raise TimeoutError(f"the bot still handles an update after {timeout}s")
 
     async def stop(self, timeout: float = 20.0) -> None:  # noqa: ASYNC109
         """Stop as SIGTERM does; raises what the app failed with, if it did."""

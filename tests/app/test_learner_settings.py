@@ -33,6 +33,17 @@ def next_local(clock: MovableClock, zone: ZoneInfo, hour: int) -> timedelta:
     return at - now
 
 
+async def test_what_a_reply_confirms_is_committed_when_the_script_reads_the_reply(
+    running_bot: InProcessBot, database: Database, alice: Learner,
+) -> None:
+    """The bot replies inside the update's transaction and commits after it: a script step
+    returns once the bot is done with its update, so the next step — moving the clock for the
+    reminder loop, reading the database — never races the commit (this raced once in CI)."""
+    for zone in ("Asia/Almaty", "Europe/Berlin", "Asia/Tokyo"):
+        await alice.says(f"/timezone {zone}")
+        assert database.query("SELECT timezone FROM learner_settings") == [(zone,)]
+
+
 async def test_a_reminder_with_a_zone_comes_at_that_zones_time_and_follows_a_zone_change(
     running_bot: InProcessBot, clock: MovableClock, alice: Learner,
 ) -> None:

@@ -406,6 +406,10 @@ def _decode_value(key: str, value: Any) -> Any:
         return value
 
 
+def _update_id(update: JSONDict | int) -> int:
+    return update if isinstance(update, int) else int(update["update_id"])
+
+
 def _same(a: Any, b: Any) -> bool:
     return bool(a == b or str(a) == str(b))
 
@@ -714,6 +718,9 @@ class FakeBotAPI(_Builders, ForumTopics, InlineMode):
         self._poll_wakeup = asyncio.Event()
         self._poll_generation = 0
         self._delivered: set[int] = set()
+        #: Set by a harness that runs the bot in the test's event loop: returns once the bot
+        #: handles no update (a bot polling elsewhere tells Telegram nothing of the kind).
+        self.bot_idle: Callable[[], Awaitable[None]] | None = None
         self.delivered_updates: list[JSONDict] = []
         self.dropped_updates: list[DroppedUpdate] = []
         #: The last ``allowed_updates`` received (None: never received).
@@ -1271,8 +1278,7 @@ class FakeBotAPI(_Builders, ForumTopics, InlineMode):
         return update
 
     def is_delivered(self, update: JSONDict | int) -> bool:
-        update_id = update if isinstance(update, int) else int(update["update_id"])
-        return update_id in self._delivered
+        return _update_id(update) in self._delivered
 
     async def wait_delivered(
         self,
@@ -1280,7 +1286,7 @@ class FakeBotAPI(_Builders, ForumTopics, InlineMode):
         timeout: float = 10.0,  # noqa: ASYNC109
     ) -> None:
         """Wait until the bot has received ``update`` in a getUpdates answer."""
-        update_id = update if isinstance(update, int) else int(update["update_id"])
+        update_id = _update_id(update)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while update_id not in self._delivered:
@@ -1290,6 +1296,19 @@ class FakeBotAPI(_Builders, ForumTopics, InlineMode):
             changed = self._changed
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
+
+    async def wait_handled(
+        self,
+        update: JSONDict | int,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until the bot is done with ``update``, its transaction committed: delivered
+        (by webhook: answered with 200 once handled) and, for a bot in the test's event loop,
+        that bot idle (``bot_idle``). A bot polling in another process is only waited for
+        until the update was delivered: it confirms a page before its commands are handled."""
+        await self.wait_delivered(update, timeout)
+        if self.bot_idle is not None:
+            await self.bot_idle()
 
     def _wake_polls(self) -> None:
         self._poll_wakeup.set()
