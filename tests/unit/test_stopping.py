@@ -1,8 +1,10 @@
 """SIGTERM right after ordinary activity stops the whole app cleanly, every time.
 
-The app runs in this process (``bot.app.run``, the same coroutine ``python -m bot`` runs), so
-twenty starts and stops take seconds; the signal is a real SIGTERM to this process, which the
-polling loop handles while it runs.
+The app runs in this process (``App.serve`` as ``bot.app.run``, the coroutine ``python -m bot``
+runs, serves it), so twenty starts and stops take seconds; the signal is a real SIGTERM to this
+process, which the polling loop handles while it runs. Its pace of sends runs on skipped time:
+a private chat's second message would otherwise wait a real second, and pacing is not what
+is tested here.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.app import run
+from bot.app import App, create_rate_limiter
 from bot.platform.config import Settings
+from bot.platform.shutdown import Shutdown
+from tests.app.harness import SkippedTime
 from tests.e2e.conftest import Learner, button_data
 from tests.fakebot import FakeBotAPI, make_user
 from tests.fakebot.fixtures import TEST_TOKEN
@@ -53,6 +57,13 @@ ACTIVITIES: tuple[Callable[[Learner], Awaitable[None]], ...] = (
 )
 
 
+def start(config: Settings) -> asyncio.Task[None]:
+    pace = SkippedTime()
+    limiter = create_rate_limiter(config, monotonic=pace.monotonic, sleep=pace.sleep)
+    app = App(config, rate_limiter=limiter)
+    return asyncio.create_task(app.serve(Shutdown(config.shutdown_grace_seconds)))
+
+
 async def stop_with_sigterm(app: asyncio.Task[None]) -> float:
     started = time.monotonic()
     os.kill(os.getpid(), signal.SIGTERM)
@@ -67,7 +78,7 @@ async def test_twenty_stops_right_after_activity_each_end_cleanly(
     config = settings(fake_api, empty_database_url)
     for stop in range(STOPS):
         polling = fake_api.mark()
-        app = asyncio.create_task(run(config))
+        app = start(config)
         await fake_api.wait_for_call("getUpdates", after=polling, timeout=30, finished=False)
         await ACTIVITIES[stop % len(ACTIVITIES)](alice)
         took = await stop_with_sigterm(app)
