@@ -1,9 +1,13 @@
 """The daily posts' per-send bookkeeping, many sends per transaction.
 
 Each post is recorded as in flight right before its request goes out (write-ahead) and as sent or
-refused right after. "Right before" is after the post's turn under the rate limits has come: the
-:class:`WriteAheadPoint` is the innermost Bot API session middleware, so a post still queued for
-its turn when its replica dies is known not to have been sent, and is sent by another replica.
+refused right after. "Right before" is after the post's turn under the rate limits has come (the
+scheduler sets the record as the send's ``before_departure``), so a post still queued for its
+turn when its replica dies is known not to have been sent, and is sent by another replica; and
+before the post counts as on its way to Telegram, so the record's wait holds no place of the
+limiter's window. A recorded post may still wait a little for room among the messages on their
+way (when a commit lets a bunch go at once): a replica dying then leaves it in doubt, not sent
+again, as one dying while its request is out.
 
 A broadcast sends hundreds of posts a second, so these writes are grouped: whatever arrives
 while one transaction commits goes into the next one. Nobody waits for a timer, and under load a
@@ -14,45 +18,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from aiogram.client.session.middlewares.base import (
-    BaseRequestMiddleware,
-    NextRequestMiddlewareType,
-)
-from aiogram.methods import Response, TelegramMethod
-from aiogram.methods.base import TelegramType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.daily import daily_posts
 from bot.daily.daily_posts import Lease
 
-if TYPE_CHECKING:
-    from aiogram import Bot
-
 OutcomeT = TypeVar("OutcomeT")
-WriteAhead = Callable[[], Awaitable[None]]
-
-#: Set by the scheduler around one post's send (a context variable: each send runs in its own
-#: task), awaited by :class:`WriteAheadPoint` when that post's request is about to go out.
-write_ahead: ContextVar[WriteAhead | None] = ContextVar("write_ahead", default=None)
-
-
-class WriteAheadPoint(BaseRequestMiddleware):
-    """Runs the current send's write-ahead, if any, right before the request goes out."""
-
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
-        if (record := write_ahead.get()) is not None:
-            await record()
-        return await make_request(bot, method)
-
-
 Record = Callable[[AsyncSession, Sequence[OutcomeT]], Awaitable[None]]
 
 

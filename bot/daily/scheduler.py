@@ -63,7 +63,7 @@ from bot.daily.daily_posts import (
     RevealJob,
     SentPost,
 )
-from bot.daily.ledger import SendLedger, WriteAheadPoint, write_ahead
+from bot.daily.ledger import SendLedger
 from bot.daily.quiz_reveals import QuizRevealJob
 from bot.platform.clock import Clock
 from bot.platform.content.markdown import Rendered, plain
@@ -71,6 +71,7 @@ from bot.platform.content.schema import QuizItem
 from bot.platform.db.models import DeliveryStatus
 from bot.platform.telegram.json_session import sent_ids_only
 from bot.platform.telegram.metrics import BotMetrics
+from bot.platform.telegram.ratelimit import DeparturePoint, before_departure
 from bot.platform.telegram.retry import at_most_once, may_have_arrived, not_carried_out
 from bot.platform.telegram.topics import topic_gone
 from bot.platform.wakeup import ScheduleWakeup
@@ -270,8 +271,9 @@ class DailyScheduler:
         self._ledger = SendLedger[SentPost | Postponed | _Refused](
             session_factory, self._writing, self._lease, self._record_outcomes
         )
-        # Innermost, registered after the rate limiter: it runs once a post's turn has come.
-        bot.session.middleware(WriteAheadPoint())
+        # The write-ahead runs where the rate limiter lets a post leave; innermost, this runs
+        # it for a Bot without the limiter.
+        bot.session.middleware(DeparturePoint())
 
     async def run(self) -> None:
         """Until :meth:`stop`: work, then sleep until something is due."""
@@ -430,7 +432,7 @@ class DailyScheduler:
             if not await self._ledger.started(job.delivery_id):
                 raise _LeaseLost(job.delivery_id)
 
-        token = write_ahead.set(mark_in_flight)
+        token = before_departure.set(mark_in_flight)
         try:
             # A duplicate in the chat is worse than a post lost in doubt; of the message sent,
             # only its ids are kept.
@@ -441,7 +443,7 @@ class DailyScheduler:
                            job.chat_id)
             return
         finally:
-            write_ahead.reset(token)
+            before_departure.reset(token)
         await self._ledger.finished(outcome)
 
     async def _record_outcomes(

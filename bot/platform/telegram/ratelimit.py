@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,13 @@ PAID_BROADCAST_PER_SECOND = 1000.0
 # How often a sender checks for room while every counted message is still on its way.
 _IN_FLIGHT_POLL_SECONDS = 0.005
 
+Departure = Callable[[], Awaitable[None]]
+#: What must happen once a message's turn has come and before it leaves: the daily posts'
+#: write-ahead record (a post still waiting for its turn when its replica dies is known not
+#: sent). Set around one send (a context variable: each send runs in its own task); it runs
+#: before each request of that send and is not counted as the message being on its way.
+before_departure: ContextVar[Departure | None] = ContextVar("before_departure", default=None)
+
 
 @dataclass
 class _ChatState:
@@ -76,29 +84,33 @@ class _Lane:
         # A message counts as arrived when its response came: it reached Telegram before.
         self.arrived: deque[float] = deque()
         self.in_flight = 0
-        # Senders whose slot has come wait for room one at a time, in order: when the lane is
-        # full they would all wake at the same instant for one of them to go (at 1000/s with
+        # Senders wait for room at each gate one at a time, in order: when the lane is full
+        # they would all wake at the same instant for one of them to go (at 1000/s with
         # hundreds waiting, most of the bot's CPU).
-        self.room = asyncio.Lock()
+        self.release_room = asyncio.Lock()
+        self.arrival_room = asyncio.Lock()
 
     def take_slot(self, now: float) -> float:
         slot = max(now, self.next_slot)
         self.next_slot = slot + self.interval
         return slot
 
-    def wake_at(self, now: float) -> float | None:
-        """When there may be room for one more message; None: there is, now."""
+    def release_at(self, now: float) -> float | None:
+        """When the release window has room for one more; None: it has, now."""
         while self.released and self.released[0] + GLOBAL_WINDOW_SECONDS <= now:
             self.released.popleft()
+        if len(self.released) >= self.per_window:
+            return self.released[0] + GLOBAL_WINDOW_SECONDS
+        return None
+
+    def depart_at(self, now: float) -> float | None:
+        """When one more message may be on its way; None: now."""
         while self.arrived and self.arrived[0] + GLOBAL_WINDOW_SECONDS <= now:
             self.arrived.popleft()
-        waits = []
-        if len(self.released) >= self.per_window:
-            waits.append(self.released[0] + GLOBAL_WINDOW_SECONDS)
         if self.in_flight + len(self.arrived) >= self.arrival_cap:
-            waits.append(self.arrived[0] + GLOBAL_WINDOW_SECONDS if self.arrived
-                         else now + _IN_FLIGHT_POLL_SECONDS)
-        return max(waits) if waits else None
+            return (self.arrived[0] + GLOBAL_WINDOW_SECONDS if self.arrived
+                    else now + _IN_FLIGHT_POLL_SECONDS)
+        return None
 
 
 class RateLimiter:
@@ -110,8 +122,10 @@ class RateLimiter:
     :data:`GLOBAL_WINDOW_SECONDS` holds more, even when a busy event loop wakes several late
     senders at once; and a count of the messages still on their way or answered within the
     window keeps what arrives at Telegram to :data:`ARRIVAL_MARGIN` times the limit, within
-    Telegram's ceiling, whatever the delay between release and arrival. ``per_second`` None
-    lifts the global limit (per-chat limits stay). Paid broadcasts
+    Telegram's ceiling, whatever the delay between leaving and arrival. A message counts as on
+    its way from when it leaves (``on_its_way``), after what its send does between its turn and
+    the wire (``before_departure``), which therefore holds no place of the window.
+    ``per_second`` None lifts the global limit (per-chat limits stay). Paid broadcasts
     (``turn(chat_id, paid=True)``) keep to their own overall limit, ``paid_per_second``, when
     one is given.
     """
@@ -139,20 +153,13 @@ class RateLimiter:
     @asynccontextmanager
     async def turn(self, chat_id: int | str, *, paid: bool = False) -> AsyncIterator[None]:
         """The message's turn; it is on its way to Telegram until the block ends."""
-        lane = self._paid if paid else self._free
         await self.acquire(chat_id, paid=paid)
-        if lane is not None:  # no await since acquire checked the room: it is still there
-            lane.in_flight += 1
-        try:
+        async with self.on_its_way(paid=paid):
             yield
-        finally:
-            if lane is not None:
-                lane.in_flight -= 1
-                lane.arrived.append(self.monotonic())
 
     async def acquire(self, chat_id: int | str, *, paid: bool = False) -> None:
-        """Wait for the turn of a message to ``chat_id`` (``turn`` also counts it on its way,
-        then arrived)."""
+        """Wait for the turn of a message to ``chat_id``: its chat's limits and its release
+        slot (then ``on_its_way`` before it leaves)."""
         lane = self._paid if paid else self._free
         state = self._chats.setdefault(chat_id, _ChatState())
         state.waiters += 1
@@ -161,7 +168,7 @@ class RateLimiter:
                 await self._wait_until(self._chat_ready_at(chat_id, state))
                 if lane is not None:
                     await self._wait_until(lane.take_slot(self.monotonic()))
-                    await self._wait_for_room(lane)
+                    await self._wait_for_release_room(lane)
                 now = self.monotonic()
                 state.last_send = now
                 if _is_group(chat_id):
@@ -180,11 +187,31 @@ class RateLimiter:
                 ready = max(ready, state.recent[-self.group_per_minute] + 60.0)
         return ready
 
-    async def _wait_for_room(self, lane: _Lane) -> None:
-        """Wait for room in the lane's windows, then count this message: without awaits between
-        the check and the count, so concurrent callers agree."""
-        async with lane.room:
-            while (wake_at := lane.wake_at(self.monotonic())) is not None:
+    @asynccontextmanager
+    async def on_its_way(self, *, paid: bool = False) -> AsyncIterator[None]:
+        """A released message leaving: it waits for room among the messages on their way or
+        arrived in the window, and counts as on its way until the block ends, then as arrived.
+        Counted from here, not from its release: what happens between the two (the daily
+        posts' write-ahead record) does not hold places of the window."""
+        lane = self._paid if paid else self._free
+        if lane is None:
+            yield
+            return
+        async with lane.arrival_room:
+            while (wake_at := lane.depart_at(self.monotonic())) is not None:
+                await self._wait_until(wake_at)
+            lane.in_flight += 1  # no await since the check: concurrent callers agree
+        try:
+            yield
+        finally:
+            lane.in_flight -= 1
+            lane.arrived.append(self.monotonic())
+
+    async def _wait_for_release_room(self, lane: _Lane) -> None:
+        """Wait for room in the release window, then count this message: without awaits
+        between the check and the count, so concurrent callers agree."""
+        async with lane.release_room:
+            while (wake_at := lane.release_at(self.monotonic())) is not None:
                 await self._wait_until(wake_at)
             lane.released.append(self.monotonic())
 
@@ -209,6 +236,8 @@ class RateLimiter:
 
 
 class RateLimitMiddleware(BaseRequestMiddleware):
+    """Every message waits for its turn; then its ``before_departure`` runs, and it leaves."""
+
     def __init__(self, limiter: RateLimiter) -> None:
         self.limiter = limiter
 
@@ -221,9 +250,45 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         chat_id = getattr(method, "chat_id", None)
         if chat_id is None or not is_message_method(method.__api_method__):
             return await make_request(bot, method)
-        async with self.limiter.turn(chat_id,
-                                     paid=bool(getattr(method, "allow_paid_broadcast", False))):
-            return await make_request(bot, method)
+        paid = bool(getattr(method, "allow_paid_broadcast", False))
+        await self.limiter.acquire(chat_id, paid=paid)
+
+        async def leave(bot: Bot, method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+            async with self.limiter.on_its_way(paid=paid):
+                return await make_request(bot, method)
+
+        return await depart(leave, bot, method)
+
+
+class DeparturePoint(BaseRequestMiddleware):
+    """Runs ``before_departure`` right before the request, where no rate limiter ran it (a
+    call that is no message; a Bot without the limiter). Register it innermost."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        return await depart(make_request, bot, method)
+
+
+async def depart(
+    make_request: NextRequestMiddlewareType[TelegramType],
+    bot: Bot,
+    method: TelegramMethod[TelegramType],
+) -> Response[TelegramType]:
+    """The request, after the current ``before_departure``, if any: once (the middlewares
+    inside see none)."""
+    hook = before_departure.get()
+    if hook is None:
+        return await make_request(bot, method)
+    await hook()
+    token = before_departure.set(None)
+    try:
+        return await make_request(bot, method)
+    finally:
+        before_departure.reset(token)
 
 
 def is_message_method(name: str) -> bool:
