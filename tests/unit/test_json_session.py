@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -167,3 +168,25 @@ async def test_inside_sent_ids_only_a_sent_message_is_read_for_its_ids_alone(
     assert (post.message_id, post.chat.id) == (answers[1]["message_id"], LEARNER)
     assert post.text is None  # not read
     assert outside.text == answers[2]["text"]
+
+
+@pytest.mark.parametrize(("server", "waits"), [
+    ("https://api.telegram.org", [0.25]),
+    ("http://127.0.0.1:8081", []),  # a local telegram-bot-api; the tests' fake
+])
+async def test_closing_waits_for_ssl_connections_only_where_there_can_be_some(
+    monkeypatch: pytest.MonkeyPatch, server: str, waits: list[float],
+) -> None:
+    """aiogram sleeps 250 ms after closing its session, for SSL connections to shut down: each
+    test's bot paid it at its end (a minute of the suite's time, over plain HTTP)."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr("aiogram.client.session.aiohttp.asyncio",
+                        SimpleNamespace(sleep=sleep))
+    session = JsonBodySession(api=TelegramAPIServer.from_base(server))
+    await session.create_session()
+    await session.close()
+    assert slept == waits

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +24,7 @@ from bot.platform.content.files import read_content_dir
 from bot.platform.content.sync import load_content
 from bot.platform.db.models import Delivery, SentPoll, Subscription
 from bot.platform.i18n import create_i18n
+from bot.platform.telegram.json_session import JsonBodySession
 from bot.platform.telegram.metrics import BotMetrics
 from bot.platform.telegram.retry import RetryMiddleware
 from bot.platform.wakeup import ScheduleWakeup
@@ -92,8 +92,8 @@ IMPATIENT_SECONDS = 3.0
 async def impatient_bot(fake_api: FakeBotAPI) -> AsyncIterator[Bot]:
     """A Bot that retries as the app's does, and gives up waiting for an answer after
     IMPATIENT_SECONDS."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(fake_api.url),
-                             timeout=IMPATIENT_SECONDS)
+    session = JsonBodySession(api=TelegramAPIServer.from_base(fake_api.url),
+                              timeout=IMPATIENT_SECONDS)
     session.middleware(RetryMiddleware())
     bot = Bot(fake_api.token, session=session)
     yield bot
@@ -106,7 +106,7 @@ async def unreachable_bot(fake_api: FakeBotAPI) -> AsyncIterator[Bot]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    session = AiohttpSession(api=TelegramAPIServer.from_base(f"http://127.0.0.1:{port}"))
+    session = JsonBodySession(api=TelegramAPIServer.from_base(f"http://127.0.0.1:{port}"))
     bot = Bot(fake_api.token, session=session)
     yield bot
     await bot.session.close()

@@ -15,6 +15,9 @@ keeps only the message's and the poll's ids.
 
 The session middlewares (retry, rate limit, metrics, the daily posts' write-ahead) wrap
 ``make_request`` as before.
+
+Closing waits aiogram's 250 ms for SSL connections to shut down only when there can be some: a
+Bot API server reached over plain HTTP (a local telegram-bot-api, the tests' fake) has none.
 """
 
 from __future__ import annotations
@@ -97,6 +100,12 @@ class _SentResponse(BaseModel):
 
 
 class JsonBodySession(AiohttpSession):
+    async def close(self) -> None:
+        if self.api.base.startswith("https:"):
+            await super().close()
+        elif self._session is not None and not self._session.closed:
+            await self._session.close()
+
     async def make_request(
         self,
         bot: Bot,
