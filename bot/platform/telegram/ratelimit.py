@@ -240,6 +240,7 @@ class RateLimitMiddleware(BaseRequestMiddleware):
 
     def __init__(self, limiter: RateLimiter) -> None:
         self.limiter = limiter
+        self._departure = DeparturePoint()
 
     async def __call__(
         self,
@@ -257,12 +258,14 @@ class RateLimitMiddleware(BaseRequestMiddleware):
             async with self.limiter.on_its_way(paid=paid):
                 return await make_request(bot, method)
 
-        return await depart(leave, bot, method)
+        return await self._departure(leave, bot, method)
 
 
 class DeparturePoint(BaseRequestMiddleware):
-    """Runs ``before_departure`` right before the request, where no rate limiter ran it (a
-    call that is no message; a Bot without the limiter). Register it innermost."""
+    """The request, after the current ``before_departure``, if any: once (the middlewares
+    inside see none). The rate limiter runs it between a message's turn and its leaving;
+    registered innermost, it runs it where no limiter did (a call that is no message, a Bot
+    without the limiter)."""
 
     async def __call__(
         self,
@@ -270,25 +273,15 @@ class DeparturePoint(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        return await depart(make_request, bot, method)
-
-
-async def depart(
-    make_request: NextRequestMiddlewareType[TelegramType],
-    bot: Bot,
-    method: TelegramMethod[TelegramType],
-) -> Response[TelegramType]:
-    """The request, after the current ``before_departure``, if any: once (the middlewares
-    inside see none)."""
-    hook = before_departure.get()
-    if hook is None:
-        return await make_request(bot, method)
-    await hook()
-    token = before_departure.set(None)
-    try:
-        return await make_request(bot, method)
-    finally:
-        before_departure.reset(token)
+        hook = before_departure.get()
+        if hook is None:
+            return await make_request(bot, method)
+        await hook()
+        token = before_departure.set(None)
+        try:
+            return await make_request(bot, method)
+        finally:
+            before_departure.reset(token)
 
 
 def is_message_method(name: str) -> bool:
