@@ -161,7 +161,6 @@ class KnownButtonsOnly(BaseMiddleware):
             return None
         return await handler(event, data)
 
-
     def _is_known(self, callback: CallbackQuery) -> bool:
         return (callback.data or "").partition(":")[0] in self.prefixes
 

@@ -103,6 +103,10 @@ class _Lane:
             return self.released[0] + GLOBAL_WINDOW_SECONDS
         return None
 
+    def leave(self, now: float) -> None:
+        """One more on its way (counted until its answer, whenever it left)."""
+        self.in_flight += 1
+
     def depart_at(self, now: float) -> float | None:
         """When one more message may be on its way; None: now."""
         while self.arrived and self.arrived[0] + GLOBAL_WINDOW_SECONDS <= now:
@@ -168,7 +172,8 @@ class RateLimiter:
                 await self._wait_until(self._chat_ready_at(chat_id, state))
                 if lane is not None:
                     await self._wait_until(lane.take_slot(self.monotonic()))
-                    await self._wait_for_release_room(lane)
+                    await self._wait_for_room(lane.release_room, lane.release_at,
+                                              lane.released.append)
                 now = self.monotonic()
                 state.last_send = now
                 if _is_group(chat_id):
@@ -197,23 +202,24 @@ class RateLimiter:
         if lane is None:
             yield
             return
-        async with lane.arrival_room:
-            while (wake_at := lane.depart_at(self.monotonic())) is not None:
-                await self._wait_until(wake_at)
-            lane.in_flight += 1  # no await since the check: concurrent callers agree
+        await self._wait_for_room(lane.arrival_room, lane.depart_at, lane.leave)
         try:
             yield
         finally:
             lane.in_flight -= 1
             lane.arrived.append(self.monotonic())
 
-    async def _wait_for_release_room(self, lane: _Lane) -> None:
-        """Wait for room in the release window, then count this message: without awaits
-        between the check and the count, so concurrent callers agree."""
-        async with lane.release_room:
-            while (wake_at := lane.release_at(self.monotonic())) is not None:
+    async def _wait_for_room(
+        self, room: asyncio.Lock, free_at: Callable[[float], float | None],
+        count: Callable[[float], None],
+    ) -> None:
+        """Wait, one sender at a time, until ``free_at`` finds room, then ``count`` this
+        message: without awaits between the check and the count, so concurrent callers
+        agree."""
+        async with room:
+            while (wake_at := free_at(self.monotonic())) is not None:
                 await self._wait_until(wake_at)
-            lane.released.append(self.monotonic())
+            count(self.monotonic())
 
     async def _wait_until(self, instant: float) -> None:
         delay = instant - self.monotonic()
